@@ -1,0 +1,3 @@
+"""depsentry: a Python dependency-security monitor and codemod CLI."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,75 @@
+"""The one depsentry command line: the top-level group, logging, and the single error catch.
+
+Each command family is a thin module under `depsentry/commands/` that parses options, calls into
+daemon/ or codemods/, and prints.
+
+Errors of the `DepsentryError` family are caught once, in `main()`, and become one line on
+stderr and exit code 2; machine output goes to stdout or `-o`, everything else to stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from depsentry import __version__
+from depsentry.errors import DepsentryError
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _configure_logging(verbose: int, quiet: int) -> None:
+    level_name = os.environ.get("DEPSENTRY_LOG_LEVEL")
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    if level_name:
+        level = logging.getLevelName(level_name.upper())
+    logging.basicConfig(level=level, format="depsentry: %(levelname)s: %(message)s", stream=sys.stderr)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="depsentry")
+@click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
+@click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
+def cli(verbose: int, quiet: int) -> None:
+    """depsentry: find vulnerable and outdated Python dependencies, enforce an update policy,
+    and migrate code across breaking upgrades."""
+    _configure_logging(verbose, quiet)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 clean, 1 findings, 2 bad usage or input)."""
+    try:
+        result = cli.main(args=argv, prog_name="depsentry", standalone_mode=False)
+    except DepsentryError as exc:
+        click.echo(f"depsentry: error: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("depsentry: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except KeyboardInterrupt:
+        click.echo("depsentry: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def _register_commands() -> None:
+    # One module per command family under depsentry/commands/, so each stays small.
+    from depsentry.commands import codemod, db, policy, scan
+
+    for group in (scan.scan, db.db, codemod.codemod, policy.policy):
+        cli.add_command(group)
+
+
+_register_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

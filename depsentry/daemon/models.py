@@ -1,0 +1,255 @@
+"""The shared data types every stage of a scan passes along (frozen, so stages cannot edit each other's findings).
+
+Readers produce `Dependency` and `Skipped`; advisory sources produce `Vulnerability`; the index
+produces `ProjectReleases` and `Outdated`; the policy produces `Violation`; `ScanResult` holds it all
+and is what reports render and the store records.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+__all__ = [
+    "AdvisoryDbInfo",
+    "Dependency",
+    "DistFile",
+    "Outdated",
+    "ProjectReleases",
+    "ProjectReport",
+    "Release",
+    "ScanResult",
+    "Severity",
+    "Skipped",
+    "SkipKind",
+    "Source",
+    "UpdateType",
+    "Violation",
+    "Vulnerability",
+]
+
+
+class Severity(enum.Enum):
+    """Severity of a vulnerability; ordered so that `max()` and thresholds work."""
+
+    UNKNOWN = "unknown"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    @classmethod
+    def from_score(cls, score: float | None) -> Severity:
+        """CVSS base score -> severity, with the qualitative bands of CVSS v3/v4 (and GitHub's)."""
+        if score is None:
+            return cls.UNKNOWN
+        if score >= 9.0:
+            return cls.CRITICAL
+        if score >= 7.0:
+            return cls.HIGH
+        if score >= 4.0:
+            return cls.MEDIUM
+        if score > 0.0:
+            return cls.LOW
+        return cls.UNKNOWN
+
+
+# UNKNOWN ranks between LOW and MEDIUM for thresholds: unrated is not assumed harmless,
+# but `--fail-on high` must not fail on it.
+_SEVERITY_RANK = {
+    Severity.LOW: 1,
+    Severity.UNKNOWN: 2,
+    Severity.MEDIUM: 3,
+    Severity.HIGH: 4,
+    Severity.CRITICAL: 5,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was declared: a file and, when known, a 1-based line."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class Dependency:
+    """One pinned (or resolved) distribution of a project.
+
+    `name` is PEP 503-normalised; `version` is the exact version string as pinned.
+    `pinned` is False when the version was resolved from a range (a guess at what a fresh
+    install gets today), True when a file or environment fixes it.
+    """
+
+    name: str
+    version: str
+    direct: bool
+    source: Source
+    markers: str | None = None
+    extras: tuple[str, ...] = ()
+    hashes: tuple[str, ...] = ()
+    pinned: bool = True
+    specifier: str | None = None
+    groups: tuple[str, ...] = ()
+
+
+class SkipKind(enum.Enum):
+    """Why a requirement could not be turned into a pinned `Dependency`."""
+
+    UNPINNED = "unpinned"  # a range; later stages may resolve it
+    URL = "url"  # URL, VCS or local path requirement
+    EDITABLE = "editable"
+    INVALID = "invalid"  # a line or entry we could not parse; the rest of the file stands
+    UNREADABLE = "unreadable"  # a whole input that failed while others were fine
+    NOT_FOUND = "not-found"  # e.g. a private package missing from the index
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A requirement that was seen but not audited, and why (never dropped silently)."""
+
+    requirement: str
+    reason: str
+    source: Source
+    kind: SkipKind = SkipKind.OTHER
+    name: str | None = None
+    specifier: str | None = None
+    direct: bool = True
+    markers: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """A known vulnerability affecting one pinned dependency (aliases already merged)."""
+
+    package: str
+    version: str
+    id: str
+    aliases: tuple[str, ...]
+    severity: Severity
+    cvss: float | None
+    fixed_in: tuple[str, ...]
+    summary: str
+    source: Source
+    reported_by: tuple[str, ...] = ("osv",)
+    published: datetime | None = None
+    modified: datetime | None = None
+    malicious: bool = False
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset((self.id, *self.aliases))
+
+
+UpdateType = Literal["major", "minor", "patch", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class DistFile:
+    """One file of a release on an index (PEP 503/691/700 fields)."""
+
+    filename: str
+    requires_python: str | None = None
+    yanked: bool = False
+    upload_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One version of a project on an index."""
+
+    version: str
+    upload_time: datetime | None
+    yanked: bool
+    requires_python: str | None
+    files: tuple[DistFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReleases:
+    """Everything the index says about one project, in no particular order."""
+
+    name: str
+    releases: tuple[Release, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outdated:
+    """A dependency with a newer stable release than the one in use."""
+
+    package: str
+    current: str
+    latest: str
+    update_type: UpdateType
+    current_released: datetime | None
+    latest_released: datetime | None
+    libyears: float
+    source: Source
+    pinned: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """A finding past its due date under the policy (or due soon, with `overdue` False)."""
+
+    rule: str
+    package: str
+    finding: str
+    due: date
+    overdue: bool
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryDbInfo:
+    """Which advisory data a scan used."""
+
+    source: str
+    records: int
+    updated: datetime | None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ProjectReport:
+    """The findings of one scanned project. Built up by scan.py stage by stage."""
+
+    path: str
+    inputs: list[str] = field(default_factory=list)
+    dependencies: list[Dependency] = field(default_factory=list)
+    vulnerabilities: list[Vulnerability] = field(default_factory=list)
+    outdated: list[Outdated] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """One scan of one or more projects."""
+
+    generated_at: datetime
+    advisory_db: AdvisoryDbInfo
+    projects: list[ProjectReport] = field(default_factory=list)

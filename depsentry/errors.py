@@ -1,0 +1,126 @@
+"""Every depsentry error, in one leaf module so any layer can raise them without import loops.
+
+```
+DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; CLI exit 2
+ ├─ InputError        requirements/pyproject/lock file or environment we cannot read
+ ├─ ConfigError       depsentry config; └─ PolicyError (policies/*.toml)
+ ├─ AdvisoryDbError   DB missing or corrupt (a malformed OSV record is skipped and counted, not raised)
+ ├─ PackageIndexError index unreachable or bad answer
+ ├─ NotifyError       daemon only, never exit 2
+ └─ CodemodError      input or output would not parse; the file stays untouched
+```
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = [
+    "AdvisoryDbError",
+    "CodemodError",
+    "ConfigError",
+    "DepsentryError",
+    "InputError",
+    "NotifyError",
+    "PackageIndexError",
+    "PolicyError",
+    "reading",
+]
+
+
+class DepsentryError(Exception):
+    """Base of every error the CLI turns into one line on stderr and exit code 2."""
+
+    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = str(path) if path is not None else None
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.path or ""
+        if where and self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(DepsentryError):
+    """A dependency input (requirements, pyproject, lockfile, environment) that cannot be read."""
+
+
+class ConfigError(DepsentryError):
+    """A depsentry configuration file that cannot be used."""
+
+
+class PolicyError(ConfigError):
+    """A policy file that cannot be used."""
+
+
+class AdvisoryDbError(DepsentryError):
+    """The advisory database is missing, unreadable, or cannot be fetched."""
+
+
+class PackageIndexError(DepsentryError):
+    """The package index is unreachable or answered something we cannot use."""
+
+
+class NotifyError(DepsentryError):
+    """A chat or webhook notification failed (daemon only)."""
+
+
+class CodemodError(DepsentryError):
+    """A file a codemod cannot parse, or whose rewrite would not parse."""
+
+
+@contextmanager
+def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Iterator[None]:
+    """Translate the errors of reading and parsing `path` into `error`, keeping the line."""
+    # Imported here: yaml and packaging are only needed when a caller actually parses.
+    import yaml
+    from packaging.requirements import InvalidRequirement
+    from packaging.specifiers import InvalidSpecifier
+    from packaging.version import InvalidVersion
+
+    try:
+        yield
+    except DepsentryError:
+        raise
+    except FileNotFoundError as exc:
+        raise error("no such file", path) from exc
+    except IsADirectoryError as exc:
+        raise error("is a directory, expected a file", path) from exc
+    except PermissionError as exc:
+        raise error("permission denied", path) from exc
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text ({exc.reason})", path) from exc
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib puts "(at line N, column M)" in the message; keep it as the line.
+        msg = str(exc)
+        line = None
+        if "(at line " in msg:
+            head, _, tail = msg.rpartition(" (at line ")
+            try:
+                line = int(tail.split(",")[0])
+                msg = head
+            except ValueError:
+                pass
+        raise error(f"invalid TOML: {msg}", path, line) from exc
+    except json.JSONDecodeError as exc:
+        raise error(f"invalid JSON: {exc.msg}", path, exc.lineno) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(f"invalid YAML: {problem}", path, line) from exc
+    except InvalidRequirement as exc:
+        raise error(f"invalid requirement: {exc}", path) from exc
+    except InvalidSpecifier as exc:
+        raise error(f"invalid version specifier: {exc}", path) from exc
+    except InvalidVersion as exc:
+        raise error(f"invalid version: {exc}", path) from exc
+    except OSError as exc:
+        raise error(exc.strerror or str(exc), path) from exc
