@@ -62,9 +62,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _register_commands() -> None:
     # One module per command family under depsentry/commands/, so each stays small.
-    from depsentry.commands import codemod, db, policy, scan
+    from depsentry.commands import codemod, db, fix, policy, scan
 
-    for group in (scan.scan, db.db, codemod.codemod, policy.policy):
+    for group in (scan.scan, fix.fix, db.db, codemod.codemod, policy.policy):
         cli.add_command(group)
 
 

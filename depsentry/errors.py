@@ -84,6 +84,7 @@ def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Itera
     from packaging.requirements import InvalidRequirement
     from packaging.specifiers import InvalidSpecifier
     from packaging.version import InvalidVersion
+    from tomlkit.exceptions import ParseError as TomlkitParseError
 
     try:
         yield
@@ -109,6 +110,8 @@ def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Itera
             except ValueError:
                 pass
         raise error(f"invalid TOML: {msg}", path, line) from exc
+    except TomlkitParseError as exc:
+        raise error(f"invalid TOML: {exc}", path, exc.line) from exc
     except json.JSONDecodeError as exc:
         raise error(f"invalid JSON: {exc.msg}", path, exc.lineno) from exc
     except yaml.YAMLError as exc:

@@ -173,6 +173,7 @@ class DistFile:
     requires_python: str | None = None
     yanked: bool = False
     upload_time: datetime | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

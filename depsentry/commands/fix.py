@@ -1,0 +1,101 @@
+"""`depsentry fix`: bump vulnerable pins in place (or show the diff)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+
+from depsentry.commands.scan import build_options, scan_options, terminal_progress
+from depsentry.daemon.models import ProjectReleases
+
+
+@click.command(name="fix")
+@scan_options
+@click.option("--dry-run", is_flag=True, help="Print a unified diff; change nothing.")
+@click.option(
+    "--latest", is_flag=True, help="Bump every outdated pin to the latest allowed release."
+)
+@click.option(
+    "--hashes",
+    "refresh_hashes",
+    is_flag=True,
+    help="Refresh --hash options from the index instead of removing them.",
+)
+def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int:
+    """Rewrite pins to the lowest release that fixes every known vulnerability.
+
+    Requirements files and pyproject.toml are edited in place, keeping comments and order;
+    lockfiles are never edited: the command to re-lock them is printed instead. When an upgrade
+    crosses a breaking change a codemod handles, the codemod command is printed too.
+    """
+    from depsentry.daemon.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
+    from depsentry.daemon.scan import open_sources, run_scan
+
+    kwargs.pop("fmt")
+    kwargs.pop("output")
+    options = build_options(**kwargs)
+    if latest:
+        options = dataclasses.replace(options, outdated=True)
+    with terminal_progress() as progress:
+        result = run_scan(options, progress)
+    source = open_sources(options)[0]
+    status = 0
+    for project in result.projects:
+        if project.error:
+            status = 2
+            continue
+        root = Path(project.path)
+        root = root if root.is_dir() else root.parent
+        newest = {o.package: o.latest for o in project.outdated} if latest else None
+        bumps = plan_fixes(
+            project, source, latest=newest, codemod_hints=codemod_hints_from_registry
+        )
+        if not bumps:
+            click.echo(f"{project.path}: nothing to fix", err=True)
+            continue
+        hashes = _hashes(bumps, options) if refresh_hashes else None
+        outcome = apply_bumps(bumps, root=root, write=not dry_run, hashes=hashes)
+        if dry_run and outcome.diff:
+            click.echo(outcome.diff, nl=False)
+        for bump in bumps:
+            why = f" (fixes {', '.join(bump.fixes)})" if bump.fixes else ""
+            click.echo(
+                f"{bump.source}: {bump.package} {bump.current} -> {bump.target}{why}", err=True
+            )
+            if bump.unfixed:
+                click.echo(
+                    f"  still affected, no fix released: {', '.join(bump.unfixed)}", err=True
+                )
+            for name in bump.codemods:
+                click.echo(
+                    f"  breaking upgrade: run `depsentry codemod run {name} {project.path}`",
+                    err=True,
+                )
+        for line in outcome.relock:
+            click.echo(f"re-lock: {line}", err=True)
+        for warning in outcome.warnings:
+            click.echo(f"depsentry: warning: {warning}", err=True)
+        verb = "would change" if dry_run else "changed"
+        click.echo(f"{project.path}: {verb} {len(outcome.changed_files)} file(s)", err=True)
+    return status
+
+
+def _hashes(bumps: Any, options: Any) -> dict[tuple[str, str], list[str]]:
+    from depsentry.daemon.scan import open_index
+
+    index = open_index(options)
+    answers = index.fetch_many(sorted({bump.package for bump in bumps}))
+    found: dict[tuple[str, str], list[str]] = {}
+    for bump in bumps:
+        releases = answers.get(bump.package)
+        if not isinstance(releases, ProjectReleases):
+            continue
+        for release in releases.releases:
+            if release.version == bump.target:
+                digests = sorted({f.sha256 for f in release.files if f.sha256})
+                if digests:
+                    found[(bump.package, bump.target)] = digests
+    return found

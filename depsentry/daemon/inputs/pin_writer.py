@@ -1,0 +1,206 @@
+"""Write a bumped pin back into a requirements file or a pyproject.toml, changing nothing else.
+
+Requirements files are edited as text: no library writes them back format-preserving (pip's
+parser and pip-requirements-parser both lose comments and continuations), so we touch only the
+version of the one logical line and its `--hash` options. pyproject.toml goes through tomlkit,
+which keeps comments, order and quoting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from tomlkit.items import AoT, Array, InlineTable, String, Table
+
+from depsentry.errors import InputError, reading
+
+__all__ = ["BumpResult", "bump_pyproject", "bump_requirements"]
+
+
+@dataclass(frozen=True)
+class BumpResult:
+    """The new text of a file (unchanged when nothing matched) and warnings for the user."""
+
+    text: str
+    changed: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _name_pattern(name: str) -> str:
+    # PEP 503: runs of -, _ and . are equivalent, and case does not matter.
+    parts = re.split(r"[-_.]+", name)
+    return r"[-_.]+".join(re.escape(p) for p in parts)
+
+
+def _logical_spans(lines: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) physical line indexes of each logical line (backslash continuations)."""
+    start = 0
+    for index, line in enumerate(lines):
+        if line.rstrip("\r\n").endswith("\\"):
+            continue
+        yield start, index
+        start = index + 1
+    if start < len(lines):
+        yield start, len(lines) - 1
+
+
+_HASH = re.compile(r"\s*--hash[=\s]\s*\S+")
+
+
+def bump_requirements(
+    path: Path,
+    name: str,
+    old: str,
+    new: str,
+    *,
+    line: int | None = None,
+    hashes: Sequence[str] | None = None,
+    text: str | None = None,
+) -> BumpResult:
+    """Change `name==old` to `name==new` in a requirements file's text.
+
+    `line` (1-based) picks the logical line when known. Existing `--hash` options are replaced by
+    `hashes` when given, else removed with a warning (stale hashes would fail every install).
+    `text` is the current content when earlier bumps already changed it in memory.
+    """
+    if text is None:
+        with reading(path):
+            text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    pin = re.compile(
+        rf"^(?P<pre>\s*{_name_pattern(name)}\s*(\[[^\]]*\])?\s*===?\s*){re.escape(old)}(?=[\s;#\\,]|$)",
+        re.IGNORECASE,
+    )
+    for first, last in _logical_spans(lines):
+        if line is not None and not first <= line - 1 <= last:
+            continue
+        match = pin.match(lines[first])
+        if match is None:
+            continue
+        lines[first] = match.group("pre") + new + lines[first][match.end() :]
+        warnings: list[str] = []
+        span = lines[first : last + 1]
+        if any("--hash" in part for part in span):
+            span, warning = _replace_hashes(span, hashes, name)
+            if warning:
+                warnings.append(f"{path}: {warning}")
+            lines[first : last + 1] = span
+        return BumpResult("".join(lines), True, tuple(warnings))
+    where = f" at line {line}" if line is not None else ""
+    raise InputError(f"no pin {name}=={old}{where} to update", path, line)
+
+
+def _replace_hashes(
+    span: list[str], hashes: Sequence[str] | None, name: str
+) -> tuple[list[str], str | None]:
+    newline = "\r\n" if span[0].endswith("\r\n") else "\n"
+    indent = "    "
+    for part in span[1:]:
+        if "--hash" in part:
+            indent = part[: len(part) - len(part.lstrip())]
+            break
+    stripped = []
+    for part in span:
+        body = part.rstrip("\r\n").rstrip("\\").rstrip()
+        body = _HASH.sub("", body)
+        if body.strip():
+            stripped.append(body)
+    if hashes:
+        stripped.extend(f"{indent}--hash=sha256:{digest}" for digest in hashes)
+        warning = None
+    else:
+        warning = (
+            f"removed the --hash options of {name}: regenerate them (or run fix with --hashes)"
+        )
+    joined = [body + " \\" + newline for body in stripped[:-1]] + [stripped[-1] + newline]
+    return joined, warning
+
+
+_POETRY_TABLES = ("dependencies", "dev-dependencies")
+
+
+def bump_pyproject(
+    path: Path, name: str, old: str, new: str, *, text: str | None = None
+) -> BumpResult:
+    """Change every exact pin of `name` at `old` to `new` in a pyproject.toml (tomlkit)."""
+    with reading(path):
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        doc = tomlkit.parse(text)
+    wanted = canonicalize_name(name)
+    changed = False
+    project = doc.get("project")
+    if isinstance(project, Table):
+        arrays = [project.get("dependencies")]
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, Table):
+            arrays.extend(optional.values())
+        groups = doc.get("dependency-groups")
+        if isinstance(groups, Table):
+            arrays.extend(groups.values())
+        for array in arrays:
+            if isinstance(array, Array):
+                changed |= _bump_pep508_array(array, wanted, old, new)
+    groups = doc.get("dependency-groups")
+    if not isinstance(project, Table) and isinstance(groups, Table):
+        for array in groups.values():
+            if isinstance(array, Array):
+                changed |= _bump_pep508_array(array, wanted, old, new)
+    poetry = doc.get("tool", {}).get("poetry")
+    if isinstance(poetry, Table):
+        tables = [poetry.get(key) for key in _POETRY_TABLES]
+        group = poetry.get("group")
+        if isinstance(group, Table):
+            tables.extend(g.get("dependencies") for g in group.values() if isinstance(g, Table))
+        for table in tables:
+            if isinstance(table, Table):
+                changed |= _bump_poetry_table(table, wanted, old, new)
+    if not changed:
+        raise InputError(f"no exact pin {name}=={old} to update", path)
+    return BumpResult(tomlkit.dumps(doc), True)
+
+
+def _bump_pep508_array(array: Array, wanted: str, old: str, new: str) -> bool:
+    changed = False
+    for index, item in enumerate(array):
+        if not isinstance(item, String):
+            continue
+        try:
+            requirement = Requirement(str(item))
+        except InvalidRequirement:
+            continue
+        specs = list(requirement.specifier)
+        if canonicalize_name(requirement.name) != wanted or len(specs) != 1:
+            continue
+        if specs[0].operator not in ("==", "===") or specs[0].version != old:
+            continue
+        value = re.sub(rf"(===?\s*){re.escape(old)}", rf"\g<1>{new}", str(item), count=1)
+        array[index] = tomlkit.string(value, literal=item.type.is_literal())
+        changed = True
+    return changed
+
+
+def _bump_poetry_table(table: Table, wanted: str, old: str, new: str) -> bool:
+    changed = False
+    for key, value in list(table.items()):
+        if canonicalize_name(str(key)) != wanted:
+            continue
+        if isinstance(value, String) and str(value).lstrip("=").strip() == old:
+            prefix = "==" if str(value).startswith("==") else ""
+            table[key] = tomlkit.string(prefix + new, literal=value.type.is_literal())
+            changed = True
+        elif isinstance(value, InlineTable | Table):
+            version = value.get("version")
+            if isinstance(version, String) and str(version).lstrip("=").strip() == old:
+                prefix = "==" if str(version).startswith("==") else ""
+                value["version"] = prefix + new
+                changed = True
+        elif isinstance(value, AoT | Array):
+            continue  # multiple-constraint dependencies: ranges, never an exact pin to bump
+    return changed
