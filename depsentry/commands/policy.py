@@ -1,10 +1,60 @@
-"""`depsentry policy`: placeholder until its issue lands."""
+"""`depsentry policy`: show the effective policy; check projects against it (a CI gate)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+
+from depsentry.commands.scan import build_options, emit, scan_options, terminal_progress
 
 
 @click.group(name="policy")
 def policy() -> None:
-    """(not yet implemented)"""
+    """Update policies: due dates for findings, and the CI gate."""
+
+
+@policy.command(name="show")
+@click.option(
+    "--policy",
+    "policy_name",
+    metavar="FILE|NAME",
+    help="A policy file, or the name of a bundled one (monthly, strict, relaxed). Default: monthly.",
+)
+def show(policy_name: str | None) -> int:
+    """Print the effective policy, after `extends` inheritance, as TOML."""
+    from depsentry.daemon.policy import load_policy, policy_to_toml
+
+    click.echo(policy_to_toml(load_policy(policy_name)), nl=False)
+    return 0
+
+
+@policy.command(name="check")
+@scan_options
+@click.option("--policy", "policy_name", metavar="FILE|NAME", help="Default: monthly.")
+@click.option(
+    "--since",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="An earlier JSON report: findings already in it count as first seen then.",
+)
+def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
+    """Exit 1 when any project violates the policy, 0 otherwise, 2 on bad input.
+
+    Takes the scan's options (--osv-db, --offline, --outdated, ...); outdated findings are only
+    judged when --outdated asks the index for them.
+    """
+    from depsentry.daemon.policy import load_policy
+    from depsentry.daemon.scan import run_scan
+
+    load_policy(policy_name)  # a bad policy file fails before any scanning work
+    fmt = kwargs.pop("fmt")
+    output = kwargs.pop("output")
+    options = build_options(policy=policy_name, evaluate_policy=True, since=since, **kwargs)
+    with terminal_progress() as progress:
+        result = run_scan(options, progress)
+    emit(result, fmt, output)
+    if any(project.error for project in result.projects):
+        return 2
+    overdue = [v for project in result.projects for v in project.violations if v.overdue]
+    return 1 if overdue else 0
