@@ -28,7 +28,9 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     level = logging.WARNING - 10 * verbose + 10 * quiet
     if level_name:
         level = logging.getLevelName(level_name.upper())
-    logging.basicConfig(level=level, format="depsentry: %(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="depsentry: %(levelname)s: %(message)s", stream=sys.stderr
+    )
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -72,4 +74,3 @@ _register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from depsentry.daemon.advisories.embedded import SNAPSHOT_NAME
-from depsentry.daemon.advisories.osv_record import iso, is_pypi, load_text, parse_record
+from depsentry.daemon.advisories.osv_record import is_pypi, iso, load_text, parse_record
 
 OUTPUT = Path(__file__).resolve().parents[1] / "depsentry/daemon/advisories/data" / SNAPSHOT_NAME
 
@@ -34,14 +34,20 @@ def _facts(raw: dict[str, Any]) -> dict[str, Any]:
             for r in entry.get("ranges") or []
             if isinstance(r, dict) and r.get("type") in ("ECOSYSTEM", "SEMVER")
         ]
-        out: dict[str, Any] = {"package": {"name": package.get("name"), "ecosystem": package.get("ecosystem")}}
+        out: dict[str, Any] = {
+            "package": {"name": package.get("name"), "ecosystem": package.get("ecosystem")}
+        }
         if ranges:
             out["ranges"] = ranges
         # A range already says which versions it covers; the list is kept only when it is all there is.
         if not ranges and entry.get("versions"):
             out["versions"] = entry["versions"]
         affected.append(out)
-    facts: dict[str, Any] = {"id": raw["id"], "aliases": raw.get("aliases") or [], "affected": affected}
+    facts: dict[str, Any] = {
+        "id": raw["id"],
+        "aliases": raw.get("aliases") or [],
+        "affected": affected,
+    }
     for key in ("modified", "published"):
         if raw.get(key):
             facts[key] = iso(raw[key])
@@ -62,13 +68,19 @@ def _describe(root: Path) -> dict[str, str]:
         commit = found.group(1) if found else ""
     licence = (root / "LICENSE").read_text().splitlines()[0] if (root / "LICENSE").is_file() else ""
     if "Attribution 4.0" not in licence:
-        sys.exit(f"{root}: LICENSE is not CC-BY 4.0; refusing to embed data under an unknown licence")
+        sys.exit(
+            f"{root}: LICENSE is not CC-BY 4.0; refusing to embed data under an unknown licence"
+        )
     return {"source": source + (f"@{commit[:12]}" if commit else ""), "licence": "CC-BY-4.0"}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("source", type=Path, help="a directory of OSV records with a LICENSE (e.g. a pypa/advisory-database clone)")
+    parser.add_argument(
+        "source",
+        type=Path,
+        help="a directory of OSV records with a LICENSE (e.g. a pypa/advisory-database clone)",
+    )
     parser.add_argument("-o", "--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     records = []
@@ -94,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     body = json.dumps({"header": header, "records": records}, separators=(",", ":"), sort_keys=True)
     args.output.write_bytes(gzip.compress(body.encode(), 9, mtime=0))
-    print(f"{args.output}: {len(records)} records, {args.output.stat().st_size} bytes", file=sys.stderr)
+    print(
+        f"{args.output}: {len(records)} records, {args.output.stat().st_size} bytes",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -45,7 +45,19 @@ def scan_options(func: F) -> F:
             help="Advisory source (repeatable; findings are merged by alias). Default: osv.",
         ),
         click.option(
-            "--safety-db", type=click.Path(path_type=Path), help="Safety database mirror."
+            "--osv-api-url",
+            metavar="URL",
+            help="OSV API for --source osv-api (default https://api.osv.dev, or a `depsentry db serve`).",
+        ),
+        click.option(
+            "--pip-audit-osv-url",
+            metavar="URL",
+            help="OSV API that pip-audit queries for --source pip-audit (e.g. a `depsentry db serve`).",
+        ),
+        click.option(
+            "--safety-db",
+            type=click.Path(path_type=Path),
+            help="Safety database (insecure_full.json, or a mirror directory) for --source safety.",
         ),
         click.option(
             "--outdated", is_flag=True, help="Also report outdated releases (asks the index)."
@@ -88,6 +100,8 @@ def build_options(
     offline: bool,
     sources: tuple[str, ...],
     safety_db: Path | None,
+    osv_api_url: str | None,
+    pip_audit_osv_url: str | None,
     outdated: bool,
     no_resolve: bool,
     python_version: str | None,
@@ -103,6 +117,8 @@ def build_options(
         offline=offline,
         sources=tuple(dict.fromkeys(sources)) or ("osv",),
         safety_db=safety_db,
+        osv_api_url=osv_api_url,
+        pip_audit_osv_url=pip_audit_osv_url,
         outdated=outdated,
         resolve_unpinned=not no_resolve,
         python=python_version,
@@ -145,13 +161,15 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
 
     fmt = fmt or "table"
     to_terminal = output is None and sys.stdout.isatty()
-    text = get_renderer(fmt, color=to_terminal and fmt == "table").render(result)
+    renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))
+    text = renderer.render(result)
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    for warning in result.advisory_db.warnings:
-        click.echo(f"depsentry: warning: {warning}", err=True)
+    if not (fmt == "table" and output is None):  # the table on stdout already shows them
+        for warning in result.advisory_db.warnings:
+            click.echo(f"depsentry: warning: {warning}", err=True)
     click.echo(summarize(result), err=True)
 
 

@@ -238,7 +238,7 @@ def codemod_hints_from_registry(package: str, current: str, target: str) -> tupl
     hints = []
     for entry in CODEMODS:
         codemod = load_codemod(entry)
-        if codemod is None or codemod.PACKAGE != package:
+        if codemod is None or package != codemod.PACKAGE:
             continue
         if SpecifierSet(codemod.FROM).contains(current, prereleases=True) and SpecifierSet(
             codemod.TO

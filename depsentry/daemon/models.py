@@ -245,6 +245,7 @@ class ProjectReport:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    first_seen: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

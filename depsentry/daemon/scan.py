@@ -7,16 +7,15 @@ policy sees findings. Progress goes through a callback so that only the CLI know
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from depsentry.daemon.advisories.interface import AdvisorySource
 from depsentry.daemon.models import (
     AdvisoryDbInfo,
-    Dependency,
     ProjectReleases,
     ProjectReport,
     ScanResult,
@@ -24,6 +23,10 @@ from depsentry.daemon.models import (
     Skipped,
 )
 from depsentry.errors import DepsentryError
+
+if TYPE_CHECKING:
+    from depsentry.daemon.index import IndexFailure, PackageIndex
+    from depsentry.daemon.policy import Policy
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,8 @@ class ScanOptions:
     osv_db: Path | None = None
     offline: bool = False
     sources: tuple[str, ...] = ("osv",)
-    osv_api_url: str = "https://api.osv.dev"
+    osv_api_url: str | None = None
+    pip_audit_osv_url: str | None = None
     safety_db: Path | None = None
     outdated: bool = False
     resolve_unpinned: bool = True
@@ -56,46 +60,53 @@ class ScanOptions:
     since: Path | None = None
     allow_embedded: bool = True
     now: datetime | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def run_scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanResult:
     """Scan every path in `options`; a project that cannot be read records its error and the
     others go on (the CLI exits 2 at the end when any project failed)."""
-    from depsentry.daemon.inputs import read_project
-
     now = options.now or datetime.now(UTC)
+    policy = _load_policy(options) if options.evaluate_policy else None
+    # Sources open first: a missing database or extra fails before any project work.
+    sources = open_sources(options)
+
     reports: list[ProjectReport] = []
     total = len(options.paths)
     for done, path in enumerate(options.paths):
         progress("reading", done, total)
-        reports.append(_read(path, options.environment, read_project))
+        reports.append(_read(path, options.environment))
     progress("reading", total, total)
 
-    needs_index = options.outdated or (options.resolve_unpinned and not options.offline)
-    releases: dict[str, ProjectReleases] = {}
-    if needs_index:
-        releases = _resolve_and_fetch(reports, options, progress)
+    answers = _fetch_releases(reports, options, policy, progress)
+    if options.resolve_unpinned and answers:
+        for report in reports:
+            _resolve_unpinned(report, answers, options.python)
 
-    sources = open_sources(options)
     for done, report in enumerate(reports):
         progress("matching", done, total)
         if report.error is None:
             _match(report, sources)
     progress("matching", total, total)
 
+    releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
     if options.outdated:
-        _find_outdated(reports, releases, options, now)
-
-    if options.evaluate_policy:
-        _evaluate_policy(reports, releases, options, now)
+        min_age = policy.min_release_age if policy is not None else timedelta(0)
+        _find_outdated(reports, answers, options.python, now, min_age)
+    if policy is not None:
+        _evaluate_policy(reports, releases, policy, options.since, now)
 
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
 
 
-def _read(
-    path: Path, environment: Path | None, read_project: Callable[..., object]
-) -> ProjectReport:
+def _load_policy(options: ScanOptions) -> Policy:
+    from depsentry.daemon.policy import load_policy
+
+    return load_policy(options.policy)
+
+
+def _read(path: Path, environment: Path | None) -> ProjectReport:
+    from depsentry.daemon.inputs import read_project
+
     report = ProjectReport(path=str(path))
     try:
         project = read_project(path, environment=environment)
@@ -103,14 +114,15 @@ def _read(
         report.error = str(exc)
         logger.error("%s", exc)
         return report
-    report.inputs = list(project.inputs)  # type: ignore[attr-defined]
-    report.dependencies = list(project.dependencies)  # type: ignore[attr-defined]
-    report.skipped = list(project.skipped)  # type: ignore[attr-defined]
-    report.notes = list(project.notes)  # type: ignore[attr-defined]
+    report.inputs = list(project.inputs)
+    report.dependencies = list(project.dependencies)
+    report.skipped = list(project.skipped)
+    report.notes = list(project.notes)
     return report
 
 
 def open_sources(options: ScanOptions) -> list[AdvisorySource]:
+    """The advisory sources `options` names, opened (the local database is imported if needed)."""
     from depsentry.daemon.advisories.sources import build_sources
 
     return build_sources(
@@ -118,6 +130,7 @@ def open_sources(options: ScanOptions) -> list[AdvisorySource]:
         osv_db=options.osv_db,
         offline=options.offline,
         osv_api_url=options.osv_api_url,
+        pip_audit_osv_url=options.pip_audit_osv_url,
         safety_db=options.safety_db,
         allow_embedded=options.allow_embedded,
     )
@@ -143,112 +156,112 @@ def _combined_info(sources: Sequence[AdvisorySource]) -> AdvisoryDbInfo:
     )
 
 
-def open_index(options: ScanOptions) -> Any:
-    from depsentry.daemon.index import PackageIndex
+def open_index(options: ScanOptions) -> PackageIndex:
+    """The package index client configured by `options`."""
+    from depsentry.daemon.index import DEFAULT_INDEX_URL, PackageIndex
 
-    kwargs: dict[str, object] = {"offline": options.offline}
-    if options.index_url:
-        kwargs["index_url"] = options.index_url
-    if options.extra_index_urls:
-        kwargs["extra_index_urls"] = list(options.extra_index_urls)
-    return PackageIndex(**kwargs)
+    return PackageIndex(
+        options.index_url or DEFAULT_INDEX_URL, options.extra_index_urls, offline=options.offline
+    )
 
 
-def _resolve_and_fetch(
-    reports: Sequence[ProjectReport], options: ScanOptions, progress: Progress
-) -> dict[str, ProjectReleases]:
-    """Fetch release data once for every name any project needs, then resolve unpinned ranges."""
-    from depsentry.daemon.index import resolve_unpinned
-
+def _fetch_releases(
+    reports: Sequence[ProjectReport],
+    options: ScanOptions,
+    policy: Policy | None,
+    progress: Progress,
+) -> dict[str, ProjectReleases | IndexFailure]:
+    """Ask the index once for every name any stage needs (outdated, unpinned, readiness)."""
+    every_name = options.outdated or (policy is not None and bool(policy.readiness.python))
     names: set[str] = set()
     for report in reports:
-        if options.outdated:
+        if every_name:
             names.update(dep.name for dep in report.dependencies)
         if options.resolve_unpinned:
             names.update(s.name for s in report.skipped if s.kind is SkipKind.UNPINNED and s.name)
     if not names:
         return {}
-    index = open_index(options)
 
     def fetch_progress(done: int, total: int) -> None:
         progress("index", done, total)
 
-    answers = index.fetch_many(sorted(names), progress=fetch_progress)  # type: ignore[attr-defined]
-    releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
-
-    if options.resolve_unpinned:
-        for report in reports:
-            unpinned = [s for s in report.skipped if s.kind is SkipKind.UNPINNED]
-            if not unpinned:
-                continue
-            resolved, still = resolve_unpinned(unpinned, answers, python=options.python)
-            report.skipped = [s for s in report.skipped if s.kind is not SkipKind.UNPINNED] + list(
-                still
-            )
-            _add_resolved(report, resolved)
-    return releases
+    with open_index(options) as index:
+        return index.fetch_many(sorted(names), progress=fetch_progress)
 
 
-def _add_resolved(report: ProjectReport, resolved: Sequence[Dependency]) -> None:
+def _resolve_unpinned(
+    report: ProjectReport,
+    answers: Mapping[str, ProjectReleases | IndexFailure],
+    python: str | None,
+) -> None:
+    from depsentry.daemon.outdated import resolve_unpinned
+
+    unpinned = [s for s in report.skipped if s.kind is SkipKind.UNPINNED]
+    if not unpinned:
+        return
+    resolved, still = resolve_unpinned(unpinned, answers, python=python)
+    report.skipped = [s for s in report.skipped if s.kind is not SkipKind.UNPINNED] + still
     known = {(d.name, d.version) for d in report.dependencies}
     report.dependencies.extend(d for d in resolved if (d.name, d.version) not in known)
     if resolved:
         report.notes.append(
             f"{len(resolved)} unpinned requirement(s) resolved to the newest allowed release "
-            "(pinned: false): a fresh install today, not necessarily what is deployed"
+            "(pinned: false): what a fresh install gets today, not necessarily what is deployed"
         )
 
 
 def _find_outdated(
     reports: Sequence[ProjectReport],
-    releases: dict[str, ProjectReleases],
-    options: ScanOptions,
+    answers: Mapping[str, ProjectReleases | IndexFailure],
+    python: str | None,
     now: datetime,
+    min_age: timedelta,
 ) -> None:
     from depsentry.daemon.outdated import find_outdated
 
-    min_age = None
-    if options.evaluate_policy:
-        from depsentry.daemon.policy import load_policy
-
-        min_age = load_policy(options.policy).min_release_age
-    answers: dict[str, object] = dict(releases)
     for report in reports:
         if report.error is not None:
             continue
-        kwargs: dict[str, object] = {"python": options.python, "now": now}
-        if min_age is not None:
-            kwargs["min_release_age"] = min_age
-        result = find_outdated(report.dependencies, answers, **kwargs)  # type: ignore[arg-type]
+        result = find_outdated(
+            report.dependencies, answers, python=python, now=now, min_release_age=min_age
+        )
         report.outdated = list(result.outdated)
-        for missing in result.unavailable:
-            if not _already_skipped(report.skipped, missing):
-                report.skipped.append(missing)
+        report.skipped.extend(m for m in result.unavailable if not _already(report.skipped, m))
 
 
-def _already_skipped(skipped: Sequence[Skipped], entry: Skipped) -> bool:
+def _already(skipped: Sequence[Skipped], entry: Skipped) -> bool:
     return any(s.requirement == entry.requirement and s.reason == entry.reason for s in skipped)
 
 
 def _evaluate_policy(
     reports: Sequence[ProjectReport],
-    releases: dict[str, ProjectReleases],
-    options: ScanOptions,
+    releases: Mapping[str, ProjectReleases],
+    policy: Policy,
+    since: Path | None,
     now: datetime,
 ) -> None:
-    from depsentry.daemon.policy import evaluate, first_seen_from_report, load_policy
+    from depsentry.daemon.policy import evaluate, first_seen_dates, first_seen_from_report
 
-    policy = load_policy(options.policy)
-    first_seen = None
-    if options.since is not None:
-        from depsentry.daemon.report.json import read_report
-        from depsentry.errors import reading
-
-        with reading(options.since):
-            text = options.since.read_text(encoding="utf-8")
-        first_seen = first_seen_from_report(read_report(text, str(options.since)))
+    old = _read_since(since) if since is not None else None
     for report in reports:
-        if report.error is None:
-            report.violations = evaluate(
-                report, policy, now=now, first_seen=first_seen, releases=releases
-            )
+        if report.error is not None:
+            continue
+        first_seen = first_seen_from_report(old, policy, project=report.path) if old else None
+        report.violations = evaluate(
+            report, policy, now=now, first_seen=first_seen, releases=releases
+        )
+        report.first_seen = first_seen_dates(
+            report, policy, now=now, first_seen=first_seen, releases=releases
+        )
+
+
+def _read_since(path: Path) -> ScanResult:
+    from depsentry.daemon.report.json import read_report
+    from depsentry.errors import reading
+
+    with reading(path):
+        text = path.read_text(encoding="utf-8")
+    return read_report(text, str(path))
+
+
+__all__ = ["Progress", "ScanOptions", "open_index", "open_sources", "run_scan"]

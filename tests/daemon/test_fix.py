@@ -65,7 +65,9 @@ SOURCE = TableSource(
 )
 
 
-def report_for(tmp_path: Path, pins: dict[str, str], name: str = "requirements.txt") -> ProjectReport:
+def report_for(
+    tmp_path: Path, pins: dict[str, str], name: str = "requirements.txt"
+) -> ProjectReport:
     lines = [f"{package}=={version}\n" for package, version in pins.items()]
     (tmp_path / name).write_text("# app\n" + "".join(lines), encoding="utf-8")
     deps = [
@@ -119,7 +121,9 @@ def test_apply_writes_requirements_and_names_relock(tmp_path: Path) -> None:
     outcome = apply_bumps(bumps, root=tmp_path, write=False)
     assert "-flask==1.0\n-jinja2==2.10\n+flask==2.2.5\n+jinja2==2.11.3\n" in outcome.diff
     assert (tmp_path / "requirements.txt").read_text().count("flask==1.0") == 1  # dry run
-    assert outcome.relock == ["uv.lock: flask 1.0 -> 2.2.5: uv lock --upgrade-package 'flask==2.2.5'"]
+    assert outcome.relock == [
+        "uv.lock: flask 1.0 -> 2.2.5: uv lock --upgrade-package 'flask==2.2.5'"
+    ]
 
     apply_bumps(bumps, root=tmp_path, write=True)
     assert (tmp_path / "requirements.txt").read_text() == "# app\nflask==2.2.5\njinja2==2.11.3\n"

@@ -1,0 +1,63 @@
+"""Report formats: the registry (`FORMATS`, `get_renderer`) and the one-line `summarize`."""
+
+from __future__ import annotations
+
+import enum
+from typing import assert_never
+
+from depsentry.daemon.report.interface import Renderer
+from depsentry.daemon.report.json import JsonRenderer, read_report
+from depsentry.daemon.report.markdown import MarkdownRenderer
+from depsentry.daemon.report.sarif import SarifRenderer
+from depsentry.daemon.report.summary import summarize
+from depsentry.daemon.report.table import TableRenderer
+from depsentry.errors import ConfigError
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "JsonRenderer",
+    "MarkdownRenderer",
+    "Renderer",
+    "SarifRenderer",
+    "TableRenderer",
+    "get_renderer",
+    "read_report",
+    "summarize",
+]
+
+
+class Format(enum.Enum):
+    """The report formats, in the order `--help` lists them (table is the default)."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
+FORMATS = tuple(f.value for f in Format)
+
+
+def get_renderer(
+    fmt: str, *, color: bool = False, width: int | None = None, root: str | None = None
+) -> Renderer:
+    """The renderer for `fmt`; `color` and `width` apply to the table, `root` (the repository
+    root that absolute paths are made relative to) to SARIF. Unknown `fmt`: `ConfigError`."""
+    try:
+        chosen = Format(fmt)
+    except ValueError:
+        raise ConfigError(
+            f"unknown report format {fmt!r}; choose one of: {', '.join(FORMATS)}"
+        ) from None
+    match chosen:
+        case Format.TABLE:
+            return TableRenderer(color=color, width=width)
+        case Format.JSON:
+            return JsonRenderer()
+        case Format.SARIF:
+            return SarifRenderer(root=root)
+        case Format.MARKDOWN:
+            return MarkdownRenderer()
+        case _:
+            assert_never(chosen)

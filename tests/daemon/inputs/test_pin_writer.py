@@ -52,7 +52,9 @@ def test_hashes_removed_with_warning(tmp_path: Path) -> None:
 def test_hashes_refreshed(tmp_path: Path) -> None:
     path = write(tmp_path, "requirements.txt", REQUIREMENTS)
     result = bump_requirements(path, "jinja2", "2.10", "2.11.3", hashes=["c1", "c2"])
-    assert "jinja2==2.11.3 \\\n    --hash=sha256:c1 \\\n    --hash=sha256:c2\nrequests" in result.text
+    assert (
+        "jinja2==2.11.3 \\\n    --hash=sha256:c1 \\\n    --hash=sha256:c2\nrequests" in result.text
+    )
     assert result.warnings == ()
 
 
@@ -132,7 +134,9 @@ def test_broken_pyproject_is_one_line_error(tmp_path: Path) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(alphabet="abcz=-_.[]#;\\ \n\"'0123456789", max_size=80))
-def test_requirements_bump_never_crashes(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+def test_requirements_bump_never_crashes(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
     path = tmp_path_factory.mktemp("req") / "requirements.txt"
     path.write_text(text, encoding="utf-8")
     try:

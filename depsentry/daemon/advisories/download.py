@@ -1,0 +1,84 @@
+"""Download an OSV dump with a conditional GET (ETag / Last-Modified), so an unchanged dump is cheap."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from depsentry.errors import AdvisoryDbError
+
+__all__ = ["Fetched", "download", "redact"]
+
+
+def redact(url: str) -> str:
+    """The URL without credentials or query string, fit for messages and the database's `source`."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A downloaded file (a temp file the caller removes) and its validators for the next sync."""
+
+    path: Path
+    etag: str | None
+    last_modified: str | None
+
+
+def download(
+    url: str,
+    directory: Path,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    progress: Callable[[str, int, int | None], None],
+    connect_timeout: float = 5.0,
+) -> Fetched | None:
+    """GET `url` into a temp file in `directory`; None when the server answers 304 Not Modified."""
+    headers = {"User-Agent": "depsentry (OSV sync)"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    timeout = httpx.Timeout(60.0, connect=connect_timeout)
+    fd, name = tempfile.mkstemp(dir=directory, prefix=".osv-download.", suffix=".zip")
+    path = Path(name)
+    try:
+        with (
+            os.fdopen(fd, "wb") as out,
+            httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code == 304:
+                path.unlink()
+                return None
+            if response.status_code != 200:
+                raise AdvisoryDbError(f"download failed: HTTP {response.status_code}", redact(url))
+            total = int(response.headers.get("Content-Length", 0)) or None
+            done = 0
+            for chunk in response.iter_bytes(1 << 16):
+                out.write(chunk)
+                done += len(chunk)
+                progress("download", done, total)
+            return Fetched(
+                path, response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
+    except httpx.HTTPError as exc:
+        path.unlink(missing_ok=True)
+        # httpx messages can quote the URL; keep only the exception type and the redacted URL.
+        raise AdvisoryDbError(
+            f"download failed ({type(exc).__name__}); check the network, or sync from a local copy "
+            "with `depsentry db sync --from PATH`",
+            redact(url),
+        ) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise

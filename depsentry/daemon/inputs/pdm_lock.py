@@ -1,0 +1,74 @@
+"""pdm.lock: exact pins of every package PDM resolved (lock_version 3.x and 4.x).
+
+https://pdm-project.org/en/latest/usage/lockfile/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from depsentry.daemon.inputs.common import (
+    array_of_tables,
+    lock_version,
+    locked_entry,
+    require_table,
+    string_list,
+)
+from depsentry.daemon.inputs.interface import InputReader
+from depsentry.daemon.inputs.toml_lines import load_toml
+from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+from depsentry.errors import InputError
+
+__all__ = ["PdmLockReader"]
+
+_NOT_INDEX = ("git", "url", "path")
+
+
+class PdmLockReader(InputReader):
+    """Reads `[[package]]` of pdm.lock; its `groups` become the dependency's groups."""
+
+    name = "pdm-lock"
+    patterns = ("pdm.lock",)
+    is_lockfile = True
+
+    def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        data, lines = load_toml(path)
+        if "metadata" not in data:
+            raise InputError("not a pdm.lock: no [metadata] table", path)
+        metadata = require_table(data["metadata"], "[metadata]", path)
+        lock_version(metadata.get("lock_version"), (3, 4), "pdm.lock lock_version", path)
+        item_lines = lines.array_item_lines("package")
+        where = str(path)
+        for index, package in enumerate(array_of_tables(data, "package", path)):
+            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
+            if not isinstance(package, Mapping):
+                yield Skipped(
+                    repr(package), "[[package]] entry is not a table", source, SkipKind.INVALID
+                )
+                continue
+            name, marker = package.get("name"), package.get("marker")
+            editable = package.get("editable") is True
+            kind = next((key for key in _NOT_INDEX if key in package), None)
+            if kind is not None or editable:
+                yield Skipped(
+                    requirement=f"{name} ({kind or 'editable'} {package.get(kind or 'path')!r})",
+                    reason=(
+                        "editable package, not from a package index"
+                        if editable
+                        else f"{kind} source, not from a package index"
+                    ),
+                    source=source,
+                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
+                    name=locked_entry(name, None, source).name,
+                    direct=False,
+                    markers=marker if isinstance(marker, str) else None,
+                )
+                continue
+            yield locked_entry(
+                name,
+                package.get("version"),
+                source,
+                groups=string_list(package.get("groups")),
+                markers=marker,
+            )

@@ -1,0 +1,71 @@
+"""poetry.lock: exact pins of every package Poetry resolved (lock-version 1.x and 2.x)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from depsentry.daemon.inputs.common import (
+    array_of_tables,
+    lock_version,
+    locked_entry,
+    require_table,
+    string_list,
+)
+from depsentry.daemon.inputs.interface import InputReader
+from depsentry.daemon.inputs.toml_lines import load_toml
+from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+from depsentry.errors import InputError
+
+__all__ = ["PoetryLockReader"]
+
+_LOCAL_SOURCES = ("git", "directory", "file", "url")
+
+
+class PoetryLockReader(InputReader):
+    """Reads `[[package]]` entries of poetry.lock; `direct` is left to the project merge."""
+
+    name = "poetry-lock"
+    patterns = ("poetry.lock",)
+    is_lockfile = True
+
+    def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        data, lines = load_toml(path)
+        if "metadata" not in data:
+            raise InputError("not a poetry.lock: no [metadata] table", path)
+        metadata = require_table(data["metadata"], "[metadata]", path)
+        lock_version(metadata.get("lock-version"), (1, 2), "poetry.lock lock-version", path)
+        item_lines = lines.array_item_lines("package")
+        where = str(path)
+        for index, package in enumerate(array_of_tables(data, "package", path)):
+            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
+            if not isinstance(package, Mapping):
+                yield Skipped(
+                    repr(package), "[[package]] entry is not a table", source, SkipKind.INVALID
+                )
+                continue
+            groups = string_list(package.get("groups")) or string_list(package.get("category"))
+            origin = package.get("source")
+            if isinstance(origin, Mapping) and origin.get("type") in _LOCAL_SOURCES:
+                entry = locked_entry(package.get("name"), package.get("version"), source)
+                editable = package.get("develop") is True
+                yield Skipped(
+                    requirement=f"{package.get('name')} ({origin.get('type')} {origin.get('url')})",
+                    reason=(
+                        "editable local package, not from a package index"
+                        if editable
+                        else f"{origin.get('type')} source, not from a package index"
+                    ),
+                    source=source,
+                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
+                    name=entry.name,
+                    direct=False,
+                )
+                continue
+            yield locked_entry(
+                package.get("name"),
+                package.get("version"),
+                source,
+                groups=groups,
+                markers=package.get("markers"),
+            )

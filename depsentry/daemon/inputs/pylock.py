@@ -1,0 +1,72 @@
+"""pylock.toml / pylock.*.toml (PEP 751, lock-version 1.x): exact pins of every locked package.
+
+https://packaging.python.org/en/latest/specifications/pylock-toml/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from depsentry.daemon.inputs.common import array_of_tables, lock_version, locked_entry
+from depsentry.daemon.inputs.interface import InputReader
+from depsentry.daemon.inputs.toml_lines import load_toml
+from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+
+__all__ = ["PylockReader"]
+
+_NOT_INDEX = ("vcs", "directory", "archive")
+
+
+class PylockReader(InputReader):
+    """Reads `[[packages]]` of a PEP 751 lock; a package without a version is `Skipped`."""
+
+    name = "pylock"
+    patterns = ("pylock.toml", "pylock.*.toml")
+    is_lockfile = True
+
+    def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        data, lines = load_toml(path)
+        lock_version(data.get("lock-version"), (1,), "pylock lock-version", path)
+        item_lines = lines.array_item_lines("packages")
+        where = str(path)
+        for index, package in enumerate(array_of_tables(data, "packages", path)):
+            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
+            if not isinstance(package, Mapping):
+                yield Skipped(
+                    repr(package), "[[packages]] entry is not a table", source, SkipKind.INVALID
+                )
+                continue
+            name, marker = package.get("name"), package.get("marker")
+            kind = next((key for key in _NOT_INDEX if key in package), None)
+            if kind is not None:
+                detail = package[kind]
+                if (
+                    kind == "directory"
+                    and isinstance(detail, Mapping)
+                    and detail.get("path") == "."
+                ):
+                    continue  # the project itself
+                editable = (
+                    kind == "directory"
+                    and isinstance(detail, Mapping)
+                    and detail.get("editable") is True
+                )
+                where_from = (
+                    detail.get("url") or detail.get("path") if isinstance(detail, Mapping) else None
+                )
+                yield Skipped(
+                    requirement=f"{name} ({kind} {where_from!r})",
+                    reason=(
+                        "editable directory, not from a package index"
+                        if editable
+                        else f"{kind} source, not from a package index"
+                    ),
+                    source=source,
+                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
+                    name=locked_entry(name, None, source).name,
+                    direct=False,
+                    markers=marker if isinstance(marker, str) else None,
+                )
+                continue
+            yield locked_entry(name, package.get("version"), source, markers=marker)

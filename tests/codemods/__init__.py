@@ -1,0 +1,1 @@
+"""Tests of the codemod registry, runner and every codemod's declared cases."""

@@ -1,0 +1,81 @@
+"""v0 programs run with openai 0.28.1, migrated, then run with the installed openai 1.x+: same stdout.
+
+openai 0.28.1 needs its own interpreter; create it with
+`.venv/bin/uv venv .venv-openai0 --python 3.11 && .venv/bin/uv pip install --python
+.venv-openai0/bin/python openai==0.28.1` or point DEPSENTRY_OPENAI0_PYTHON at one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from depsentry.codemods.interface import TODO_PREFIX
+from depsentry.codemods.openai_v1 import OpenAIV1Codemod
+from depsentry.codemods.runner import transform_source
+
+from .server import serve
+
+pytestmark = pytest.mark.slow
+
+PROGRAMS = Path(__file__).parent / "programs"
+_DEFAULT_OPENAI0 = Path(__file__).parents[3] / ".venv-openai0" / "bin" / "python"
+
+
+def _openai0_python() -> str:
+    configured = os.environ.get("DEPSENTRY_OPENAI0_PYTHON")
+    if configured:
+        return configured
+    if _DEFAULT_OPENAI0.exists():
+        return str(_DEFAULT_OPENAI0)
+    pytest.skip(
+        "no interpreter with openai==0.28.1: set DEPSENTRY_OPENAI0_PYTHON or create "
+        f"{_DEFAULT_OPENAI0.parent.parent} (see this module's docstring)"
+    )
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with serve() as url:
+        yield url
+
+
+def _run(python: str, program: Path, base_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("OPENAI_", "AZURE_"))}
+    env |= {
+        "OPENAI_API_KEY": "sk-dummy",
+        "OPENAI_API_BASE": base_url,  # read by the programs (v0 reads it too)
+        "OPENAI_BASE_URL": base_url,  # what v1 would read
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return subprocess.run(
+        [python, str(program)], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize("program", sorted(p.name for p in PROGRAMS.glob("*.py")))
+def test_migrated_program_prints_the_same(program: str, base_url: str, tmp_path: Path) -> None:
+    source = PROGRAMS / program
+    before = _run(_openai0_python(), source, base_url)
+    assert before.returncode == 0, before.stderr
+    assert before.stdout.strip(), "the v0 program printed nothing"
+
+    unmigrated = _run(sys.executable, source, base_url)
+    assert unmigrated.returncode != 0, "the v0 program should not run unchanged on openai 1.x+"
+
+    for mode in OpenAIV1Codemod.OPTIONS["mode"]:
+        migrated, _ = transform_source(OpenAIV1Codemod, source.read_text(), {"mode": mode})
+        assert TODO_PREFIX not in migrated, migrated
+        target = tmp_path / mode / program
+        target.parent.mkdir()
+        target.write_text(migrated)
+        after = _run(sys.executable, target, base_url)
+        assert after.returncode == 0, f"{mode}:\n{migrated}\n{after.stderr}"
+        assert after.stdout == before.stdout, f"{mode}:\n{migrated}"
