@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import yaml
+from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -42,7 +43,19 @@ def _candidate_pins(db: Path) -> dict[str, list[str]]:
                 for event in rng.get("events") or []:
                     if "fixed" in event:
                         versions.add(str(event["fixed"]))
-    return {name: sorted(v) for name, v in pins.items() if v}
+    return {name: sorted(valid) for name, v in pins.items() if (valid := _valid(v))}
+
+
+def _valid(versions: set[str]) -> set[str]:
+    """Versions both PEP 440 and uv accept (the data holds some git hashes and legacy strings)."""
+    valid = set()
+    for text in versions:
+        try:
+            if str(Version(text)) == text:
+                valid.add(text)
+        except InvalidVersion:
+            pass
+    return valid
 
 
 def _write_projects(
@@ -64,25 +77,27 @@ def _write_projects(
 def _write_uv_project(project: Path, dest: Path) -> None:
     """A uv project with a hand-written uv.lock pinning the same versions (uv audit reads it)."""
     dest.mkdir()
-    pins = [
+    pins = dict(
         line.strip().split("==") for line in (project / "requirements.txt").read_text().splitlines()
-    ]
-    deps = ", ".join(f'"{n}=={v}"' for n, v in pins)
+    )
+    deps = ", ".join(f'"{n}=={v}"' for n, v in pins.items())
     (dest / "pyproject.toml").write_text(
         f'[project]\nname = "bench"\nversion = "0.1.0"\nrequires-python = ">=3.11"\ndependencies = [{deps}]\n',
         encoding="utf-8",
     )
-    lock = ['version = 1\nrevision = 3\nrequires-python = ">=3.11"\n']
-    lock.append(
-        '\n[[package]]\nname = "bench"\nversion = "0.1.0"\nsource = { virtual = "." }\ndependencies = [\n'
-        + "".join(f'    {{ name = "{n}" }},\n' for n, _ in pins)
-        + "]\n"
+    zero = "0" * 64
+    requires = "".join(f'    {{ name = "{n}", specifier = "=={v}" }},\n' for n, v in pins.items())
+    lock = [
+        'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[[package]]\nname = "bench"\n'
+        'version = "0.1.0"\nsource = { virtual = "." }\ndependencies = [\n'
+        + "".join(f'    {{ name = "{n}" }},\n' for n in pins)
+        + f"]\n\n[package.metadata]\nrequires-dist = [\n{requires}]\n"
+    ]
+    lock.extend(
+        f'\n[[package]]\nname = "{n}"\nversion = "{v}"\nsource = {{ registry = "https://pypi.org/simple" }}\n'
+        f'sdist = {{ url = "https://files.pythonhosted.org/packages/{n}-{v}.tar.gz", hash = "sha256:{zero}", size = 1 }}\n'
+        for n, v in pins.items()
     )
-    for name, version in pins:
-        lock.append(
-            f'\n[[package]]\nname = "{name}"\nversion = "{version}"\n'
-            'source = { registry = "https://pypi.org/simple" }\n'
-        )
     (dest / "uv.lock").write_text("".join(lock), encoding="utf-8")
 
 
@@ -185,7 +200,6 @@ def main() -> None:
                 str(BIN / "uv"),
                 "audit",
                 "--frozen",
-                "--offline",
                 "--service-url",
                 f"http://127.0.0.1:{port}",
             ]

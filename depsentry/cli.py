@@ -9,6 +9,7 @@ stderr and exit code 2; machine output goes to stdout or `-o`, everything else t
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -33,7 +34,34 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     )
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+# Each family is one small module under depsentry/commands/, imported only when its command runs:
+# `scan` must not pay for libcst (the codemods) or the sync code at start-up.
+COMMANDS = {
+    "scan": "depsentry.commands.scan:scan",
+    "fix": "depsentry.commands.fix:fix",
+    "policy": "depsentry.commands.policy:policy",
+    "db": "depsentry.commands.db:db",
+    "codemod": "depsentry.commands.codemod:codemod",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, prog_name="depsentry")
 @click.option("-v", "--verbose", count=True, help="More log output (repeatable).")
 @click.option("-q", "--quiet", count=True, help="Less log output (repeatable).")
@@ -61,16 +89,6 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     return result if isinstance(result, int) else 0
 
-
-def _register_commands() -> None:
-    # One module per command family under depsentry/commands/, so each stays small.
-    from depsentry.commands import codemod, db, fix, policy, scan
-
-    for group in (scan.scan, fix.fix, db.db, codemod.codemod, policy.policy):
-        cli.add_command(group)
-
-
-_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -14,6 +14,7 @@ DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; C
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,13 +80,6 @@ class CodemodError(DepsentryError):
 @contextmanager
 def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Iterator[None]:
     """Translate the errors of reading and parsing `path` into `error`, keeping the line."""
-    # Imported here: yaml and packaging are only needed when a caller actually parses.
-    import yaml
-    from packaging.requirements import InvalidRequirement
-    from packaging.specifiers import InvalidSpecifier
-    from packaging.version import InvalidVersion
-    from tomlkit.exceptions import ParseError as TomlkitParseError
-
     try:
         yield
     except DepsentryError:
@@ -110,20 +104,37 @@ def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Itera
             except ValueError:
                 pass
         raise error(f"invalid TOML: {msg}", path, line) from exc
-    except TomlkitParseError as exc:
-        raise error(f"invalid TOML: {exc}", path, exc.line) from exc
     except json.JSONDecodeError as exc:
         raise error(f"invalid JSON: {exc.msg}", path, exc.lineno) from exc
-    except yaml.YAMLError as exc:
+    except OSError as exc:
+        raise error(exc.strerror or str(exc), path) from exc
+    except Exception as exc:
+        translated = _translate_library_error(exc, error, path)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def _translate_library_error(
+    exc: Exception, error: type[DepsentryError], path: str | Path
+) -> DepsentryError | None:
+    # Looked up in sys.modules, not imported: an error of a library that was never loaded cannot
+    # have been raised, and importing yaml/tomlkit here would slow every start-up.
+    yaml = sys.modules.get("yaml")
+    if yaml is not None and isinstance(exc, yaml.YAMLError):
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise error(f"invalid YAML: {problem}", path, line) from exc
-    except InvalidRequirement as exc:
-        raise error(f"invalid requirement: {exc}", path) from exc
-    except InvalidSpecifier as exc:
-        raise error(f"invalid version specifier: {exc}", path) from exc
-    except InvalidVersion as exc:
-        raise error(f"invalid version: {exc}", path) from exc
-    except OSError as exc:
-        raise error(exc.strerror or str(exc), path) from exc
+        return error(f"invalid YAML: {problem}", path, line)
+    tomlkit_errors = sys.modules.get("tomlkit.exceptions")
+    if tomlkit_errors is not None and isinstance(exc, tomlkit_errors.ParseError):
+        return error(f"invalid TOML: {exc}", path, exc.line)
+    for module, name, what in (
+        ("packaging.requirements", "InvalidRequirement", "invalid requirement"),
+        ("packaging.specifiers", "InvalidSpecifier", "invalid version specifier"),
+        ("packaging.version", "InvalidVersion", "invalid version"),
+    ):
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return error(f"{what}: {exc}", path)
+    return None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from depsentry.commands.scan import build_options, scan_options, terminal_progress
-from depsentry.daemon.models import ProjectReleases
+from depsentry.daemon.models import ProjectReleases, ProjectReport
+
+if TYPE_CHECKING:
+    from depsentry.daemon.fix import PlannedBump
 
 
 @click.command(name="fix")
@@ -45,6 +48,7 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     status = 0
     for project in result.projects:
         if project.error:
+            click.echo(f"depsentry: error: {project.error}", err=True)
             status = 2
             continue
         root = Path(project.path)
@@ -53,11 +57,14 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
         bumps = plan_fixes(
             project, source, latest=newest, codemod_hints=codemod_hints_from_registry
         )
+        _say_unfixable(project, bumps)
         if not bumps:
             click.echo(f"{project.path}: nothing to fix", err=True)
             continue
         hashes = _hashes(bumps, options) if refresh_hashes else None
-        outcome = apply_bumps(bumps, root=root, write=not dry_run, hashes=hashes)
+        outcome = apply_bumps(
+            bumps, root=root, write=not dry_run, hashes=hashes, inputs=project.inputs
+        )
         if dry_run and outcome.diff:
             click.echo(outcome.diff, nl=False)
         for bump in bumps:
@@ -83,11 +90,24 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     return status
 
 
+def _say_unfixable(project: ProjectReport, bumps: list[PlannedBump]) -> None:
+    """Name the vulnerable pins no bump moves: no release fixes them yet."""
+    moved = {(bump.package, bump.current) for bump in bumps}
+    stuck: dict[tuple[str, str, str], list[str]] = {}
+    for vuln in project.vulnerabilities:
+        if (vuln.package, vuln.version) not in moved:
+            stuck.setdefault((str(vuln.source), vuln.package, vuln.version), []).append(vuln.id)
+    for (where, package, version), ids in sorted(stuck.items()):
+        click.echo(
+            f"{where}: {package} {version} stays: no fix released for {', '.join(ids)}", err=True
+        )
+
+
 def _hashes(bumps: Any, options: Any) -> dict[tuple[str, str], list[str]]:
     from depsentry.daemon.scan import open_index
 
-    index = open_index(options)
-    answers = index.fetch_many(sorted({bump.package for bump in bumps}))
+    with open_index(options) as index:
+        answers = index.fetch_many(sorted({bump.package for bump in bumps}))
     found: dict[tuple[str, str], list[str]] = {}
     for bump in bumps:
         releases = answers.get(bump.package)

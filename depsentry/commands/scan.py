@@ -156,9 +156,19 @@ def terminal_progress() -> Iterator[Progress]:
 
 
 def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
-    """Render `result` to `output` or stdout; the summary line goes to stderr."""
+    """Render `result` to `output` or stdout; the summary line goes to stderr.
+
+    Each unreadable project gets one `depsentry: error:` line on stderr. When no project could
+    be read there is nothing to report, so those lines are all that is printed (like any other
+    exit-2 error).
+    """
     from depsentry.daemon.report import get_renderer, summarize
 
+    for project in result.projects:
+        if project.error:
+            click.echo(f"depsentry: error: {project.error}", err=True)
+    if result.projects and all(project.error for project in result.projects):
+        return
     fmt = fmt or "table"
     to_terminal = output is None and sys.stdout.isatty()
     renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))

@@ -20,6 +20,7 @@ from packaging.version import InvalidVersion, Version
 from depsentry.daemon.advisories.interface import AdvisorySource
 from depsentry.daemon.inputs.pin_writer import BumpResult, bump_pyproject, bump_requirements
 from depsentry.daemon.models import Dependency, ProjectReport, Source
+from depsentry.errors import InputError, reading
 
 __all__ = ["FixOutcome", "PlannedBump", "apply_bumps", "plan_fixes"]
 
@@ -130,9 +131,12 @@ def apply_bumps(
     root: Path,
     write: bool,
     hashes: Mapping[tuple[str, str], Sequence[str]] | None = None,
+    inputs: Sequence[str] = (),
 ) -> FixOutcome:
     """Edit requirements files and pyproject.toml; name the re-lock command for lockfiles.
 
+    A scan keeps one source per pin, so the same `name==version` repeated in other `inputs`
+    (paths relative to `root`, e.g. a report's `inputs`) is bumped there too.
     With `write=False` only the unified diff is produced. Writes are all-or-nothing: every
     new text is computed first, then files are replaced one by one and restored on failure.
     """
@@ -156,26 +160,20 @@ def apply_bumps(
                 f"{bump.source}: cannot edit this input; upgrade {bump.package} to {bump.target} by hand"
             )
             continue
-        if path not in originals:
-            originals[path] = path.read_text(encoding="utf-8")
-        current_text = texts.get(path, originals[path])
-        result: BumpResult
-        if kind == "pyproject":
-            result = bump_pyproject(
-                path, bump.package, bump.current, bump.target, text=current_text
-            )
-        else:
-            result = bump_requirements(
-                path,
-                bump.package,
-                bump.current,
-                bump.target,
-                line=bump.source.line,
-                hashes=(hashes or {}).get((bump.package, bump.target)),
-                text=current_text,
-            )
+        wanted = (hashes or {}).get((bump.package, bump.target))
+        result = _bump(path, kind, bump, bump.source.line, wanted, texts, originals)
         texts[path] = result.text
         outcome.warnings.extend(result.warnings)
+        for other in (root / name for name in inputs):
+            other_kind = _kind(other)
+            if other == path or other_kind not in ("pyproject", "requirements"):
+                continue
+            try:
+                result = _bump(other, other_kind, bump, None, wanted, texts, originals)
+            except InputError:
+                continue  # this input does not pin it
+            texts[other] = result.text
+            outcome.warnings.extend(result.warnings)
     for path, text in texts.items():
         if text == originals[path]:
             continue
@@ -193,6 +191,27 @@ def apply_bumps(
             {path: texts[path] for path in texts if texts[path] != originals[path]}, originals
         )
     return outcome
+
+
+def _bump(
+    path: Path,
+    kind: str,
+    bump: PlannedBump,
+    line: int | None,
+    hashes: Sequence[str] | None,
+    texts: dict[Path, str],
+    originals: dict[Path, str],
+) -> BumpResult:
+    """Bump one pin in `path`'s current text (earlier bumps included); InputError if absent."""
+    if path not in originals:
+        with reading(path):
+            originals[path] = path.read_text(encoding="utf-8")
+    text = texts.get(path, originals[path])
+    if kind == "pyproject":
+        return bump_pyproject(path, bump.package, bump.current, bump.target, text=text)
+    return bump_requirements(
+        path, bump.package, bump.current, bump.target, line=line, hashes=hashes, text=text
+    )
 
 
 def _kind(path: Path) -> str:

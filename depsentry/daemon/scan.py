@@ -112,7 +112,9 @@ def _read(path: Path, environment: Path | None) -> ProjectReport:
         project = read_project(path, environment=environment)
     except DepsentryError as exc:
         report.error = str(exc)
-        logger.error("%s", exc)
+        # Recorded, not logged: whoever reports the result shows it once (the CLI as its one
+        # `depsentry: error:` line), so it does not appear twice.
+        logger.debug("%s", exc)
         return report
     report.inputs = list(project.inputs)
     report.dependencies = list(project.dependencies)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 from depsentry.errors import AdvisoryDbError
 
 __all__ = ["Fetched", "download", "redact"]
@@ -43,6 +41,8 @@ def download(
     connect_timeout: float = 5.0,
 ) -> Fetched | None:
     """GET `url` into a temp file in `directory`; None when the server answers 304 Not Modified."""
+    import httpx  # only a download needs it; scans that reuse a database start faster without
+
     headers = {"User-Agent": "depsentry (OSV sync)"}
     if etag:
         headers["If-None-Match"] = etag

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -24,8 +23,6 @@ from depsentry.daemon.models import Severity
 __all__ = ["EVENT_KINDS", "AffectedEntry", "ParsedRecord", "is_pypi", "load_text", "parse_record"]
 
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
-
-_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +62,10 @@ def load_text(text: str | bytes, name: str) -> object:
     """Decode a JSON or YAML record by file name (.json, else YAML, which is a JSON superset)."""
     if name.endswith(".json"):
         return json.loads(text)
-    return yaml.load(text, Loader=_YamlLoader)
+    import yaml  # only an import of YAML records needs it, not a scan
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ~10x faster
+    return yaml.load(text, Loader=loader)
 
 
 def is_pypi(ecosystem: object) -> bool:

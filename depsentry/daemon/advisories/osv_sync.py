@@ -17,9 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-
-import yaml
 
 from depsentry.daemon.advisories.download import download, redact
 from depsentry.daemon.advisories.osv_record import load_text, parse_record
@@ -58,16 +57,35 @@ Entry = tuple[str, str, Callable[[], bytes]]  # (origin, fingerprint, read)
 
 
 def _directory_entries(root: Path) -> Iterator[Entry]:
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if (
-            path.suffix not in _SUFFIXES
-            or any(p.startswith(".") for p in rel.parts)
-            or not path.is_file()
-        ):
-            continue
-        st = path.stat()
-        yield rel.as_posix(), f"{st.st_size}:{st.st_mtime_ns}", path.read_bytes
+    # os.walk + scandir and plain strings, not Path.rglob: every scan with --osv-db DIR
+    # fingerprints the whole tree to see whether it changed, so this is on the hot path.
+    prefix = len(str(root)) + 1
+    found: list[Entry] = []
+    for directory, subdirs, _ in os.walk(root):
+        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or not name.endswith(_SUFFIXES) or not entry.is_file():
+                    continue
+                st = entry.stat()
+                rel = entry.path[prefix:].replace(os.sep, "/")
+                found.append(
+                    (rel, f"{st.st_size}:{st.st_mtime_ns}", partial(_read_bytes, entry.path))
+                )
+    found.sort(key=lambda item: item[0])
+    yield from found
+
+
+def _yaml_error() -> type[Exception]:
+    import yaml  # loaded only when records are actually parsed
+
+    return yaml.YAMLError
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _zip_entries(archive: zipfile.ZipFile) -> Iterator[Entry]:
@@ -122,7 +140,7 @@ def _import(
                     data = read()
                 try:
                     parsed, problems = parse_record(load_text(data, origin))
-                except (ValueError, yaml.YAMLError) as exc:  # bad JSON/YAML/UTF-8: skip the file
+                except (ValueError, _yaml_error()) as exc:  # bad JSON/YAML/UTF-8: skip the file
                     parsed, problems = None, [f"unreadable record: {exc}"]
                 for problem in problems:
                     logger.debug("%s: %s", origin, problem)

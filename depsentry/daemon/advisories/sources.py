@@ -9,9 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from depsentry.daemon.advisories.interface import AdvisorySource
-from depsentry.daemon.advisories.osv_api_source import DEFAULT_OSV_API, OsvApiSource
-from depsentry.daemon.advisories.pip_audit_source import PipAuditSource
-from depsentry.daemon.advisories.safety_source import SafetySource
 from depsentry.errors import AdvisoryDbError
 
 __all__ = ["SOURCE_NAMES", "build_sources"]
@@ -51,12 +48,19 @@ def build_sources(
                 open_advisories(osv_db=osv_db, offline=offline, allow_embedded=allow_embedded)
             )
         elif name == "osv-api":
+            # Each source is imported on use: a plain `scan` must not pay for httpx and friends.
+            from depsentry.daemon.advisories.osv_api_source import DEFAULT_OSV_API, OsvApiSource
+
             sources.append(OsvApiSource(osv_api_url or DEFAULT_OSV_API, offline=offline))
         elif name == "pip-audit":
+            from depsentry.daemon.advisories.pip_audit_source import PipAuditSource
+
             pip_audit = PipAuditSource(osv_url=pip_audit_osv_url, offline=offline)
             pip_audit.command()  # a missing extra fails now, before any project is read
             sources.append(pip_audit)
         else:
+            from depsentry.daemon.advisories.safety_source import SafetySource
+
             safety = SafetySource(safety_db, offline=offline)
             safety.command()
             sources.append(safety)

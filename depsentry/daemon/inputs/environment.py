@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from importlib.metadata import Distribution, distributions
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -13,6 +13,9 @@ from depsentry.daemon.inputs.common import locked_entry
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+
+if TYPE_CHECKING:
+    from importlib.metadata import Distribution
 
 __all__ = ["EnvironmentReader", "site_packages"]
 
@@ -28,6 +31,9 @@ class EnvironmentReader(InputReader):
     is_lockfile = True  # what is installed is as exact as a lock
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        # importlib.metadata pulls in the email package: only load it when an environment is read.
+        from importlib.metadata import distributions
+
         found: list[tuple[str, Dependency | Skipped]] = []
         for directory in site_packages(path):
             for dist in distributions(path=[str(directory)]):

@@ -106,7 +106,6 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
                 trees.append(read_tree(file))
             else:
                 items = list(reader.read(file))
-                _warn_invalid(items)
                 merger.add(file, items, lock=reader.is_lockfile, files=[file])
         except InputError as exc:
             if named:
@@ -118,20 +117,18 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
         items = [dataclasses.replace(i, direct=False) for i in tree.items] if lock else tree.items
         merger.add(tree.files[0], items, lock=lock, files=tree.files + tree.constraint_files)
     if errors and len(errors) == len(files) and environment is None:
-        raise errors[0]
+        raise errors[0]  # alone, without the warnings: the project is one error line
     if environment is not None:
         from depsentry.daemon.inputs.environment import EnvironmentReader
 
         items = list(EnvironmentReader().read(environment))
         merger.add(environment, items, lock=True, files=[environment], environment=True)
-    return merger.result()
-
-
-def _warn_invalid(items: list[Entry]) -> None:
-    # The requirements reader logs its own bad lines; the others are logged here.
-    for item in items:
-        if isinstance(item, Skipped) and item.kind is SkipKind.INVALID:
+    result = merger.result()
+    # Warned only once the project is known to be readable, so a broken one stays one line.
+    for item in result.skipped:
+        if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
             logger.warning("%s: %s", item.source, item.reason)
+    return result
 
 
 def _readers() -> tuple[InputReader, ...]:
@@ -225,7 +222,6 @@ class _Merger:
             self.declared.extend(relocated)
 
     def unreadable(self, path: Path, error: InputError) -> None:
-        logger.warning("%s", error)
         where = self._rel(str(path), False)
         self.broken.append(
             Skipped(

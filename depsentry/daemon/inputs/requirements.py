@@ -125,8 +125,7 @@ class _Walker:
                 self._add(item)
 
     def _add(self, item: Dependency | Skipped) -> None:
-        if isinstance(item, Skipped) and item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
-            logger.warning("%s: %s", item.source, item.reason)
+        # Bad lines are data (Skipped); project.py warns about them once the project is readable.
         self.tree.items.append(item)
 
     def _option(

@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import enum
-from typing import assert_never
+import importlib
+from typing import TYPE_CHECKING, Any, assert_never
 
 from depsentry.daemon.report.interface import Renderer
-from depsentry.daemon.report.json import JsonRenderer, read_report
-from depsentry.daemon.report.markdown import MarkdownRenderer
-from depsentry.daemon.report.sarif import SarifRenderer
 from depsentry.daemon.report.summary import summarize
-from depsentry.daemon.report.table import TableRenderer
 from depsentry.errors import ConfigError
+
+if TYPE_CHECKING:
+    from depsentry.daemon.report.json import JsonRenderer, read_report
+    from depsentry.daemon.report.markdown import MarkdownRenderer
+    from depsentry.daemon.report.sarif import SarifRenderer
+    from depsentry.daemon.report.table import TableRenderer
+
+# Renderers are imported on first use: a JSON scan need not load rich's table machinery.
+_LAZY = {
+    "JsonRenderer": "json",
+    "read_report": "json",
+    "MarkdownRenderer": "markdown",
+    "SarifRenderer": "sarif",
+    "TableRenderer": "table",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
@@ -52,12 +71,20 @@ def get_renderer(
         ) from None
     match chosen:
         case Format.TABLE:
+            from depsentry.daemon.report.table import TableRenderer
+
             return TableRenderer(color=color, width=width)
         case Format.JSON:
+            from depsentry.daemon.report.json import JsonRenderer
+
             return JsonRenderer()
         case Format.SARIF:
+            from depsentry.daemon.report.sarif import SarifRenderer
+
             return SarifRenderer(root=root)
         case Format.MARKDOWN:
+            from depsentry.daemon.report.markdown import MarkdownRenderer
+
             return MarkdownRenderer()
         case _:
             assert_never(chosen)
