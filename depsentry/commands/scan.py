@@ -81,7 +81,7 @@ def scan_options(func: F) -> F:
             "fmt",
             type=click.Choice(FORMATS),
             default=None,
-            help="Output format (default: table on a terminal, table when piped too).",
+            help="Output format: table (coloured on a terminal, plain when piped), json, sarif, markdown. [default: table]",
         ),
         click.option(
             "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here."

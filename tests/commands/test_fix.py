@@ -250,7 +250,8 @@ def test_real_snapshot_fix_of_the_example_project(
     captured = capsys.readouterr()
     diff = captured.out.splitlines()
     # jinja2 2.10: PYSEC-2019-217 is fixed in 2.10.1, later ones further up
-    assert '-    "jinja2==2.10",' in diff
+    assert '+  "jinja2==2.11.3",' in diff
+    assert "+jinja2==2.11.3        # templates" in diff  # the same pin, repeated in requirements
     assert "+aiohttp==3.9.2" in diff  # requirements-ai.txt, reached through -r
     assert "would change 3 file(s)" in captured.err
     assert (app / "requirements.txt").read_text() == (EXAMPLE / "requirements.txt").read_text()

@@ -457,18 +457,8 @@ def test_process_exit_codes_and_streams(tmp_path: Path, osv: Path) -> None:
     assert bad_db.stderr.count("\n") == 1 and "Traceback" not in bad_db.stderr
 
 
-LOGS_BAD_LINES = pytest.mark.xfail(
-    reason="requirements.py logs each bad line as a WARNING even when the file then turns out "
-    "to be unreadable as a whole: stderr has 2 lines",
-    strict=True,
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "case",
-    ["lock-version", "pyproject", pytest.param("requirements", marks=LOGS_BAD_LINES)],
-)
+@pytest.mark.parametrize("case", sorted(BROKEN))
 def test_process_broken_file_named_directly_is_one_line(
     tmp_path: Path, osv: Path, case: str
 ) -> None:
@@ -480,11 +470,6 @@ def test_process_broken_file_named_directly_is_one_line(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="inputs/project.py logs a broken input as a WARNING before deciding that the whole "
-    "project is unreadable, and requirements.py logs each bad line: stderr has 2-3 lines",
-    strict=True,
-)
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_process_project_whose_only_input_is_broken_is_one_line(
     tmp_path: Path, osv: Path, case: str
