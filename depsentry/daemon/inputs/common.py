@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -14,6 +14,9 @@ from packaging.version import InvalidVersion, Version
 
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+
+if TYPE_CHECKING:
+    from depsentry.daemon.inputs.toml_lines import TomlLines
 
 __all__ = [
     "array_of_tables",
@@ -212,6 +215,23 @@ def array_of_tables(data: Mapping[str, Any], key: str, path: Path) -> list[objec
     if not isinstance(value, list):
         raise InputError(f"{key} is not an array of tables", path)
     return value
+
+
+def package_entries(
+    data: Mapping[str, Any], lines: TomlLines, key: str, path: Path
+) -> Iterator[tuple[Source, Mapping[str, Any] | Skipped]]:
+    """Each `[[key]]` entry of a lockfile with the line it starts on; a non-table one as Skipped."""
+    item_lines = lines.array_item_lines(key)
+    where = str(path)
+    for index, package in enumerate(array_of_tables(data, key, path)):
+        source = Source(where, item_lines[index] if index < len(item_lines) else 1)
+        if isinstance(package, Mapping):
+            yield source, package
+        else:
+            yield (
+                source,
+                Skipped(repr(package), f"[[{key}]] entry is not a table", source, SkipKind.INVALID),
+            )
 
 
 def lock_version(value: object, known_majors: tuple[int, ...], what: str, path: Path) -> None:

@@ -5,19 +5,19 @@ https://pdm-project.org/en/latest/usage/lockfile/
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 from depsentry.daemon.inputs.common import (
-    array_of_tables,
     lock_version,
     locked_entry,
+    package_entries,
     require_table,
     string_list,
 )
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+from depsentry.daemon.models import Dependency, SkipKind, Skipped
 from depsentry.errors import InputError
 
 __all__ = ["PdmLockReader"]
@@ -38,14 +38,9 @@ class PdmLockReader(InputReader):
             raise InputError("not a pdm.lock: no [metadata] table", path)
         metadata = require_table(data["metadata"], "[metadata]", path)
         lock_version(metadata.get("lock_version"), (3, 4), "pdm.lock lock_version", path)
-        item_lines = lines.array_item_lines("package")
-        where = str(path)
-        for index, package in enumerate(array_of_tables(data, "package", path)):
-            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
-            if not isinstance(package, Mapping):
-                yield Skipped(
-                    repr(package), "[[package]] entry is not a table", source, SkipKind.INVALID
-                )
+        for source, package in package_entries(data, lines, "package", path):
+            if isinstance(package, Skipped):
+                yield package
                 continue
             name, marker = package.get("name"), package.get("marker")
             editable = package.get("editable") is True

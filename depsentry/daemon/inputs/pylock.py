@@ -8,10 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from depsentry.daemon.inputs.common import array_of_tables, lock_version, locked_entry
+from depsentry.daemon.inputs.common import (
+    lock_version,
+    locked_entry,
+    package_entries,
+)
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+from depsentry.daemon.models import Dependency, SkipKind, Skipped
 
 __all__ = ["PylockReader"]
 
@@ -28,14 +32,9 @@ class PylockReader(InputReader):
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:
         data, lines = load_toml(path)
         lock_version(data.get("lock-version"), (1,), "pylock lock-version", path)
-        item_lines = lines.array_item_lines("packages")
-        where = str(path)
-        for index, package in enumerate(array_of_tables(data, "packages", path)):
-            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
-            if not isinstance(package, Mapping):
-                yield Skipped(
-                    repr(package), "[[packages]] entry is not a table", source, SkipKind.INVALID
-                )
+        for source, package in package_entries(data, lines, "packages", path):
+            if isinstance(package, Skipped):
+                yield package
                 continue
             name, marker = package.get("name"), package.get("marker")
             kind = next((key for key in _NOT_INDEX if key in package), None)

@@ -11,10 +11,15 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from depsentry.daemon.inputs.common import array_of_tables, lock_version, locked_entry
+from depsentry.daemon.inputs.common import (
+    array_of_tables,
+    lock_version,
+    locked_entry,
+    package_entries,
+)
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
+from depsentry.daemon.models import Dependency, SkipKind, Skipped
 
 __all__ = ["UvLockReader"]
 
@@ -33,15 +38,10 @@ class UvLockReader(InputReader):
         data, lines = load_toml(path)
         lock_version(data.get("version"), (1,), "uv.lock version", path)
         packages = array_of_tables(data, "package", path)
-        item_lines = lines.array_item_lines("package")
         direct = _direct_groups(packages)
-        where = str(path)
-        for index, package in enumerate(packages):
-            source = Source(where, item_lines[index] if index < len(item_lines) else 1)
-            if not isinstance(package, Mapping):
-                yield Skipped(
-                    repr(package), "[[package]] entry is not a table", source, SkipKind.INVALID
-                )
+        for source, package in package_entries(data, lines, "package", path):
+            if isinstance(package, Skipped):
+                yield package
                 continue
             name = package.get("name")
             canonical = canonicalize_name(name) if isinstance(name, str) else None
