@@ -246,6 +246,7 @@ class ProjectReport:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     first_seen: dict[str, datetime] = field(default_factory=dict)
+    requires_python: str | None = None
 
 
 @dataclass(slots=True)

@@ -44,6 +44,7 @@ class ProjectInputs:
     dependencies: list[Dependency] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    requires_python: str | None = None  # the project's own, from its top-level pyproject.toml
 
 
 @cache
@@ -124,11 +125,32 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
         items = list(EnvironmentReader().read(environment))
         merger.add(environment, items, lock=True, files=[environment], environment=True)
     result = merger.result()
+    result.requires_python = _requires_python(root / "pyproject.toml")
     # Warned only once the project is known to be readable, so a broken one stays one line.
     for item in result.skipped:
         if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
             logger.warning("%s: %s", item.source, item.reason)
     return result
+
+
+def _requires_python(pyproject: Path) -> str | None:
+    """PEP 621 `requires-python`, else Poetry's `python` constraint as PEP 440; None if unknown."""
+    if not pyproject.is_file():
+        return None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None  # the pyproject reader has already reported what is wrong with it
+    project = data.get("project")
+    if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+        return str(project["requires-python"])
+    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if isinstance(deps, dict) and isinstance(deps.get("python"), str):
+        from depsentry.daemon.inputs.poetry_constraint import to_pep440
+
+        return to_pep440(deps["python"])
+    return None
 
 
 def _readers() -> tuple[InputReader, ...]:

@@ -285,3 +285,26 @@ def test_invalid_lock_entries_are_logged(tmp_path: Path, caplog: pytest.LogCaptu
     project = read_project(tmp_path)
     assert [(s.kind, str(s.source)) for s in project.skipped] == [(SkipKind.INVALID, "uv.lock:4")]
     assert any("uv.lock:4: invalid version: 'nope'" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "expected"),
+    [
+        (
+            '[project]\nname = "x"\nrequires-python = ">=3.11"\ndependencies = ["six==1.16.0"]\n',
+            ">=3.11",
+        ),
+        ('[tool.poetry.dependencies]\npython = "^3.10"\nsix = "1.16.0"\n', ">=3.10,<4"),
+        ('[project]\nname = "x"\ndependencies = ["six==1.16.0"]\n', None),
+    ],
+)
+def test_requires_python_comes_from_the_top_level_pyproject(
+    tmp_path: Path, pyproject: str, expected: str | None
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    assert read_project(tmp_path).requires_python == expected
+
+
+def test_requirements_only_project_has_no_requires_python(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("six==1.16.0\n", encoding="utf-8")
+    assert read_project(tmp_path).requires_python is None
