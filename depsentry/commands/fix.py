@@ -37,14 +37,19 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     from depsentry.daemon.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
     from depsentry.daemon.scan import open_sources, run_scan
 
-    kwargs.pop("fmt")
-    kwargs.pop("output")
+    if kwargs.pop("fmt") is not None or kwargs.pop("output") is not None:
+        # Shared scan options, but fix has no report to render: refuse rather than ignore.
+        raise click.UsageError("fix writes no report; --format and --output are for scan")
     options = build_options(**kwargs)
     if latest:
         options = dataclasses.replace(options, outdated=True)
+    # Opened once: the scan and the re-checks of candidate versions use the same data.
+    sources = open_sources(options)
     with terminal_progress() as progress:
-        result = run_scan(options, progress)
-    source = open_sources(options)[0]
+        result = run_scan(options, progress, sources=sources)
+    for warning in result.advisory_db.warnings:  # e.g. only the embedded snapshot was there
+        click.echo(f"depsentry: warning: {warning}", err=True)
+    source = sources[0]
     status = 0
     for project in result.projects:
         if project.error:

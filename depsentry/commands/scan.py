@@ -12,6 +12,7 @@ import click
 
 from depsentry.daemon.models import ScanResult, Severity
 from depsentry.daemon.scan import Progress, ScanOptions, run_scan
+from depsentry.errors import DepsentryError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,6 +72,7 @@ def scan_options(func: F) -> F:
             "--python",
             "python_version",
             metavar="X.Y",
+            callback=_check_python,
             help="Only releases supporting this Python.",
         ),
         click.option("--index-url", metavar="URL", help="Package index (PEP 503/691 or PyPI)."),
@@ -90,6 +92,25 @@ def scan_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def _check_python(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A version ("3.11") or a range (">=3.9,<4"), as the index stages read it."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    if value is None:
+        return None
+    try:
+        Version(value)
+    except InvalidVersion:
+        try:
+            SpecifierSet(value)
+        except InvalidSpecifier:
+            raise click.BadParameter(
+                f"{value!r} is neither a Python version (3.11) nor a range (>=3.9,<4)"
+            ) from None
+    return value
 
 
 def build_options(
@@ -174,7 +195,12 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
     renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))
     text = renderer.render(result)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise DepsentryError(
+                f"cannot write the report ({exc.strerror or exc})", output
+            ) from exc
     else:
         click.echo(text, nl=not text.endswith("\n"))
     if not (fmt == "table" and output is None):  # the table on stdout already shows them

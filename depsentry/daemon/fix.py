@@ -47,6 +47,7 @@ class PlannedBump:
     fixes: tuple[str, ...] = ()
     unfixed: tuple[str, ...] = ()
     codemods: tuple[str, ...] = ()
+    pinned: bool = True  # False: `current` was resolved from a range; there is no pin to edit
 
 
 @dataclass
@@ -81,6 +82,7 @@ def plan_fixes(
         for dep in report.dependencies:
             if dep.name in latest and latest[dep.name] != dep.version:
                 by_dep.setdefault((dep.name, dep.version, dep.source), [])
+    unpinned = {(dep.name, dep.version) for dep in report.dependencies if not dep.pinned}
     plans = []
     for (name, current, where), ids in sorted(by_dep.items(), key=lambda item: str(item[0])):
         target, unfixed = _lowest_clean(name, current, where, source)
@@ -92,7 +94,8 @@ def plan_fixes(
         if target == current:
             continue
         hints = codemod_hints(name, current, target) if codemod_hints else ()
-        plans.append(PlannedBump(name, current, target, where, tuple(ids), unfixed, hints))
+        pinned = (name, current) not in unpinned
+        plans.append(PlannedBump(name, current, target, where, tuple(ids), unfixed, hints, pinned))
     return plans
 
 
@@ -160,8 +163,18 @@ def apply_bumps(
                 f"{bump.source}: cannot edit this input; upgrade {bump.package} to {bump.target} by hand"
             )
             continue
+        if not bump.pinned:
+            outcome.warnings.append(
+                f"{bump.source}: {bump.package} is not pinned (a fresh install gets "
+                f"{bump.current}); change its requirement to allow {bump.target}"
+            )
+            continue
         wanted = (hashes or {}).get((bump.package, bump.target))
-        result = _bump(path, kind, bump, bump.source.line, wanted, texts, originals)
+        try:
+            result = _bump(path, kind, bump, bump.source.line, wanted, texts, originals)
+        except InputError as exc:  # one pin we cannot find must not stop the other bumps
+            outcome.warnings.append(f"{exc}; upgrade {bump.package} to {bump.target} by hand")
+            continue
         texts[path] = result.text
         outcome.warnings.extend(result.warnings)
         for other in (root / name for name in inputs):

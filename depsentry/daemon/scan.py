@@ -62,13 +62,23 @@ class ScanOptions:
     now: datetime | None = None
 
 
-def run_scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanResult:
+def run_scan(
+    options: ScanOptions,
+    progress: Progress = _no_progress,
+    *,
+    sources: Sequence[AdvisorySource] | None = None,
+) -> ScanResult:
     """Scan every path in `options`; a project that cannot be read records its error and the
-    others go on (the CLI exits 2 at the end when any project failed)."""
+    others go on (the CLI exits 2 at the end when any project failed).
+
+    `sources` are the already opened advisory sources, for a caller that matches again
+    afterwards (`fix`); by default they are opened from `options`.
+    """
     now = options.now or datetime.now(UTC)
     policy = _load_policy(options) if options.evaluate_policy else None
     # Sources open first: a missing database or extra fails before any project work.
-    sources = open_sources(options)
+    if sources is None:
+        sources = open_sources(options)
 
     reports: list[ProjectReport] = []
     total = len(options.paths)
@@ -80,7 +90,7 @@ def run_scan(options: ScanOptions, progress: Progress = _no_progress) -> ScanRes
     answers = _fetch_releases(reports, options, policy, progress)
     if options.resolve_unpinned and answers:
         for report in reports:
-            _resolve_unpinned(report, answers, options.python)
+            _resolve_unpinned(report, answers, options.python or report.requires_python)
 
     for done, report in enumerate(reports):
         progress("matching", done, total)
@@ -120,6 +130,7 @@ def _read(path: Path, environment: Path | None) -> ProjectReport:
     report.dependencies = list(project.dependencies)
     report.skipped = list(project.skipped)
     report.notes = list(project.notes)
+    report.requires_python = project.requires_python
     return report
 
 
@@ -224,8 +235,13 @@ def _find_outdated(
     for report in reports:
         if report.error is not None:
             continue
+        # --python wins; else the project's own requires-python (its lowest allowed Python).
         result = find_outdated(
-            report.dependencies, answers, python=python, now=now, min_release_age=min_age
+            report.dependencies,
+            answers,
+            python=python or report.requires_python,
+            now=now,
+            min_release_age=min_age,
         )
         report.outdated = list(result.outdated)
         report.skipped.extend(m for m in result.unavailable if not _already(report.skipped, m))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,50 @@ def test_process_dry_run(tmp_path: Path, osv: Path) -> None:
     assert "+demo==1.3" in done.stdout.splitlines()
     assert "Traceback" not in done.stderr
     assert (app / "requirements.txt").read_text() == "demo==1.0\n"
+
+
+def test_vulnerable_unpinned_range_is_a_warning_not_an_edit(
+    tmp_path: Path,
+    home: Path,
+    osv: Path,
+    index: IndexServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # the range resolves to demo 1.2 (PYSEC-2099-8, fixed in 1.3, which the range excludes)
+    app = project(tmp_path / "app", {"requirements.txt": "demo>=1.0,<1.3\nhigh==1.0\n"})
+    args = ["--osv-db", str(osv), "--index-url", index.simple_url]
+    assert fix(str(app), *args) == 0
+    assert (app / "requirements.txt").read_text() == "demo>=1.0,<1.3\nhigh==2.0\n"
+    err = capsys.readouterr().err
+    assert (
+        "depsentry: warning: requirements.txt:1: demo is not pinned (a fresh install gets 1.2); "
+        "change its requirement to allow 1.3"
+    ) in err
+    assert "changed 1 file(s)" in err
+
+
+def test_format_and_output_are_refused(
+    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
+    out = tmp_path / "out.json"
+    assert fix(str(app), "--osv-db", str(osv), "-o", str(out)) == 2
+    assert "--format and --output are for scan" in capsys.readouterr().err
+    assert not out.exists() and (app / "requirements.txt").read_text() == "demo==1.0\n"
+
+
+def test_advisory_data_is_opened_once_and_its_warning_said(
+    tmp_path: Path,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="depsentry.daemon.advisories.resolve")
+    app = project(tmp_path / "app", {"requirements.txt": "jinja2==2.10\n"})
+    assert fix(str(app), "--offline", "--dry-run") == 0
+    captured = capsys.readouterr()
+    assert "+jinja2==2.11.3" in captured.out.splitlines()
+    said = [line for line in captured.err.splitlines() if "embedded advisory snapshot" in line]
+    assert len(said) == 1 and said[0].startswith("depsentry: warning: ")
+    opened = [r for r in caplog.records if "embedded advisory snapshot" in r.getMessage()]
+    assert len(opened) == 1

@@ -11,6 +11,7 @@ import pytest
 
 from depsentry.cli import main
 from tests.commands.scenario import project, run_cli
+from tests.servers.index_server import IndexServer
 
 
 def one_line(err: str) -> str:
@@ -166,6 +167,30 @@ def test_advisory_without_a_fix_is_no_violation_under_needs_fix(
     first = tmp_path / "first.json"
     assert check(str(app), "--osv-db", str(osv), "-f", "json", "-o", str(first)) == 0
     assert check(str(app), "--osv-db", str(osv), "--since", str(aged(first, days=365))) == 0
+
+
+def test_check_judges_outdated_releases_with_outdated(
+    tmp_path: Path,
+    home: Path,
+    osv: Path,
+    index: IndexServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "calm==1.0\ndemo==1.3\n"})
+    args = [str(app), "--osv-db", str(osv), "--index-url", index.simple_url, "-f", "json"]
+    first = tmp_path / "first.json"
+    assert check(*args, "-o", str(first)) == 0  # new findings: due after the next review
+    assert check(*args, "-o", str(first), "--outdated") == 0
+    assert check(*args, "--outdated", "--since", str(aged(first, days=120))) == 1
+    violations = json.loads(capsys.readouterr().out)["projects"][0]["violations"]
+    by_rule = {(v["rule"], v["package"]): v for v in violations}
+    assert by_rule.keys() == {("outdated", "calm"), ("assessment", "demo")}
+    assert all(v["overdue"] for v in violations)
+    assert "calm 1.0 -> 1.4.0 (minor)" in by_rule[("outdated", "calm")]["message"]
+    # without --outdated the index is not asked and outdated findings are not judged
+    asked = index.count()
+    assert check(*args, "--since", str(aged(first, days=120))) == 0
+    assert index.count() == asked
 
 
 def test_check_markdown(

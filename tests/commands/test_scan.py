@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -138,18 +139,16 @@ def test_broken_file_named_directly_is_one_error_line(
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))
-def test_project_whose_only_input_is_broken_exits_2_naming_it(
+def test_project_whose_only_input_is_broken_is_one_error_line(
     tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     name, text, message = BROKEN[case]
     app = project(tmp_path / "app", {name: text})
     assert scan(str(app), "--osv-db", str(osv), "--offline") == 2
     captured = capsys.readouterr()
-    errors = [line for line in captured.err.splitlines() if "error" in line.lower()]
-    assert errors == [f"depsentry: error: {app / name}{message.partition(name)[2]}"] or (
-        len(errors) == 1 and message in errors[0]
-    ), captured.err
-    assert captured.out == "" and "Traceback" not in captured.err
+    line = one_error_line(captured.err)
+    assert message in line and str(app) in line
+    assert captured.out == ""
 
 
 def test_bad_osv_db_path_is_one_error_line(
@@ -242,6 +241,30 @@ def test_output_file_leaves_stdout_empty(
     assert "Found 1 vulnerability" in captured.err
 
 
+def test_unwritable_output_file_is_one_error_line(
+    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
+    out = tmp_path / "no-such-dir" / "report.json"
+    assert scan(str(app), "--osv-db", str(osv), "-f", "json", "-o", str(out)) == 2
+    captured = capsys.readouterr()
+    assert one_error_line(captured.err) == (
+        f"depsentry: error: {out}: cannot write the report (No such file or directory)"
+    )
+    assert captured.out == ""
+
+
+def test_bad_python_version_is_a_usage_error(
+    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
+    assert scan(str(app), "--osv-db", str(osv), "--python", "banana") == 2
+    captured = capsys.readouterr()
+    assert "'--python'" in captured.err and "banana" in captured.err
+    assert captured.out == ""
+    assert scan(str(app), "--osv-db", str(osv), "--python", ">=3.9,<4", "--fail-on", "none") == 0
+
+
 def test_sarif(tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "calm==1.0\ndemo==1.0\n"})
     assert scan(str(app), "--osv-db", str(osv), "--offline", "--format", "sarif") == 1
@@ -293,6 +316,25 @@ def test_offline_with_nothing_synced_uses_the_embedded_snapshot_and_warns(
     assert "PYSEC-2019-217" in ids  # jinja2 sandbox escape, fixed in 2.10.1
     warnings = [line for line in captured.err.splitlines() if "embedded advisory snapshot" in line]
     assert warnings and all(line.lower().startswith("depsentry: warning: ") for line in warnings)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_snapshot_warning_is_said_once(
+    tmp_path: Path,
+    home: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    fmt: str,
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "calm==1.0\n"})
+    assert scan(str(app), "--offline", "-f", fmt) == 0
+    captured = capsys.readouterr()
+    printed = [line for line in captured.err.splitlines() if "snapshot" in line]
+    printed += [line for line in captured.out.splitlines() if "snapshot" in line and fmt == "table"]
+    logged = [
+        r for r in caplog.records if "snapshot" in r.getMessage() and r.levelno >= logging.WARNING
+    ]
+    assert len(printed) + len(logged) == 1, (printed, logged)
 
 
 def test_real_snapshot_on_the_example_project(

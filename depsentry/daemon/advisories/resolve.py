@@ -67,5 +67,6 @@ def open_advisories(
         f"({store.count()} records, {header.get('source', 'OSV data')}), which misses newer advisories; "
         "run `depsentry db sync` for current data"
     )
-    logger.warning("%s", warning)
+    # Shown by the caller (table, or stderr beside machine output); logged here for the daemon.
+    logger.info("%s", warning)
     return OsvDbSource(store, warnings=(warning,))
