@@ -43,7 +43,8 @@ def load_embedded() -> tuple[OsvStore, dict[str, Any]]:
             store.add(parsed, "embedded")
     store.set_meta(
         source=f"embedded snapshot of {header.get('source', 'OSV data')}",
-        updated=header.get("generated"),
+        # The data's own date, not when the snapshot file was generated from it.
+        updated=header.get("data_date") or header.get("generated"),
     )
     store.commit()
     store.set_meta(records=store.count())

@@ -54,6 +54,8 @@ def test_offline_with_nothing_synced_uses_embedded_snapshot_with_warning(
     header = read_snapshot()["header"]
     (warning,) = source.info().warnings
     assert header["data_date"] in warning and "embedded advisory snapshot" in warning
+    updated = source.info().updated
+    assert updated is not None and updated.date().isoformat() == header["data_date"]
     # Logged once at INFO: the CLI shows info().warnings itself, so a WARNING would print it twice.
     assert [r.levelname for r in caplog.records if warning in r.getMessage()] == ["INFO"]
     found = source.match([dep("jinja2", "2.10")])
