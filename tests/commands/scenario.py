@@ -12,7 +12,8 @@ from typing import Any
 
 from tests.servers.index_server import IndexFile
 
-SNAPSHOT = Path("/work/shared/data/pypa-advisory-db")
+# shared/ sits beside the repository checkout (as in CI); tests skip when it is absent.
+SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "pypa-advisory-db"
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app"
 
 

@@ -2,7 +2,7 @@
 
 Sources: the #742 migration guide, `v0.28.1:openai/{error,api_requestor}.py` and
 `api_resources/*.py` (v0 signatures), `src/openai/{_exceptions,resources/**}.py` (v1); see
-/work/shared/research/codemod-anchors.md §1. Grit's table is not used: it is wrong for Audio,
+../shared/research/codemod-anchors.md §1. Grit's table is not used: it is wrong for Audio,
 Image edits/variations, File.download, FineTuningJob and the renamed errors.
 """
 
