@@ -56,6 +56,12 @@ def scan_options(func: F) -> F:
             help="OSV API that pip-audit queries for --source pip-audit (e.g. a `depsentry db serve`).",
         ),
         click.option(
+            "--pip-audit-resolve",
+            is_flag=True,
+            help="Let pip-audit resolve each requirements file of a project without a lockfile "
+            "through pip, adding vulnerabilities of transitive dependencies (needs the index).",
+        ),
+        click.option(
             "--safety-db",
             type=click.Path(path_type=Path),
             help="Safety database (insecure_full.json, or a mirror directory) for --source safety.",
@@ -123,6 +129,7 @@ def build_options(
     safety_db: Path | None,
     osv_api_url: str | None,
     pip_audit_osv_url: str | None,
+    pip_audit_resolve: bool,
     outdated: bool,
     no_resolve: bool,
     python_version: str | None,
@@ -140,6 +147,7 @@ def build_options(
         safety_db=safety_db,
         osv_api_url=osv_api_url,
         pip_audit_osv_url=pip_audit_osv_url,
+        pip_audit_resolve=pip_audit_resolve,
         outdated=outdated,
         resolve_unpinned=not no_resolve,
         python=python_version,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +21,7 @@ from depsentry.daemon.models import (
     ScanResult,
     SkipKind,
     Skipped,
+    Source,
 )
 from depsentry.errors import DepsentryError
 
@@ -50,6 +51,7 @@ class ScanOptions:
     osv_api_url: str | None = None
     pip_audit_osv_url: str | None = None
     safety_db: Path | None = None
+    pip_audit_resolve: bool = False
     outdated: bool = False
     resolve_unpinned: bool = True
     python: str | None = None
@@ -96,6 +98,8 @@ def run_scan(
         progress("matching", done, total)
         if report.error is None:
             _match(report, sources)
+            if options.pip_audit_resolve:
+                _pip_audit_transitive(report, sources, options)
     progress("matching", total, total)
 
     releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
@@ -154,6 +158,38 @@ def _match(report: ProjectReport, sources: Sequence[AdvisorySource]) -> None:
 
     found = [source.match(report.dependencies) for source in sources]
     report.vulnerabilities = merge_vulnerabilities(found) if len(found) > 1 else found[0]
+
+
+def _pip_audit_transitive(
+    report: ProjectReport, sources: Sequence[AdvisorySource], options: ScanOptions
+) -> None:
+    """Let pip resolve each requirements file of a project without a lockfile, through
+    pip-audit, and add what it finds in the transitive dependencies only we cannot see."""
+    from depsentry.daemon.advisories.pip_audit_source import PipAuditSource
+    from depsentry.daemon.inputs import reader_for
+    from depsentry.daemon.inputs.project import NO_LOCK_NOTE
+    from depsentry.daemon.inputs.requirements import RequirementsReader
+
+    if NO_LOCK_NOTE not in report.notes:
+        return  # a lockfile or environment already names every transitive dependency
+    auditor = next((s for s in sources if isinstance(s, PipAuditSource)), None)
+    if auditor is None:
+        auditor = PipAuditSource(
+            osv_url=options.pip_audit_osv_url, offline=options.offline, index_url=options.index_url
+        )
+    root = Path(report.path)
+    root = root if root.is_dir() else root.parent
+    known = {(d.name, d.version) for d in report.dependencies}
+    files = [rel for rel in report.inputs if isinstance(reader_for(root / rel), RequirementsReader)]
+    for rel in files:
+        for vuln in auditor.audit_requirements_file(root / rel):
+            if (vuln.package, vuln.version) not in known:
+                report.vulnerabilities.append(replace(vuln, source=Source(rel)))
+    if files:
+        report.notes.append(
+            f"pip-audit resolved {len(files)} requirements file(s) through pip: "
+            "vulnerabilities of their transitive dependencies are included"
+        )
 
 
 def _combined_info(sources: Sequence[AdvisorySource]) -> AdvisoryDbInfo:
