@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from depsentry.daemon.models import ProjectReleases, ProjectReport
 
 if TYPE_CHECKING:
     from depsentry.daemon.fix import PlannedBump
+    from depsentry.daemon.scan import ScanOptions
 
 
 @click.command(name="fix")
@@ -32,7 +34,8 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
 
     Requirements files and pyproject.toml are edited in place, keeping comments and order;
     lockfiles are never edited: the command to re-lock them is printed instead. When an upgrade
-    crosses a breaking change a codemod handles, the codemod command is printed too.
+    crosses a breaking change a codemod handles, the codemod command is printed too. Exit codes:
+    0 every known vulnerability has a fix planned, 1 some have no released fix, 2 bad input.
     """
     from depsentry.daemon.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
     from depsentry.daemon.scan import open_sources, run_scan
@@ -62,7 +65,8 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
         bumps = plan_fixes(
             project, source, latest=newest, codemod_hints=codemod_hints_from_registry
         )
-        _say_unfixable(project, bumps)
+        if _say_unfixable(project, bumps) or any(bump.unfixed for bump in bumps):
+            status = max(status, 1)  # vulnerabilities stay after every possible bump
         if not bumps:
             click.echo(f"{project.path}: nothing to fix", err=True)
             continue
@@ -95,8 +99,8 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     return status
 
 
-def _say_unfixable(project: ProjectReport, bumps: list[PlannedBump]) -> None:
-    """Name the vulnerable pins no bump moves: no release fixes them yet."""
+def _say_unfixable(project: ProjectReport, bumps: list[PlannedBump]) -> bool:
+    """Name the vulnerable pins no bump moves (no release fixes them yet); True if any."""
     moved = {(bump.package, bump.current) for bump in bumps}
     stuck: dict[tuple[str, str, str], list[str]] = {}
     for vuln in project.vulnerabilities:
@@ -106,9 +110,11 @@ def _say_unfixable(project: ProjectReport, bumps: list[PlannedBump]) -> None:
         click.echo(
             f"{where}: {package} {version} stays: no fix released for {', '.join(ids)}", err=True
         )
+    return bool(stuck)
 
 
-def _hashes(bumps: Any, options: Any) -> dict[tuple[str, str], list[str]]:
+def _hashes(bumps: Sequence[PlannedBump], options: ScanOptions) -> dict[tuple[str, str], list[str]]:
+    """sha256 of every file of each bump's target release, from the index (for --hashes)."""
     from depsentry.daemon.scan import open_index
 
     with open_index(options) as index:

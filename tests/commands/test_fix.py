@@ -83,7 +83,9 @@ def test_advisory_without_a_fix_is_said(
     tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "nofix==1.0\ndemo==1.0\n"})
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert (
+        fix(str(app), "--osv-db", str(osv), "--offline") == 1
+    )  # a vulnerability stays: no release fixes it
     captured = capsys.readouterr()
     assert (app / "requirements.txt").read_text() == "nofix==1.0\ndemo==1.3\n"
     assert "requirements.txt:1: nofix 1.0 stays: no fix released for PYSEC-2099-6" in captured.err
