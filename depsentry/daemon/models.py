@@ -247,6 +247,7 @@ class ProjectReport:
     error: str | None = None
     first_seen: dict[str, datetime] = field(default_factory=dict)
     requires_python: str | None = None
+    policy: str | None = None  # the project's own choice ([tool.depsentry] policy), if any
 
 
 @dataclass(slots=True)

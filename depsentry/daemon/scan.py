@@ -77,7 +77,8 @@ def run_scan(
     afterwards (`fix`); by default they are opened from `options`.
     """
     now = options.now or datetime.now(UTC)
-    policy = _load_policy(options) if options.evaluate_policy else None
+    if options.evaluate_policy and options.policy is not None:
+        _load_policy(options.policy, {})  # a bad --policy fails before any work
     # Sources open first: a missing database or extra fails before any project work.
     if sources is None:
         sources = open_sources(options)
@@ -88,8 +89,9 @@ def run_scan(
         progress("reading", done, total)
         reports.append(_read(path, options.environment))
     progress("reading", total, total)
+    policies = _policies(reports, options)
 
-    answers = _fetch_releases(reports, options, policy, progress)
+    answers = _fetch_releases(reports, options, policies, progress)
     if options.resolve_unpinned and answers:
         for report in reports:
             _resolve_unpinned(report, answers, options.python or report.requires_python)
@@ -104,18 +106,41 @@ def run_scan(
 
     releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
     if options.outdated:
-        min_age = policy.min_release_age if policy is not None else timedelta(0)
-        _find_outdated(reports, answers, options.python, now, min_age)
-    if policy is not None:
-        _evaluate_policy(reports, releases, policy, options.since, now)
+        _find_outdated(reports, policies, answers, options.python, now)
+    if any(policies):
+        _evaluate_policy(reports, policies, releases, options.since, now)
 
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
 
 
-def _load_policy(options: ScanOptions) -> Policy:
+def _load_policy(ref: str | Path | None, cache: dict[str, Policy]) -> Policy:
     from depsentry.daemon.policy import load_policy
 
-    return load_policy(options.policy)
+    key = str(ref)
+    if key not in cache:
+        cache[key] = load_policy(ref)
+    return cache[key]
+
+
+def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Policy | None]:
+    """Each project's policy: `--policy`, else the project's `[tool.depsentry] policy`, else the
+    default when the caller asked for an evaluation; None where no policy applies. A project whose
+    own policy file is bad records that as its error; the others go on."""
+    cache: dict[str, Policy] = {}
+    chosen: list[Policy | None] = []
+    for report in reports:
+        ref = options.policy if options.policy is not None else report.policy
+        if report.error is not None or (ref is None and not options.evaluate_policy):
+            chosen.append(None)
+            continue
+        try:
+            chosen.append(_load_policy(ref, cache))
+        except DepsentryError as exc:
+            if options.policy is not None:
+                raise
+            report.error = f"{report.path}: [tool.depsentry] policy: {exc}"
+            chosen.append(None)
+    return chosen
 
 
 def _read(path: Path, environment: Path | None) -> ProjectReport:
@@ -135,6 +160,7 @@ def _read(path: Path, environment: Path | None) -> ProjectReport:
     report.skipped = list(project.skipped)
     report.notes = list(project.notes)
     report.requires_python = project.requires_python
+    report.policy = project.policy
     return report
 
 
@@ -217,11 +243,11 @@ def open_index(options: ScanOptions) -> PackageIndex:
 def _fetch_releases(
     reports: Sequence[ProjectReport],
     options: ScanOptions,
-    policy: Policy | None,
+    policies: Sequence[Policy | None],
     progress: Progress,
 ) -> dict[str, ProjectReleases | IndexFailure]:
     """Ask the index once for every name any stage needs (outdated, unpinned, readiness)."""
-    every_name = options.outdated or (policy is not None and bool(policy.readiness.python))
+    every_name = options.outdated or any(p is not None and p.readiness.python for p in policies)
     names: set[str] = set()
     for report in reports:
         if every_name:
@@ -261,16 +287,18 @@ def _resolve_unpinned(
 
 def _find_outdated(
     reports: Sequence[ProjectReport],
+    policies: Sequence[Policy | None],
     answers: Mapping[str, ProjectReleases | IndexFailure],
     python: str | None,
     now: datetime,
-    min_age: timedelta,
 ) -> None:
     from depsentry.daemon.outdated import find_outdated
 
-    for report in reports:
+    for report, policy in zip(reports, policies, strict=True):
         if report.error is not None:
             continue
+        # The policy's cool-down: younger releases are not proposed.
+        min_age = policy.min_release_age if policy is not None else timedelta(0)
         # --python wins; else the project's own requires-python (its lowest allowed Python).
         result = find_outdated(
             report.dependencies,
@@ -289,16 +317,16 @@ def _already(skipped: Sequence[Skipped], entry: Skipped) -> bool:
 
 def _evaluate_policy(
     reports: Sequence[ProjectReport],
+    policies: Sequence[Policy | None],
     releases: Mapping[str, ProjectReleases],
-    policy: Policy,
     since: Path | None,
     now: datetime,
 ) -> None:
     from depsentry.daemon.policy import evaluate, first_seen_dates, first_seen_from_report
 
     old = _read_since(since) if since is not None else None
-    for report in reports:
-        if report.error is not None:
+    for report, policy in zip(reports, policies, strict=True):
+        if report.error is not None or policy is None:
             continue
         first_seen = first_seen_from_report(old, policy, project=report.path) if old else None
         report.violations = evaluate(

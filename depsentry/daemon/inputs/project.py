@@ -45,6 +45,7 @@ class ProjectInputs:
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     requires_python: str | None = None  # the project's own, from its top-level pyproject.toml
+    policy: str | None = None  # [tool.depsentry] policy: a bundled name, or an absolute path
 
 
 @cache
@@ -125,7 +126,7 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
         items = list(EnvironmentReader().read(environment))
         merger.add(environment, items, lock=True, files=[environment], environment=True)
     result = merger.result()
-    result.requires_python = _requires_python(root / "pyproject.toml")
+    result.requires_python, result.policy = _project_settings(root / "pyproject.toml")
     # Warned only once the project is known to be readable, so a broken one stays one line.
     for item in result.skipped:
         if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
@@ -133,24 +134,40 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
     return result
 
 
-def _requires_python(pyproject: Path) -> str | None:
-    """PEP 621 `requires-python`, else Poetry's `python` constraint as PEP 440; None if unknown."""
+def _project_settings(pyproject: Path) -> tuple[str | None, str | None]:
+    """The project's `requires-python` (PEP 621, else Poetry's `python` as PEP 440) and its
+    `[tool.depsentry] policy`; None for what it does not say."""
     if not pyproject.is_file():
-        return None
+        return None, None
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None  # the pyproject reader has already reported what is wrong with it
+        return None, None  # the pyproject reader has already reported what is wrong with it
+    raw_tool = data.get("tool")
+    tool: dict[str, object] = raw_tool if isinstance(raw_tool, dict) else {}
+    return _requires_python(data, tool), _policy(tool, pyproject.parent)
+
+
+def _requires_python(data: dict[str, object], tool: dict[str, object]) -> str | None:
     project = data.get("project")
     if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
         return str(project["requires-python"])
-    poetry = data.get("tool", {}).get("poetry", {}) if isinstance(data.get("tool"), dict) else {}
+    poetry = tool.get("poetry")
     deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
     if isinstance(deps, dict) and isinstance(deps.get("python"), str):
         from depsentry.daemon.inputs.poetry_constraint import to_pep440
 
         return to_pep440(deps["python"])
     return None
+
+
+def _policy(tool: dict[str, object], root: Path) -> str | None:
+    settings = tool.get("depsentry")
+    value = settings.get("policy") if isinstance(settings, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    is_path = "/" in value or "\\" in value or value.endswith(".toml")
+    return str((root / value).resolve()) if is_path else value
 
 
 def _readers() -> tuple[InputReader, ...]:
