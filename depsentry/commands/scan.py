@@ -39,6 +39,12 @@ def scan_options(func: F) -> F:
         ),
         click.option("--offline", is_flag=True, help="Forbid every network access."),
         click.option(
+            "--no-embedded",
+            is_flag=True,
+            help="Stop with an error instead of falling back to the advisory snapshot shipped "
+            "in the package when no database is synced and OSV cannot be reached.",
+        ),
+        click.option(
             "--source",
             "sources",
             multiple=True,
@@ -125,6 +131,7 @@ def build_options(
     environment: Path | None,
     osv_db: Path | None,
     offline: bool,
+    no_embedded: bool,
     sources: tuple[str, ...],
     safety_db: Path | None,
     osv_api_url: str | None,
@@ -143,6 +150,7 @@ def build_options(
         environment=environment,
         osv_db=osv_db,
         offline=offline,
+        allow_embedded=not no_embedded,
         sources=tuple(dict.fromkeys(sources)) or ("osv",),
         safety_db=safety_db,
         osv_api_url=osv_api_url,

@@ -318,6 +318,18 @@ def test_offline_with_nothing_synced_uses_the_embedded_snapshot_and_warns(
     assert warnings and all(line.lower().startswith("depsentry: warning: ") for line in warnings)
 
 
+def test_no_embedded_stops_with_how_to_get_a_database(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "jinja2==2.10\n"})
+    assert scan(str(app), "--offline", "--no-embedded", "-f", "json") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    [line] = captured.err.strip().splitlines()
+    assert line.startswith("depsentry: error: no advisory database has been synced")
+    assert "depsentry db sync" in line and "--osv-db" in line
+
+
 @pytest.mark.parametrize("fmt", ["json", "table"])
 def test_snapshot_warning_is_said_once(
     tmp_path: Path,
