@@ -217,6 +217,29 @@ def array_of_tables(data: Mapping[str, Any], key: str, path: Path) -> list[objec
     return value
 
 
+def lock_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
+    """The file hashes a lockfile records for one package, as `sha256:<hex>` like pip's --hash.
+
+    Covers uv.lock and poetry.lock 2 / pdm.lock (`hash = "sha256:..."` in `sdist`, `wheels` or
+    `files`) and pylock.toml (`hashes = {sha256 = ...}`).
+    """
+    entries: list[object] = []
+    for key in ("sdist", "wheels", "files"):
+        value = package.get(key)
+        entries.extend(value if isinstance(value, list) else [value])
+    found: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        digest = entry.get("hash")
+        if isinstance(digest, str) and digest.startswith("sha256:"):
+            found.append(digest)
+        digests = entry.get("hashes")
+        if isinstance(digests, Mapping) and isinstance(digests.get("sha256"), str):
+            found.append(f"sha256:{digests['sha256']}")
+    return tuple(dict.fromkeys(found))
+
+
 def package_entries(
     data: Mapping[str, Any], lines: TomlLines, key: str, path: Path
 ) -> Iterator[tuple[Source, Mapping[str, Any] | Skipped]]:

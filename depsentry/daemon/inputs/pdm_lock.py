@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from depsentry.daemon.inputs.common import (
+    lock_hashes,
     lock_version,
     locked_entry,
     package_entries,
@@ -66,4 +67,5 @@ class PdmLockReader(InputReader):
                 source,
                 groups=string_list(package.get("groups")),
                 markers=marker,
+                hashes=lock_hashes(package),
             )

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from depsentry.daemon.inputs.common import (
+    lock_hashes,
     lock_version,
     locked_entry,
     package_entries,
@@ -63,4 +64,5 @@ class PoetryLockReader(InputReader):
                 source,
                 groups=groups,
                 markers=package.get("markers"),
+                hashes=lock_hashes(package),
             )

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from depsentry.daemon.inputs.common import (
+    lock_hashes,
     lock_version,
     locked_entry,
     package_entries,
@@ -68,4 +69,6 @@ class PylockReader(InputReader):
                     markers=marker if isinstance(marker, str) else None,
                 )
                 continue
-            yield locked_entry(name, package.get("version"), source, markers=marker)
+            yield locked_entry(
+                name, package.get("version"), source, markers=marker, hashes=lock_hashes(package)
+            )

@@ -13,6 +13,7 @@ from packaging.utils import canonicalize_name
 
 from depsentry.daemon.inputs.common import (
     array_of_tables,
+    lock_hashes,
     lock_version,
     locked_entry,
     package_entries,
@@ -78,6 +79,7 @@ class UvLockReader(InputReader):
                 source,
                 direct=is_direct,
                 groups=tuple(sorted(direct.get(canonical or "", ()))),
+                hashes=lock_hashes(package),
             )
 
 

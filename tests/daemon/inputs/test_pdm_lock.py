@@ -9,6 +9,7 @@ import pytest
 from depsentry.daemon.inputs import PdmLockReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+from tests.daemon.inputs.lock_hashes import hashes_of, without_hashes
 
 DATA = Path(__file__).parents[2] / "data" / "inputs" / "pdm_lock"
 
@@ -20,7 +21,7 @@ def read(path: Path) -> list[Dependency | Skipped]:
 def test_good_lock() -> None:
     path = DATA / "good" / "pdm.lock"
     src = str(path)
-    assert read(path) == [
+    assert without_hashes(read(path)) == [
         Dependency("idna", "3.4", False, Source(src, 14), specifier="==3.4", groups=("default",)),
         Dependency(
             "pytest",
@@ -79,3 +80,11 @@ def test_bad_lock_is_one_line_error(name: str, message: str) -> None:
         read(path)
     assert str(info.value).startswith(f"{path}{message}")
     assert "\n" not in str(info.value)
+
+
+def test_file_hashes_are_read() -> None:
+    """Hashes count for the policy's `pinning.hashes` rule, as they do in requirements files."""
+    entries = read(DATA / "good" / "pdm.lock")
+    assert hashes_of(entries, "idna") == (
+        "sha256:90b77e79eaa3eba6de819a0c442c0b4ceefc341a7a2ab77d7562bf49f425c5c2",
+    )

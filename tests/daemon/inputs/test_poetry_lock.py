@@ -9,6 +9,7 @@ import pytest
 from depsentry.daemon.inputs import PoetryLockReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+from tests.daemon.inputs.lock_hashes import hashes_of, without_hashes
 
 DATA = Path(__file__).parents[2] / "data" / "inputs" / "poetry_lock"
 
@@ -24,7 +25,7 @@ def test_good_lock() -> None:
     def pin(name: str, version: str, line: int) -> Dependency:
         return Dependency(name, version, False, Source(src, line), specifier=f"=={version}")
 
-    assert read(path) == [
+    assert without_hashes(read(path)) == [
         pin("black", "23.7.0", 4),
         pin("certifi", "2023.7.22", 14),
         pin("jinja2", "3.1.2", 24),
@@ -111,3 +112,11 @@ def test_no_metadata_is_not_a_poetry_lock(tmp_path: Path) -> None:
     path.write_text('[[package]]\nname = "a"\nversion = "1"\n', encoding="utf-8")
     with pytest.raises(InputError, match="not a poetry.lock: no \\[metadata\\] table"):
         read(path)
+
+
+def test_file_hashes_are_read() -> None:
+    """Hashes count for the policy's `pinning.hashes` rule, as they do in requirements files."""
+    entries = read(DATA / "good" / "poetry.lock")
+    assert hashes_of(entries, "black") == (
+        "sha256:9fd59d418c60c0348505f2ddf9609c1e1de8e7493eab96198fc89d9f865e7a96",
+    )

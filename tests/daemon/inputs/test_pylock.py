@@ -9,6 +9,7 @@ import pytest
 from depsentry.daemon.inputs import PylockReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+from tests.daemon.inputs.lock_hashes import hashes_of, without_hashes
 
 DATA = Path(__file__).parents[2] / "data" / "inputs" / "pylock"
 
@@ -24,7 +25,7 @@ def test_good_lock() -> None:
     def pin(name: str, version: str, line: int) -> Dependency:
         return Dependency(name, version, False, Source(src, line), specifier=f"=={version}")
 
-    assert read(path) == [
+    assert without_hashes(read(path)) == [
         pin("certifi", "2026.10.18", 8),
         pin("charset-normalizer", "3.5.2", 15),
         pin("click", "8.5.1", 24),
@@ -98,3 +99,12 @@ def test_bad_lock_is_one_line_error(name: str, message: str) -> None:
     with pytest.raises(InputError) as info:
         read(path)
     assert str(info.value) == f"{path}{message}"
+
+
+def test_file_hashes_are_read() -> None:
+    """Hashes count for the policy's `pinning.hashes` rule, as they do in requirements files."""
+    entries = read(DATA / "good" / "pylock.toml")
+    assert hashes_of(entries, "certifi") == (
+        "sha256:b9995d97b64d0431a5af837d8ca8cd6238104d1f319f04bd93ea43124d6c861e",
+        "sha256:73191c47aaa79da394e8fee2dbc2ec827432cab56311122c9e47abf79e390f62",
+    )

@@ -9,6 +9,7 @@ import pytest
 from depsentry.daemon.inputs import UvLockReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError
+from tests.daemon.inputs.lock_hashes import hashes_of, without_hashes
 
 DATA = Path(__file__).parents[2] / "data" / "inputs" / "uv_lock"
 
@@ -28,7 +29,7 @@ def test_good_lock_leaves_out_the_project_and_marks_direct() -> None:
             name, version, direct, Source(src, line), specifier=f"=={version}", groups=groups
         )
 
-    assert read(path) == [
+    assert without_hashes(read(path)) == [
         pin("certifi", "2026.10.18", 6),
         pin("charset-normalizer", "3.5.2", 15),
         pin("click", "8.5.1", 24, direct=True),
@@ -80,3 +81,12 @@ def test_missing_version_is_an_error(tmp_path: Path) -> None:
     path.write_text('[[package]]\nname = "a"\nversion = "1"\n', encoding="utf-8")
     with pytest.raises(InputError, match="missing or malformed uv.lock version"):
         read(path)
+
+
+def test_file_hashes_are_read() -> None:
+    """Hashes count for the policy's `pinning.hashes` rule, as they do in requirements files."""
+    entries = read(DATA / "good" / "uv.lock")
+    assert hashes_of(entries, "certifi") == (
+        "sha256:b9995d97b64d0431a5af837d8ca8cd6238104d1f319f04bd93ea43124d6c861e",
+        "sha256:73191c47aaa79da394e8fee2dbc2ec827432cab56311122c9e47abf79e390f62",
+    )
