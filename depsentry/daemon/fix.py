@@ -228,13 +228,17 @@ def _bump(
 
 
 def _kind(path: Path) -> str:
-    name = path.name
-    if name == "pyproject.toml":
-        return "pyproject"
-    if name in RELOCK or (name.startswith("pylock.") and name.endswith(".toml")):
+    """Which writer edits `path`: the input registry already knows which files are lockfiles."""
+    from depsentry.daemon.inputs import reader_for
+    from depsentry.daemon.inputs.requirements import RequirementsReader
+
+    reader = reader_for(path)
+    if reader is not None and reader.is_lockfile:
         return "lock"
-    if name.endswith((".txt", ".in")):
-        return "requirements"
+    if path.name == "pyproject.toml":
+        return "pyproject"
+    if isinstance(reader, RequirementsReader) or path.suffix in (".txt", ".in"):
+        return "requirements"  # also a requirements file named on the command line
     return "other"
 
 

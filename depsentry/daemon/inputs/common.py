@@ -217,6 +217,28 @@ def array_of_tables(data: Mapping[str, Any], key: str, path: Path) -> list[objec
     return value
 
 
+def not_from_index(
+    requirement: str,
+    name: object,
+    source: Source,
+    *,
+    origin: str,
+    editable: bool,
+    markers: object = None,
+) -> Skipped:
+    """A locked entry that does not come from a package index (VCS, URL, local path, editable);
+    `origin` starts the reason, e.g. "git source" or "editable package"."""
+    return Skipped(
+        requirement=requirement,
+        reason=f"{origin}, not from a package index",
+        source=source,
+        kind=SkipKind.EDITABLE if editable else SkipKind.URL,
+        name=canonicalize_name(name) if isinstance(name, str) and name else None,
+        direct=False,
+        markers=markers if isinstance(markers, str) and markers else None,
+    )
+
+
 def lock_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
     """The file hashes a lockfile records for one package, as `sha256:<hex>` like pip's --hash.
 

@@ -12,13 +12,14 @@ from depsentry.daemon.inputs.common import (
     lock_hashes,
     lock_version,
     locked_entry,
+    not_from_index,
     package_entries,
     require_table,
     string_list,
 )
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped
+from depsentry.daemon.models import Dependency, Skipped
 from depsentry.errors import InputError
 
 __all__ = ["PdmLockReader"]
@@ -47,18 +48,13 @@ class PdmLockReader(InputReader):
             editable = package.get("editable") is True
             kind = next((key for key in _NOT_INDEX if key in package), None)
             if kind is not None or editable:
-                yield Skipped(
-                    requirement=f"{name} ({kind or 'editable'} {package.get(kind or 'path')!r})",
-                    reason=(
-                        "editable package, not from a package index"
-                        if editable
-                        else f"{kind} source, not from a package index"
-                    ),
-                    source=source,
-                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                    name=locked_entry(name, None, source).name,
-                    direct=False,
-                    markers=marker if isinstance(marker, str) else None,
+                yield not_from_index(
+                    f"{name} ({kind or 'editable'} {package.get(kind or 'path')!r})",
+                    name,
+                    source,
+                    origin="editable package" if editable else f"{kind} source",
+                    editable=editable,
+                    markers=marker,
                 )
                 continue
             yield locked_entry(

@@ -16,7 +16,7 @@ from pathlib import Path
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from tomlkit.items import AoT, Array, InlineTable, String, Table
+from tomlkit.items import Array, InlineTable, String, Table
 
 from depsentry.errors import InputError, reading
 
@@ -135,23 +135,19 @@ def bump_pyproject(
         doc = tomlkit.parse(text)
     wanted = canonicalize_name(name)
     changed = False
+    arrays: list[object] = []
     project = doc.get("project")
     if isinstance(project, Table):
-        arrays = [project.get("dependencies")]
+        arrays.append(project.get("dependencies"))
         optional = project.get("optional-dependencies")
         if isinstance(optional, Table):
             arrays.extend(optional.values())
-        groups = doc.get("dependency-groups")
-        if isinstance(groups, Table):
-            arrays.extend(groups.values())
-        for array in arrays:
-            if isinstance(array, Array):
-                changed |= _bump_pep508_array(array, wanted, old, new)
     groups = doc.get("dependency-groups")
-    if not isinstance(project, Table) and isinstance(groups, Table):
-        for array in groups.values():
-            if isinstance(array, Array):
-                changed |= _bump_pep508_array(array, wanted, old, new)
+    if isinstance(groups, Table):
+        arrays.extend(groups.values())
+    for array in arrays:
+        if isinstance(array, Array):
+            changed |= _bump_pep508_array(array, wanted, old, new)
     poetry = doc.get("tool", {}).get("poetry")
     if isinstance(poetry, Table):
         tables = [poetry.get(key) for key in _POETRY_TABLES]
@@ -201,6 +197,4 @@ def _bump_poetry_table(table: Table, wanted: str, old: str, new: str) -> bool:
                 prefix = "==" if str(version).startswith("==") else ""
                 value["version"] = prefix + new
                 changed = True
-        elif isinstance(value, AoT | Array):
-            continue  # multiple-constraint dependencies: ranges, never an exact pin to bump
     return changed

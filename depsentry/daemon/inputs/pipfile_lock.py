@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from depsentry.daemon.inputs.common import locked_entry, require_table, string_list
+from depsentry.daemon.inputs.common import locked_entry, not_from_index, require_table, string_list
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.models import Dependency, SkipKind, Skipped, Source
 from depsentry.errors import InputError, reading
@@ -60,18 +60,12 @@ def _entry(name: str, entry: object, source: Source, section: str) -> Dependency
     if location is not None or entry.get("editable") is True:
         editable = entry.get("editable") is True
         target = entry.get(location) if location is not None else None
-        probe = locked_entry(name, None, source)
-        return Skipped(
-            requirement=f"{name} ({location or 'editable'} {target!r})",
-            reason=(
-                "editable requirement, not from a package index"
-                if editable
-                else f"{location} requirement, not from a package index"
-            ),
-            source=source,
-            kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-            name=probe.name,
-            direct=False,
+        return not_from_index(
+            f"{name} ({location or 'editable'} {target!r})",
+            name,
+            source,
+            origin="editable requirement" if editable else f"{location} requirement",
+            editable=editable,
         )
     version = entry.get("version")
     if not isinstance(version, str) or not version.startswith("=="):

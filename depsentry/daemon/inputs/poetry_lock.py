@@ -9,13 +9,14 @@ from depsentry.daemon.inputs.common import (
     lock_hashes,
     lock_version,
     locked_entry,
+    not_from_index,
     package_entries,
     require_table,
     string_list,
 )
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped
+from depsentry.daemon.models import Dependency, Skipped
 from depsentry.errors import InputError
 
 __all__ = ["PoetryLockReader"]
@@ -43,19 +44,13 @@ class PoetryLockReader(InputReader):
             groups = string_list(package.get("groups")) or string_list(package.get("category"))
             origin = package.get("source")
             if isinstance(origin, Mapping) and origin.get("type") in _LOCAL_SOURCES:
-                entry = locked_entry(package.get("name"), package.get("version"), source)
                 editable = package.get("develop") is True
-                yield Skipped(
-                    requirement=f"{package.get('name')} ({origin.get('type')} {origin.get('url')})",
-                    reason=(
-                        "editable local package, not from a package index"
-                        if editable
-                        else f"{origin.get('type')} source, not from a package index"
-                    ),
-                    source=source,
-                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                    name=entry.name,
-                    direct=False,
+                yield not_from_index(
+                    f"{package.get('name')} ({origin.get('type')} {origin.get('url')})",
+                    package.get("name"),
+                    source,
+                    origin="editable local package" if editable else f"{origin.get('type')} source",
+                    editable=editable,
                 )
                 continue
             yield locked_entry(

@@ -12,11 +12,12 @@ from depsentry.daemon.inputs.common import (
     lock_hashes,
     lock_version,
     locked_entry,
+    not_from_index,
     package_entries,
 )
 from depsentry.daemon.inputs.interface import InputReader
 from depsentry.daemon.inputs.toml_lines import load_toml
-from depsentry.daemon.models import Dependency, SkipKind, Skipped
+from depsentry.daemon.models import Dependency, Skipped
 
 __all__ = ["PylockReader"]
 
@@ -55,18 +56,13 @@ class PylockReader(InputReader):
                 where_from = (
                     detail.get("url") or detail.get("path") if isinstance(detail, Mapping) else None
                 )
-                yield Skipped(
-                    requirement=f"{name} ({kind} {where_from!r})",
-                    reason=(
-                        "editable directory, not from a package index"
-                        if editable
-                        else f"{kind} source, not from a package index"
-                    ),
-                    source=source,
-                    kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                    name=locked_entry(name, None, source).name,
-                    direct=False,
-                    markers=marker if isinstance(marker, str) else None,
+                yield not_from_index(
+                    f"{name} ({kind} {where_from!r})",
+                    name,
+                    source,
+                    origin="editable directory" if editable else f"{kind} source",
+                    editable=editable,
+                    markers=marker,
                 )
                 continue
             yield locked_entry(
