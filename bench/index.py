@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.server
 
 import httpx  # noqa: E402
 
-from depsentry.daemon.index import HttpCache, PackageIndex  # noqa: E402
-from depsentry.daemon.models import Dependency, Source  # noqa: E402
-from depsentry.daemon.outdated import find_outdated  # noqa: E402
+from depsentry.index import HttpCache, PackageIndex  # noqa: E402
+from depsentry.models import Dependency, Source  # noqa: E402
+from depsentry.outdated import find_outdated  # noqa: E402
 from tests.servers.index_server import IndexFile, IndexServer  # noqa: E402
 
 PLATFORMS = ("manylinux_2_17_x86_64", "macosx_11_0_arm64", "win_amd64")

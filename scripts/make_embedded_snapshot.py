@@ -1,4 +1,4 @@
-"""Generate depsentry/daemon/advisories/data/embedded-osv.json.gz from an OSV source.
+"""Generate depsentry/advisories/data/embedded-osv.json.gz from an OSV source.
 
 Keeps facts only (ids, aliases, affected ranges and versions, severity, dates) and no summary,
 details or references, with a header naming the source, the dates and the licence.
@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from depsentry.daemon.advisories.embedded import SNAPSHOT_NAME
-from depsentry.daemon.advisories.osv_record import is_pypi, iso, load_text, parse_record
+from depsentry.advisories.embedded import SNAPSHOT_NAME
+from depsentry.advisories.osv_record import is_pypi, iso, load_text, parse_record
 
-OUTPUT = Path(__file__).resolve().parents[1] / "depsentry/daemon/advisories/data" / SNAPSHOT_NAME
+OUTPUT = Path(__file__).resolve().parents[1] / "depsentry/advisories/data" / SNAPSHOT_NAME
 
 
 def _facts(raw: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from depsentry.daemon.advisories.osv_store import OsvStore
-from depsentry.daemon.advisories.osv_sync import DEFAULT_URL, Progress, sync
-from depsentry.daemon.advisories.resolve import database_path, open_advisories
+from depsentry.advisories.osv_store import OsvStore
+from depsentry.advisories.osv_sync import DEFAULT_URL, Progress, sync
+from depsentry.advisories.resolve import database_path, open_advisories
 from depsentry.errors import AdvisoryDbError, ConfigError
 
 
@@ -125,7 +125,7 @@ def _listen(value: str) -> tuple[str, int]:
 )
 def serve_command(listen: str, osv_db: Path | None, offline: bool) -> None:
     """Serve the database as an OSV-compatible API (/v1/query, /v1/querybatch, /v1/vulns/ID)."""
-    from depsentry.daemon.advisories.osv_api import make_server
+    from depsentry.advisories.osv_api import make_server
 
     host, port = _listen(listen)
     source = open_advisories(osv_db=osv_db, offline=offline)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from depsentry.commands.scan import build_options, scan_options, terminal_progress
-from depsentry.daemon.models import ProjectReleases, ProjectReport
+from depsentry.models import ProjectReleases, ProjectReport
 
 if TYPE_CHECKING:
-    from depsentry.daemon.fix import PlannedBump
-    from depsentry.daemon.scan import ScanOptions
+    from depsentry.fix import PlannedBump
+    from depsentry.scan import ScanOptions
 
 
 @click.command(name="fix")
@@ -37,8 +37,8 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     crosses a breaking change a codemod handles, the codemod command is printed too. Exit codes:
     0 every known vulnerability has a fix planned, 1 some have no released fix, 2 bad input.
     """
-    from depsentry.daemon.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
-    from depsentry.daemon.scan import open_sources, run_scan
+    from depsentry.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
+    from depsentry.scan import open_sources, run_scan
 
     if kwargs.pop("fmt") is not None or kwargs.pop("output") is not None:
         # Shared scan options, but fix has no report to render: refuse rather than ignore.
@@ -115,7 +115,7 @@ def _say_unfixable(project: ProjectReport, bumps: list[PlannedBump]) -> bool:
 
 def _hashes(bumps: Sequence[PlannedBump], options: ScanOptions) -> dict[tuple[str, str], list[str]]:
     """sha256 of every file of each bump's target release, from the index (for --hashes)."""
-    from depsentry.daemon.scan import open_index
+    from depsentry.scan import open_index
 
     with open_index(options) as index:
         answers = index.fetch_many(sorted({bump.package for bump in bumps}))

@@ -24,7 +24,7 @@ def policy() -> None:
 )
 def show(policy_name: str | None) -> int:
     """Print the effective policy, after `extends` inheritance, as TOML."""
-    from depsentry.daemon.policy import load_policy, policy_to_toml
+    from depsentry.policy import load_policy, policy_to_toml
 
     click.echo(policy_to_toml(load_policy(policy_name)), nl=False)
     return 0
@@ -44,8 +44,8 @@ def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
     Takes the scan's options (--osv-db, --offline, --outdated, ...); outdated findings are only
     judged when --outdated asks the index for them.
     """
-    from depsentry.daemon.policy import load_policy
-    from depsentry.daemon.scan import run_scan
+    from depsentry.policy import load_policy
+    from depsentry.scan import run_scan
 
     load_policy(policy_name)  # a bad policy file fails before any scanning work
     fmt = kwargs.pop("fmt")

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-from depsentry.daemon.models import ScanResult, Severity
-from depsentry.daemon.scan import Progress, ScanOptions, run_scan
 from depsentry.errors import DepsentryError
+from depsentry.models import ScanResult, Severity
+from depsentry.scan import Progress, ScanOptions, run_scan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -199,7 +199,7 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
     be read there is nothing to report, so those lines are all that is printed (like any other
     exit-2 error).
     """
-    from depsentry.daemon.report import get_renderer, summarize
+    from depsentry.report import get_renderer, summarize
 
     for project in result.projects:
         if project.error:

@@ -1,1 +1,1 @@
-"""The monitoring side of depsentry: inputs, advisories, index, scan, policy, reports, store, notify."""
+"""The long-running service: config, scheduler, store, HTTP and notify (empty until the daemon lands)."""

@@ -32,7 +32,7 @@ def snapshot_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real OSV snapshot imported once per session; tests copy the import into their home."""
     if not SNAPSHOT.is_dir():
         pytest.skip(f"the OSV snapshot {SNAPSHOT} is not on this machine")
-    from depsentry.daemon.advisories.resolve import open_advisories
+    from depsentry.advisories.resolve import open_advisories
 
     state = tmp_path_factory.mktemp("snapshot-home")
     open_advisories(osv_db=SNAPSHOT, offline=True, home=state).store.close()

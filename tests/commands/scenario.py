@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tests.paths import PYPA_DB
 from tests.servers.index_server import IndexFile
 
 # shared/ sits beside the repository checkout (as in CI); tests skip when it is absent.
-SNAPSHOT = Path(__file__).resolve().parents[3] / "shared" / "data" / "pypa-advisory-db"
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vulnerable-app"
+SNAPSHOT = PYPA_DB
 
 
 def when(year: int, month: int = 1, day: int = 1) -> datetime:

@@ -14,6 +14,7 @@ import pytest
 
 import depsentry.codemods
 from depsentry.cli import main
+from tests.paths import REPO
 
 SAMPLES = (
     "tests.codemods.sample:FooBazCodemod",
@@ -23,7 +24,6 @@ SAMPLES = (
 )
 CALL = "import foo\nfoo.bar(1)\n"
 CALLED = "import foo\nfoo.baz(1)\n"
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

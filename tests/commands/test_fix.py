@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from depsentry.cli import main
-from tests.commands.scenario import EXAMPLE, project, run_cli
+from tests.commands.scenario import project, run_cli
+from tests.paths import EXAMPLE
 from tests.servers.index_server import SIMPLE_JSON, Fault, IndexServer
 
 REQUIREMENTS = """\
@@ -224,7 +225,7 @@ def test_openai_major_upgrade_prints_the_codemod_command(
 
 
 def test_codemod_hints_follow_the_registry() -> None:
-    from depsentry.daemon.fix import codemod_hints_from_registry
+    from depsentry.fix import codemod_hints_from_registry
 
     assert codemod_hints_from_registry("openai", "0.28.1", "1.3.0") == ("openai-v1",)
     assert codemod_hints_from_registry("openai", "1.0.0", "1.3.0") == ()
@@ -306,7 +307,7 @@ def test_advisory_data_is_opened_once_and_its_warning_said(
     capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="depsentry.daemon.advisories.resolve")
+    caplog.set_level(logging.INFO, logger="depsentry.advisories.resolve")
     app = project(tmp_path / "app", {"requirements.txt": "jinja2==2.10\n"})
     assert fix(str(app), "--offline", "--dry-run") == 0
     captured = capsys.readouterr()

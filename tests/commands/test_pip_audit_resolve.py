@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from depsentry.advisories.osv_api import make_server
+from depsentry.advisories.resolve import open_advisories
 from depsentry.cli import main
-from depsentry.daemon.advisories.osv_api import make_server
-from depsentry.daemon.advisories.resolve import open_advisories
 from tests.commands.scenario import SNAPSHOT
 
 

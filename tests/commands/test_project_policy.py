@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.cli import main
-from depsentry.daemon.inputs import read_project
+from depsentry.inputs import read_project
 
 PYPROJECT = '[project]\nname = "app"\nversion = "0"\ndependencies = ["demo==1.0"]\n'
 

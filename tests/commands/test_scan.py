@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from depsentry.cli import main
-from tests.commands.scenario import EXAMPLE, SNAPSHOT, project, run_cli, unused_port
+from tests.commands.scenario import SNAPSHOT, project, run_cli, unused_port
+from tests.paths import EXAMPLE
 from tests.servers.index_server import IndexServer
 
 CONTRACT_PROJECT_KEYS = {

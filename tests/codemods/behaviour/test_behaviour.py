@@ -18,13 +18,14 @@ import pytest
 from depsentry.codemods.interface import TODO_PREFIX
 from depsentry.codemods.openai_v1 import OpenAIV1Codemod
 from depsentry.codemods.runner import transform_source
+from tests.paths import REPO
 
 from .server import serve
 
 pytestmark = pytest.mark.slow
 
 PROGRAMS = Path(__file__).parent / "programs"
-_DEFAULT_OPENAI0 = Path(__file__).parents[3] / ".venv-openai0" / "bin" / "python"
+_DEFAULT_OPENAI0 = REPO / ".venv-openai0" / "bin" / "python"
 
 
 def _openai0_python() -> str:

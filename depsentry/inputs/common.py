@@ -1,0 +1,290 @@
+"""Helpers every reader shares: a PEP 508 string or a locked (name, version) -> `Dependency` or
+`Skipped`, and one-line errors for values of the wrong type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from depsentry.errors import InputError
+from depsentry.models import Dependency, SkipKind, Skipped, Source
+
+if TYPE_CHECKING:
+    from depsentry.inputs.toml_lines import TomlLines
+
+__all__ = [
+    "array_of_tables",
+    "entry_from_requirement",
+    "first_line",
+    "lock_version",
+    "locked_entry",
+    "require_table",
+    "string_list",
+]
+
+# `name==1.2.3` with nothing else: most lines of a pinned file; skips packaging's parser.
+_FAST_PIN = re.compile(
+    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(===?)\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*"
+)
+_VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+
+
+def first_line(text: str) -> str:
+    """The first line of a (possibly multi-line) parser message."""
+    return text.strip().split("\n", 1)[0].strip()
+
+
+def is_valid_version(version: str) -> bool:
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def url_reason(url: str) -> str:
+    """Why a URL, VCS or path requirement is not audited, in a few words."""
+    lowered = url.lower()
+    if lowered.startswith(_VCS_PREFIXES):
+        return f"VCS requirement ({url.split('+', 1)[0]}), not from a package index"
+    if lowered.startswith("file:") or "://" not in lowered:
+        return "local path requirement, not from a package index"
+    return "direct URL requirement, not from a package index"
+
+
+def entry_from_requirement(
+    text: str,
+    source: Source,
+    *,
+    direct: bool = True,
+    groups: tuple[str, ...] = (),
+    hashes: tuple[str, ...] = (),
+) -> Dependency | Skipped:
+    """A PEP 508 requirement string -> `Dependency` when pinned with ==/===, else `Skipped`."""
+    fast = _FAST_PIN.fullmatch(text)
+    if fast is not None:
+        name, operator, version = fast.groups()
+        if is_valid_version(version):
+            return Dependency(
+                name=canonicalize_name(name),
+                version=version,
+                direct=direct,
+                source=source,
+                hashes=hashes,
+                specifier=f"{operator}{version}",
+                groups=groups,
+            )
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as exc:
+        return Skipped(
+            requirement=text,
+            reason=f"invalid requirement: {first_line(str(exc))}",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
+    name = canonicalize_name(req.name)
+    markers = str(req.marker) if req.marker is not None else None
+    if req.url:
+        return Skipped(
+            requirement=text,
+            reason=url_reason(req.url),
+            source=source,
+            kind=SkipKind.URL,
+            name=name,
+            direct=direct,
+            markers=markers,
+        )
+    specifier = str(req.specifier)
+    for spec in req.specifier:
+        if spec.operator in ("==", "===") and not spec.version.endswith(".*"):
+            if not is_valid_version(spec.version):
+                return Skipped(
+                    requirement=text,
+                    reason=f"invalid version: {spec.version!r}",
+                    source=source,
+                    kind=SkipKind.INVALID,
+                    name=name,
+                    direct=direct,
+                    markers=markers,
+                )
+            return Dependency(
+                name=name,
+                version=spec.version,
+                direct=direct,
+                source=source,
+                markers=markers,
+                extras=tuple(sorted(req.extras)),
+                hashes=hashes,
+                specifier=specifier,
+                groups=groups,
+            )
+    return Skipped(
+        requirement=text,
+        reason=f"not pinned to an exact version ({specifier})"
+        if specifier
+        else "no version specifier",
+        source=source,
+        kind=SkipKind.UNPINNED,
+        name=name,
+        specifier=specifier,
+        direct=direct,
+        markers=markers,
+    )
+
+
+def locked_entry(
+    name: object,
+    version: object,
+    source: Source,
+    *,
+    direct: bool = False,
+    groups: tuple[str, ...] = (),
+    markers: object = None,
+    hashes: tuple[str, ...] = (),
+) -> Dependency | Skipped:
+    """One lockfile package with an exact version -> `Dependency` (or `Skipped` INVALID)."""
+    if not isinstance(name, str) or not name:
+        return Skipped(
+            requirement=repr(name),
+            reason="package entry without a name",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
+    canonical = canonicalize_name(name)
+    marker_text = markers if isinstance(markers, str) and markers else None
+    if not isinstance(version, str) or not version:
+        return Skipped(
+            requirement=name,
+            reason="no version in the lock",
+            source=source,
+            kind=SkipKind.OTHER,
+            name=canonical,
+            direct=direct,
+            markers=marker_text,
+        )
+    if not is_valid_version(version):
+        return Skipped(
+            requirement=f"{name}=={version}",
+            reason=f"invalid version: {version!r}",
+            source=source,
+            kind=SkipKind.INVALID,
+            name=canonical,
+            direct=direct,
+            markers=marker_text,
+        )
+    return Dependency(
+        name=canonical,
+        version=version,
+        direct=direct,
+        source=source,
+        markers=marker_text,
+        hashes=hashes,
+        specifier=f"=={version}",
+        groups=groups,
+    )
+
+
+def string_list(value: object) -> tuple[str, ...]:
+    """A string or list of strings as a tuple of strings (anything else: empty)."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def require_table(value: object, what: str, path: Path) -> Mapping[str, Any]:
+    """`value` as a table, or an InputError naming what should have been one."""
+    if not isinstance(value, Mapping):
+        raise InputError(f"{what} is not a table", path)
+    return value
+
+
+def array_of_tables(data: Mapping[str, Any], key: str, path: Path) -> list[object]:
+    """`data[key]` as a list (empty when absent), or an InputError."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(f"{key} is not an array of tables", path)
+    return value
+
+
+def not_from_index(
+    requirement: str,
+    name: object,
+    source: Source,
+    *,
+    origin: str,
+    editable: bool,
+    markers: object = None,
+) -> Skipped:
+    """A locked entry that does not come from a package index (VCS, URL, local path, editable);
+    `origin` starts the reason, e.g. "git source" or "editable package"."""
+    return Skipped(
+        requirement=requirement,
+        reason=f"{origin}, not from a package index",
+        source=source,
+        kind=SkipKind.EDITABLE if editable else SkipKind.URL,
+        name=canonicalize_name(name) if isinstance(name, str) and name else None,
+        direct=False,
+        markers=markers if isinstance(markers, str) and markers else None,
+    )
+
+
+def lock_hashes(package: Mapping[str, Any]) -> tuple[str, ...]:
+    """The file hashes a lockfile records for one package, as `sha256:<hex>` like pip's --hash.
+
+    Covers uv.lock and poetry.lock 2 / pdm.lock (`hash = "sha256:..."` in `sdist`, `wheels` or
+    `files`) and pylock.toml (`hashes = {sha256 = ...}`).
+    """
+    entries: list[object] = []
+    for key in ("sdist", "wheels", "files"):
+        value = package.get(key)
+        entries.extend(value if isinstance(value, list) else [value])
+    found: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        digest = entry.get("hash")
+        if isinstance(digest, str) and digest.startswith("sha256:"):
+            found.append(digest)
+        digests = entry.get("hashes")
+        if isinstance(digests, Mapping) and isinstance(digests.get("sha256"), str):
+            found.append(f"sha256:{digests['sha256']}")
+    return tuple(dict.fromkeys(found))
+
+
+def package_entries(
+    data: Mapping[str, Any], lines: TomlLines, key: str, path: Path
+) -> Iterator[tuple[Source, Mapping[str, Any] | Skipped]]:
+    """Each `[[key]]` entry of a lockfile with the line it starts on; a non-table one as Skipped."""
+    item_lines = lines.array_item_lines(key)
+    where = str(path)
+    for index, package in enumerate(array_of_tables(data, key, path)):
+        source = Source(where, item_lines[index] if index < len(item_lines) else 1)
+        if isinstance(package, Mapping):
+            yield source, package
+        else:
+            yield (
+                source,
+                Skipped(repr(package), f"[[{key}]] entry is not a table", source, SkipKind.INVALID),
+            )
+
+
+def lock_version(value: object, known_majors: tuple[int, ...], what: str, path: Path) -> None:
+    """Raise InputError unless `value` ("2.1", 1, "4.5.0") has a major version we can read."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    major = text.split(".", 1)[0]
+    if not major.isdigit():
+        raise InputError(f"missing or malformed {what} ({value!r})", path)
+    if int(major) not in known_majors:
+        known = ", ".join(str(m) for m in known_majors)
+        raise InputError(f"unsupported {what} {value!r} (this depsentry reads major {known})", path)

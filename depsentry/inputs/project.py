@@ -1,0 +1,326 @@
+"""One project's dependencies: find its input files, read each, and merge them.
+
+Merge rules: a lockfile's (or an installed environment's) exact pins win over declared ranges;
+`direct` marks what the project declares itself; one (name, version) is reported once.
+A directory is ONE project: files in its subdirectories (requirements/base.txt, services/x/
+pyproject.toml) belong to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import logging
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from depsentry.errors import InputError, reading
+from depsentry.inputs.interface import InputReader
+from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
+from depsentry.models import Dependency, SkipKind, Skipped, Source
+
+__all__ = ["NO_LOCK_NOTE", "ProjectInputs", "discover", "read_project", "reader_for"]
+
+logger = logging.getLogger(__name__)
+
+NO_LOCK_NOTE = "transitive dependencies are unknown: no lockfile or environment"
+_PRUNED = frozenset(
+    (".venv", "venv", "node_modules", ".git", "site-packages", "__pycache__", ".tox", ".nox")
+)
+
+Entry = Dependency | Skipped
+
+
+@dataclass(slots=True)
+class ProjectInputs:
+    """Everything read from one project (paths relative to `root`)."""
+
+    root: Path
+    inputs: list[str] = field(default_factory=list)
+    dependencies: list[Dependency] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    requires_python: str | None = None  # the project's own, from its top-level pyproject.toml
+    policy: str | None = None  # [tool.depsentry] policy: a bundled name, or an absolute path
+
+
+@cache
+def _matchers() -> tuple[tuple[InputReader, str | None, re.Pattern[str]], ...]:
+    from depsentry.inputs import READERS
+
+    found: list[tuple[InputReader, str | None, re.Pattern[str]]] = []
+    for reader in READERS:
+        for pattern in reader.patterns:
+            folder, _, name = pattern.rpartition("/")
+            found.append((reader, folder or None, re.compile(fnmatch.translate(name))))
+    return tuple(found)
+
+
+def reader_for(path: Path) -> InputReader | None:
+    """The reader whose file-name pattern matches `path`, if any."""
+    parent = path.parent.name
+    for reader, folder, pattern in _matchers():
+        if (folder is None or folder == parent) and pattern.match(path.name):
+            return reader
+    return None
+
+
+def discover(root: Path) -> list[Path]:
+    """Every file under `root` a reader claims, sorted; virtualenvs, VCS and hidden dirs pruned."""
+    found: list[Path] = []
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in _PRUNED and not d.startswith(".")]
+        base = Path(folder)
+        found.extend(base / name for name in filenames if reader_for(base / name) is not None)
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def read_project(path: Path, *, environment: Path | None = None) -> ProjectInputs:
+    """Read the project at `path` (a directory, or one file) and merge what its inputs say.
+
+    Raises InputError when `path` is missing, has no inputs, when the file named is unreadable,
+    or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE.
+    """
+    if not path.exists():
+        raise InputError("no such file or directory", path)
+    if path.is_dir():
+        root, files, named = path, discover(path), False
+        if not files and environment is None:
+            # Declared inputs first (requirements, pyproject, Pipfile), then the lockfiles.
+            readers = sorted(_readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))
+            names = ", ".join(p for reader in readers for p in reader.patterns)
+            raise InputError(f"no dependency files found (looked for {names})", path)
+    else:
+        root, files, named = path.parent, [path], True
+
+    merger = _Merger(root)
+    errors: list[InputError] = []
+    trees: list[RequirementsTree] = []
+    for file in files:
+        reader = reader_for(file) if not named else (reader_for(file) or _sniff(file))
+        assert reader is not None  # discover() only returns claimed files
+        try:
+            if isinstance(reader, RequirementsReader):
+                trees.append(read_tree(file))
+            else:
+                items = list(reader.read(file))
+                merger.add(file, items, lock=reader.is_lockfile, files=[file])
+        except InputError as exc:
+            if named:
+                raise
+            errors.append(exc)
+            merger.unreadable(file, exc)
+    for tree, lock in _top_trees(trees, named=named):
+        # As a lock, a constraints file says what is installed, not what the project asks for.
+        items = [dataclasses.replace(i, direct=False) for i in tree.items] if lock else tree.items
+        merger.add(tree.files[0], items, lock=lock, files=tree.files + tree.constraint_files)
+    if errors and len(errors) == len(files) and environment is None:
+        raise errors[0]  # alone, without the warnings: the project is one error line
+    if environment is not None:
+        from depsentry.inputs.environment import EnvironmentReader
+
+        items = list(EnvironmentReader().read(environment))
+        merger.add(environment, items, lock=True, files=[environment], environment=True)
+    result = merger.result()
+    result.requires_python, result.policy = _project_settings(root / "pyproject.toml")
+    # Warned only once the project is known to be readable, so a broken one stays one line.
+    for item in result.skipped:
+        if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
+            logger.warning("%s: %s", item.source, item.reason)
+    return result
+
+
+def _project_settings(pyproject: Path) -> tuple[str | None, str | None]:
+    """The project's `requires-python` (PEP 621, else Poetry's `python` as PEP 440) and its
+    `[tool.depsentry] policy`; None for what it does not say."""
+    if not pyproject.is_file():
+        return None, None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None, None  # the pyproject reader has already reported what is wrong with it
+    raw_tool = data.get("tool")
+    tool: dict[str, object] = raw_tool if isinstance(raw_tool, dict) else {}
+    return _requires_python(data, tool), _policy(tool, pyproject.parent)
+
+
+def _requires_python(data: dict[str, object], tool: dict[str, object]) -> str | None:
+    project = data.get("project")
+    if isinstance(project, dict) and isinstance(project.get("requires-python"), str):
+        return str(project["requires-python"])
+    poetry = tool.get("poetry")
+    deps = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if isinstance(deps, dict) and isinstance(deps.get("python"), str):
+        from depsentry.inputs.poetry_constraint import to_pep440
+
+        return to_pep440(deps["python"])
+    return None
+
+
+def _policy(tool: dict[str, object], root: Path) -> str | None:
+    settings = tool.get("depsentry")
+    value = settings.get("policy") if isinstance(settings, dict) else None
+    if not isinstance(value, str) or not value:
+        return None
+    is_path = "/" in value or "\\" in value or value.endswith(".toml")
+    return str((root / value).resolve()) if is_path else value
+
+
+def _readers() -> tuple[InputReader, ...]:
+    from depsentry.inputs import READERS
+
+    return READERS
+
+
+def _top_trees(
+    trees: list[RequirementsTree], *, named: bool
+) -> list[tuple[RequirementsTree, bool]]:
+    """Requirement trees not included by another (unless mutually, a cycle); a constraints file
+    found in a directory and included by nothing acts as a lock (its pins are what gets installed)."""
+    included = {
+        id(tree): {os.path.realpath(p) for p in (*tree.files[1:], *tree.constraint_files)}
+        for tree in trees
+    }
+    tops = {id(tree): os.path.realpath(tree.files[0]) for tree in trees}
+    kept: list[tuple[RequirementsTree, bool]] = []
+    for tree in trees:
+        top = tops[id(tree)]
+        by_others = [
+            other
+            for other in trees
+            if other is not tree
+            and top in included[id(other)]
+            and tops[id(other)] not in included[id(tree)]
+        ]
+        if not by_others:
+            kept.append((tree, not named and tree.files[0].name.startswith("constraints")))
+    return kept
+
+
+def _sniff(path: Path) -> InputReader:
+    """The reader for a file named directly whose name no pattern claims: look at its content."""
+    from depsentry.inputs import READERS
+
+    by_name = {reader.name: reader for reader in READERS}
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return by_name["pipfile-lock"]
+    if suffix in (".toml", ".lock"):
+        with reading(path):
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        metadata = data.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        if "lock-version" in data:
+            return by_name["pylock"]
+        if "lock_version" in metadata:
+            return by_name["pdm-lock"]
+        if "lock-version" in metadata:
+            return by_name["poetry-lock"]
+        if "version" in data and "package" in data:
+            return by_name["uv-lock"]
+        if "packages" in data or "dev-packages" in data:
+            return by_name["pipfile"]
+        return by_name["pyproject"]
+    return by_name["requirements"]
+
+
+class _Merger:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.inputs: list[str] = []
+        self.environments: list[str] = []
+        self.declared: list[Entry] = []
+        self.locked: list[Entry] = []
+        self.broken: list[Skipped] = []
+        self.has_lock = False
+        self._relative: dict[str, str] = {}
+
+    def add(
+        self,
+        path: Path,
+        items: list[Entry],
+        *,
+        lock: bool,
+        files: list[Path],
+        environment: bool = False,
+    ) -> None:
+        for file in files:
+            name = self._rel(str(file), environment)
+            listed = self.environments if environment else self.inputs
+            if name not in listed:
+                listed.append(name)
+        relocated = [self._relocate(item, environment) for item in items]
+        if lock:
+            self.has_lock = True
+            self.locked.extend(relocated)
+        else:
+            self.declared.extend(relocated)
+
+    def unreadable(self, path: Path, error: InputError) -> None:
+        where = self._rel(str(path), False)
+        self.broken.append(
+            Skipped(
+                requirement=where,
+                reason=str(error),
+                source=Source(where, error.line),
+                kind=SkipKind.UNREADABLE,
+            )
+        )
+
+    def result(self) -> ProjectInputs:
+        project = ProjectInputs(root=self.root, inputs=sorted(self.inputs) + self.environments)
+        declared_names = {item.name for item in self.declared if item.name}
+        locked_names = {item.name for item in self.locked if isinstance(item, Dependency)}
+        merged: dict[tuple[str, str], Dependency] = {}
+        for item in self.locked:
+            if isinstance(item, Dependency):
+                if not item.direct and item.name in declared_names:
+                    item = dataclasses.replace(item, direct=True)
+                _merge(merged, item)
+        skipped: list[Skipped] = [item for item in self.locked if isinstance(item, Skipped)]
+        for item in self.declared:
+            if isinstance(item, Dependency):
+                _merge(merged, item)
+            elif not (item.kind is SkipKind.UNPINNED and item.name in locked_names):
+                skipped.append(item)
+        skipped.extend(self.broken)
+        project.dependencies = sorted(
+            merged.values(), key=lambda d: (d.name, d.version, d.source.path, d.source.line or 0)
+        )
+        project.skipped = sorted(
+            dict.fromkeys(skipped), key=lambda s: (s.source.path, s.source.line or 0, s.requirement)
+        )
+        if not self.has_lock:
+            project.notes.append(NO_LOCK_NOTE)
+        return project
+
+    def _rel(self, path: str, environment: bool) -> str:
+        known = self._relative.get(path)
+        if known is None:
+            relative = os.path.relpath(path, self.root)
+            if environment and relative.startswith(".."):
+                relative = path  # an environment outside the project keeps its own path
+            known = self._relative[path] = relative
+        return known
+
+    def _relocate(self, item: Entry, environment: bool) -> Entry:
+        where = self._rel(item.source.path, environment)
+        if where == item.source.path:
+            return item
+        return dataclasses.replace(item, source=Source(where, item.source.line))
+
+
+def _merge(merged: dict[tuple[str, str], Dependency], item: Dependency) -> None:
+    key = (item.name, item.version)
+    seen = merged.get(key)
+    if seen is None:
+        merged[key] = item
+        return
+    direct = seen.direct or item.direct
+    groups = tuple(sorted(set(seen.groups) | set(item.groups)))
+    if direct != seen.direct or groups != seen.groups:
+        merged[key] = dataclasses.replace(seen, direct=direct, groups=groups)

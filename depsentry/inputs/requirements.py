@@ -1,0 +1,305 @@
+"""pip requirements files: nested -r/-c, hashes, markers, extras, continuations, URL/VCS/editable lines.
+
+Hand-written over `packaging.requirements.Requirement`: pip-requirements-parser follows `-r` cycles
+until Python's recursion limit and builds an optparse parser per line, which is slow for a daemon.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+from depsentry.errors import InputError, reading
+from depsentry.inputs.common import entry_from_requirement, url_reason
+from depsentry.inputs.interface import InputReader
+from depsentry.models import Dependency, SkipKind, Skipped, Source
+
+__all__ = ["RequirementsReader", "RequirementsTree", "read_tree"]
+
+logger = logging.getLogger(__name__)
+
+# pip's own comment rule (pip/_internal/req/req_file.py COMMENT_RE): '#' at the start or after space.
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_OPTION = re.compile(r"(--[A-Za-z-]+|-[A-Za-z])(?:\s*=\s*|\s+)?(.*)")
+_EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
+_INCLUDE = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
+_EDITABLE = ("-e", "--editable")
+# Global options pip accepts in a requirements file; they do not name dependencies.
+_IGNORED_OPTIONS = frozenset(
+    (
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "--no-index",
+        "-f",
+        "--find-links",
+        "--pre",
+        "--trusted-host",
+        "--prefer-binary",
+        "--require-hashes",
+        "--only-binary",
+        "--no-binary",
+        "--use-feature",
+    )
+)
+_PER_REQUIREMENT_OPTIONS = ("--hash", "--config-settings", "-C", "--global-option")
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar")
+
+
+@dataclass(slots=True)
+class RequirementsTree:
+    """What one requirements file and everything it includes yield."""
+
+    items: list[Dependency | Skipped] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)  # every file read, the top one first
+    constraint_files: list[Path] = field(default_factory=list)
+
+
+class RequirementsReader(InputReader):
+    """Reads `requirements*.txt` and `constraints*.txt` (and any file named directly)."""
+
+    name = "requirements"
+    patterns = ("requirements*.txt", "constraints*.txt", "requirements/*.txt")
+
+    def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        yield from read_tree(path).items
+
+
+def read_tree(path: Path) -> RequirementsTree:
+    """Read `path` with its -r/-c includes; raise InputError when nothing in it is readable."""
+    walker = _Walker()
+    walker.walk(path, constraint=False, stack=())
+    tree = walker.tree
+    own = [item for item in tree.items if item.source.path == str(path)]
+    if (
+        own
+        and not walker.options_read
+        and all(
+            isinstance(item, Skipped) and item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE)
+            for item in tree.items
+        )
+    ):
+        first = own[0]
+        assert isinstance(first, Skipped)
+        raise InputError(
+            f"nothing readable; first problem: {first.reason}", path, first.source.line
+        )
+    tree.items = [_apply_constraint(item, walker.constraints) for item in tree.items]
+    return tree
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.tree = RequirementsTree()
+        self.constraints: dict[str, Dependency] = {}
+        self.seen: set[str] = set()
+        self.options_read = 0  # index/install options: readable lines that name no dependency
+
+    def walk(self, path: Path, *, constraint: bool, stack: tuple[str, ...]) -> None:
+        key = os.path.realpath(path)
+        self.seen.add(key)
+        with reading(path):
+            text = path.read_text(encoding="utf-8")
+        (self.tree.constraint_files if constraint else self.tree.files).append(path)
+        where = str(path)
+        for number, line in _logical_lines(text):
+            source = Source(where, number)
+            if line.startswith("-"):
+                self._option(path, line, source, constraint, (*stack, key))
+                continue
+            item = _requirement(line, source)
+            if constraint:
+                if isinstance(item, Dependency):
+                    self.constraints.setdefault(item.name, item)
+                elif item.kind is SkipKind.INVALID:
+                    self._add(item)
+            else:
+                self._add(item)
+
+    def _add(self, item: Dependency | Skipped) -> None:
+        # Bad lines are data (Skipped); project.py warns about them once the project is readable.
+        self.tree.items.append(item)
+
+    def _option(
+        self, path: Path, line: str, source: Source, constraint: bool, stack: tuple[str, ...]
+    ) -> None:
+        match = _OPTION.fullmatch(line)
+        option, value = (match.group(1), match.group(2).strip()) if match else (line, "")
+        if option in _INCLUDE:
+            if not value:
+                self._add(_invalid(line, f"{option} needs a file name", source))
+                return
+            self._include(path, value, line, source, constraint or _INCLUDE[option], stack)
+        elif option in _EDITABLE:
+            self._add(
+                Skipped(
+                    requirement=line,
+                    reason="editable requirement, not from a package index",
+                    source=source,
+                    kind=SkipKind.EDITABLE,
+                    name=_name_from_location(value),
+                )
+            )
+        elif option in _IGNORED_OPTIONS:
+            self.options_read += 1
+        else:
+            self._add(_invalid(line, f"unknown option {option}", source))
+
+    def _include(
+        self,
+        path: Path,
+        value: str,
+        line: str,
+        source: Source,
+        constraint: bool,
+        stack: tuple[str, ...],
+    ) -> None:
+        if "://" in value:
+            self._add(_invalid(line, "remote requirement files are not fetched", source))
+            return
+        target = path.parent / value
+        try:
+            key = os.path.realpath(target)
+        except (OSError, ValueError) as exc:
+            self._add(_unreadable(line, f"cannot read included file {value}: {exc}", source))
+            return
+        if key in stack:
+            chain = " -> ".join(os.path.basename(p) for p in (*stack, key))
+            self._add(_invalid(line, f"include cycle ({chain}); not followed again", source))
+            return
+        if key in self.seen:
+            return  # already read through another include (a diamond, not a cycle)
+        try:
+            self.walk(target, constraint=constraint, stack=stack)
+        except InputError as exc:
+            self._add(
+                _unreadable(line, f"cannot read included file {value}: {exc.message}", source)
+            )
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each non-empty line, continuations joined, comments gone."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        is_comment = raw.lstrip().startswith("#")
+        if raw.endswith("\\") and not is_comment:
+            if not pending:
+                first = number
+            pending.append(raw[:-1])
+            continue
+        if pending:
+            pending.append("" if is_comment else raw)
+            line, start = "".join(pending), first
+            pending = []
+        else:
+            line, start = raw, number
+        if "#" in line:
+            line = _COMMENT.sub("", line)
+        line = line.strip()
+        if line:
+            yield start, line
+    if pending:
+        line = _COMMENT.sub("", "".join(pending)).strip()
+        if line:
+            yield first, line
+
+
+def _requirement(line: str, source: Source) -> Dependency | Skipped:
+    requirement, hashes = _split_options(line)
+    if _is_location(requirement):
+        return Skipped(
+            requirement=requirement,
+            reason=_location_reason(requirement),
+            source=source,
+            kind=SkipKind.URL,
+            name=_name_from_location(requirement),
+        )
+    return entry_from_requirement(requirement, source, hashes=hashes)
+
+
+def _split_options(line: str) -> tuple[str, tuple[str, ...]]:
+    """Split `req --hash=sha256:x --hash sha256:y` like pip: the requirement ends at the first option."""
+    if " -" not in line and "\t-" not in line:
+        return line, ()
+    tokens = line.split()
+    # The line does not start with "-" (options lines are handled apart), so index >= 1.
+    index = next(i for i, token in enumerate(tokens) if token.startswith("-"))
+    requirement = " ".join(tokens[:index])
+    hashes: list[str] = []
+    rest = tokens[index:]
+    for position, token in enumerate(rest):
+        if token.startswith("--hash="):
+            hashes.append(token[len("--hash=") :])
+        elif token == "--hash" and position + 1 < len(rest):
+            hashes.append(rest[position + 1])
+    return requirement, tuple(hashes)
+
+
+def _is_location(requirement: str) -> bool:
+    head = requirement.split(";", 1)[0].strip()
+    if "@" in head.split("://", 1)[0]:
+        return False  # PEP 508 `name @ url`: packaging parses it
+    lowered = head.lower()
+    return (
+        "://" in lowered
+        or lowered.startswith(("file:", ".", "/", "~", "\\"))
+        or (len(head) > 1 and head[1] == ":")
+        or lowered.endswith(_ARCHIVES)
+    )
+
+
+def _location_reason(location: str) -> str:
+    return url_reason(location if "://" in location or location.startswith("file:") else "")
+
+
+def _name_from_location(location: str) -> str | None:
+    egg = _EGG.search(location)
+    if egg is not None:
+        return canonicalize_name(egg.group(1))
+    base = location.rstrip("/").rsplit("/", 1)[-1]
+    if base.endswith(".whl") and "-" in base:
+        return canonicalize_name(base.split("-", 1)[0])
+    return None
+
+
+def _apply_constraint(
+    item: Dependency | Skipped, constraints: dict[str, Dependency]
+) -> Dependency | Skipped:
+    """An unpinned requirement takes a -c pin's version, as pip does (when the range allows it)."""
+    if not isinstance(item, Skipped) or item.kind is not SkipKind.UNPINNED or item.name is None:
+        return item
+    pin = constraints.get(item.name)
+    if pin is None:
+        return item
+    # item.specifier is packaging's own rendering of a parsed SpecifierSet, so it parses again.
+    if not SpecifierSet(item.specifier or "").contains(pin.version, prereleases=True):
+        return dataclasses.replace(
+            item,
+            reason=f"{item.reason}; constraint {pin.version} at {pin.source} does not satisfy it",
+        )
+    return Dependency(
+        name=item.name,
+        version=pin.version,
+        direct=item.direct,
+        source=pin.source,
+        markers=item.markers,
+        hashes=pin.hashes,
+        specifier=item.specifier,
+    )
+
+
+def _invalid(line: str, reason: str, source: Source) -> Skipped:
+    return Skipped(requirement=line, reason=reason, source=source, kind=SkipKind.INVALID)
+
+
+def _unreadable(line: str, reason: str, source: Source) -> Skipped:
+    return Skipped(requirement=line, reason=reason, source=source, kind=SkipKind.UNREADABLE)

@@ -1,0 +1,396 @@
+"""The `depsentry.scan/1` JSON report (the contract in design.md), and reading it back.
+
+Every datetime is ISO 8601 in UTC with a "Z" suffix (naive datetimes are taken as UTC); dates
+(`due`) are plain `YYYY-MM-DD`. Lists are sorted (package, version, id) so that the same scan
+always gives the same bytes. Keys beyond the contract are extras: readers must ignore keys they
+do not know, and the contract's keys are never renamed or removed without a new schema number.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast, get_args
+
+from depsentry.errors import InputError, reading
+from depsentry.models import (
+    AdvisoryDbInfo,
+    Dependency,
+    Outdated,
+    ProjectReport,
+    ScanResult,
+    Severity,
+    SkipKind,
+    Skipped,
+    Source,
+    UpdateType,
+    Violation,
+    Vulnerability,
+)
+from depsentry.report.interface import Renderer
+from depsentry.report.ordering import (
+    sorted_dependencies,
+    sorted_outdated,
+    sorted_skipped,
+    sorted_versions,
+    sorted_violations,
+    sorted_vulnerabilities,
+)
+
+__all__ = ["SCHEMA", "JsonRenderer", "read_report"]
+
+SCHEMA = "depsentry.scan/1"
+
+T = TypeVar("T")
+
+
+class JsonRenderer(Renderer):
+    """One `depsentry.scan/1` document, indented, ending in a newline."""
+
+    def __init__(self, *, indent: int | None = 2) -> None:
+        self.indent = indent
+
+    def render(self, result: ScanResult) -> str:
+        return json.dumps(to_document(result), indent=self.indent, ensure_ascii=False) + "\n"
+
+
+def to_document(result: ScanResult) -> dict[str, Any]:
+    """The report as plain JSON-ready data (also what the store and the HTTP API serve)."""
+    db = result.advisory_db
+    return {
+        "schema": SCHEMA,
+        "generated_at": _datetime(result.generated_at),
+        "advisory_db": {
+            "source": db.source,
+            "records": db.records,
+            "updated": _datetime(db.updated),
+            "warnings": list(db.warnings),
+        },
+        "projects": [_project(p) for p in result.projects],
+    }
+
+
+def _datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _project(p: ProjectReport) -> dict[str, Any]:
+    return {
+        "path": p.path,
+        "inputs": sorted(p.inputs),
+        "dependencies": [_dependency(d) for d in sorted_dependencies(p.dependencies)],
+        "vulnerabilities": [_vulnerability(v) for v in sorted_vulnerabilities(p.vulnerabilities)],
+        "outdated": [_outdated(o) for o in sorted_outdated(p.outdated)],
+        "violations": [_violation(v) for v in sorted_violations(p.violations)],
+        "skipped": [_skipped(s) for s in sorted_skipped(p.skipped)],
+        "notes": list(p.notes),
+        "error": p.error,
+        # When each policy finding was first seen; `--since` carries the clocks forward.
+        "first_seen": {key: _datetime(when) for key, when in sorted(p.first_seen.items())},
+    }
+
+
+def _dependency(d: Dependency) -> dict[str, Any]:
+    # Hashes are left out: they can run to dozens per pin and no report reader needs them.
+    return {
+        "name": d.name,
+        "version": d.version,
+        "direct": d.direct,
+        "source": str(d.source),
+        "pinned": d.pinned,
+        "markers": d.markers,
+        "extras": sorted(d.extras),
+        "groups": sorted(d.groups),
+        "specifier": d.specifier,
+    }
+
+
+def _vulnerability(v: Vulnerability) -> dict[str, Any]:
+    return {
+        "package": v.package,
+        "version": v.version,
+        "id": v.id,
+        "aliases": sorted(v.aliases),
+        "severity": v.severity.value,
+        "cvss": v.cvss,
+        "fixed_in": list(sorted_versions(v.fixed_in)),
+        "summary": v.summary,
+        "source": str(v.source),
+        "reported_by": sorted(v.reported_by),
+        "malicious": v.malicious,
+        "published": _datetime(v.published),
+        "modified": _datetime(v.modified),
+    }
+
+
+def _outdated(o: Outdated) -> dict[str, Any]:
+    return {
+        "package": o.package,
+        "current": o.current,
+        "latest": o.latest,
+        "update_type": o.update_type,
+        "current_released": _datetime(o.current_released),
+        "latest_released": _datetime(o.latest_released),
+        "libyears": round(o.libyears, 3),
+        "pinned": o.pinned,
+        "source": str(o.source),
+    }
+
+
+def _violation(v: Violation) -> dict[str, Any]:
+    return {
+        "rule": v.rule,
+        "package": v.package,
+        "finding": v.finding,
+        "due": v.due.isoformat(),
+        "overdue": v.overdue,
+        "message": v.message,
+    }
+
+
+def _skipped(s: Skipped) -> dict[str, Any]:
+    return {
+        "requirement": s.requirement,
+        "reason": s.reason,
+        "source": str(s.source),
+        "kind": s.kind.value,
+        "name": s.name,
+        "specifier": s.specifier,
+        "direct": s.direct,
+        "markers": s.markers,
+    }
+
+
+# --- reading back -------------------------------------------------------------------------------
+# Hand-written checks: the contract is small, and a schema library would add a dependency just
+# to turn its errors into our one-line "file: where: problem" messages.
+
+
+class _Reader:
+    """Typed access to one JSON object, naming the file and the JSON path in every error.
+
+    `required` keys must be present (the contract's); `nullable` ones may be null. Extras are
+    neither, so documents from before an extra existed still read.
+    """
+
+    def __init__(self, data: object, where: str, path: str) -> None:
+        if not isinstance(data, dict):
+            raise InputError(f"{where}: expected an object, got {_kind(data)}", path)
+        self.data = cast(dict[str, object], data)
+        self.where = where
+        self.path = path
+
+    def fail(self, key: str, problem: str) -> InputError:
+        return InputError(f"{self.where}.{key}: {problem}", self.path)
+
+    def get(
+        self,
+        key: str,
+        kind: type[T],
+        *,
+        required: bool = True,
+        nullable: bool = False,
+        default: Any = None,
+    ) -> T:
+        if key not in self.data:
+            if required:
+                raise self.fail(key, "missing key")
+            return cast(T, default)
+        value = self.data[key]
+        if value is None and (nullable or not required):
+            return cast(T, default)
+        # bool is an int in Python, but not in JSON; an integer is a fine float.
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return cast(T, float(value))
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(key, f"expected {_KINDS.get(kind, kind.__name__)}, got {_kind(value)}")
+        return value
+
+    def strings(self, key: str, *, required: bool = True) -> tuple[str, ...]:
+        items = self.get(key, list, required=required, default=[])
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                raise self.fail(f"{key}[{i}]", f"expected string, got {_kind(item)}")
+        return tuple(items)
+
+    def objects(self, key: str) -> list[_Reader]:
+        items = self.get(key, list)
+        return [
+            _Reader(item, f"{self.where}.{key}[{i}]", self.path) for i, item in enumerate(items)
+        ]
+
+    def parsed(
+        self,
+        key: str,
+        convert: Callable[[str], T],
+        *,
+        required: bool = True,
+        nullable: bool = False,
+    ) -> T | None:
+        # get() returns the default (None) for an absent optional or a null nullable.
+        text = cast("str | None", self.get(key, str, required=required, nullable=nullable))
+        if text is None:
+            return None
+        try:
+            return convert(text)
+        except ValueError as exc:
+            raise self.fail(key, f"invalid value {text!r}") from exc
+
+    def need(self, key: str, convert: Callable[[str], T]) -> T:
+        value = self.parsed(key, convert)
+        assert value is not None  # required and not nullable: parsed() raised otherwise
+        return value
+
+
+_KINDS: dict[type, str] = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    list: "array",
+    dict: "object",
+}
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else _KINDS.get(type(value), type(value).__name__)
+
+
+def _parse_datetime(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _parse_source(text: str) -> Source:
+    head, sep, tail = text.rpartition(":")
+    if sep and head and tail.isascii() and tail.isdigit():
+        return Source(head, int(tail))
+    return Source(text)
+
+
+def _parse_update_type(text: str) -> UpdateType:
+    if text not in get_args(UpdateType):
+        raise ValueError(text)
+    return cast(UpdateType, text)
+
+
+def read_report(text: str, path: str = "<report>") -> ScanResult:
+    """Parse a `depsentry.scan/1` document back into a `ScanResult`.
+
+    Raises `InputError` naming `path` (and the JSON path inside it) on bad JSON, a different
+    schema, a missing key or a value of the wrong type. Unknown keys are ignored; the extras
+    this module writes are optional on reading.
+    """
+    with reading(path):
+        data = json.loads(text)
+    top = _Reader(data, "$", path)
+    schema = top.get("schema", str)
+    if schema != SCHEMA:
+        raise InputError(f"not a depsentry report: schema is {schema!r}, expected {SCHEMA!r}", path)
+    db = _Reader(top.get("advisory_db", dict), "$.advisory_db", path)
+    return ScanResult(
+        generated_at=top.need("generated_at", _parse_datetime),
+        advisory_db=AdvisoryDbInfo(
+            source=db.get("source", str),
+            records=db.get("records", int),
+            updated=db.parsed("updated", _parse_datetime, nullable=True),
+            warnings=db.strings("warnings", required=False),
+        ),
+        projects=[_read_project(p) for p in top.objects("projects")],
+    )
+
+
+def _read_project(p: _Reader) -> ProjectReport:
+    return ProjectReport(
+        path=p.get("path", str),
+        inputs=list(p.strings("inputs")),
+        dependencies=[_read_dependency(d) for d in p.objects("dependencies")],
+        vulnerabilities=[_read_vulnerability(v) for v in p.objects("vulnerabilities")],
+        outdated=[_read_outdated(o) for o in p.objects("outdated")],
+        violations=[_read_violation(v) for v in p.objects("violations")],
+        skipped=[_read_skipped(s) for s in p.objects("skipped")],
+        notes=list(p.strings("notes", required=False)),
+        error=p.get("error", str, required=False),
+        first_seen=_read_first_seen(p),
+    )
+
+
+def _read_first_seen(p: _Reader) -> dict[str, datetime]:
+    raw = p.get("first_seen", dict, required=False, default={})
+    seen = _Reader(raw, f"{p.where}.first_seen", p.path)
+    return {str(key): seen.need(str(key), _parse_datetime) for key in raw}
+
+
+def _read_dependency(d: _Reader) -> Dependency:
+    return Dependency(
+        name=d.get("name", str),
+        version=d.get("version", str),
+        direct=d.get("direct", bool),
+        source=d.need("source", _parse_source),
+        markers=d.get("markers", str, required=False),
+        extras=d.strings("extras", required=False),
+        pinned=d.get("pinned", bool, required=False, default=True),
+        specifier=d.get("specifier", str, required=False),
+        groups=d.strings("groups", required=False),
+    )
+
+
+def _read_vulnerability(v: _Reader) -> Vulnerability:
+    return Vulnerability(
+        package=v.get("package", str),
+        version=v.get("version", str),
+        id=v.get("id", str),
+        aliases=v.strings("aliases"),
+        severity=v.need("severity", Severity),
+        cvss=v.get("cvss", float, nullable=True),
+        fixed_in=v.strings("fixed_in"),
+        summary=v.get("summary", str),
+        source=v.need("source", _parse_source),
+        reported_by=v.strings("reported_by", required=False) or ("osv",),
+        published=v.parsed("published", _parse_datetime, required=False),
+        modified=v.parsed("modified", _parse_datetime, required=False),
+        malicious=v.get("malicious", bool, required=False, default=False),
+    )
+
+
+def _read_outdated(o: _Reader) -> Outdated:
+    return Outdated(
+        package=o.get("package", str),
+        current=o.get("current", str),
+        latest=o.get("latest", str),
+        update_type=o.need("update_type", _parse_update_type),
+        current_released=o.parsed("current_released", _parse_datetime, nullable=True),
+        latest_released=o.parsed("latest_released", _parse_datetime, nullable=True),
+        libyears=o.get("libyears", float),
+        source=o.parsed("source", _parse_source, required=False) or Source(""),
+        pinned=o.get("pinned", bool, required=False, default=True),
+    )
+
+
+def _read_violation(v: _Reader) -> Violation:
+    return Violation(
+        rule=v.get("rule", str),
+        package=v.get("package", str),
+        finding=v.get("finding", str),
+        due=v.need("due", date.fromisoformat),
+        overdue=v.get("overdue", bool),
+        message=v.get("message", str),
+    )
+
+
+def _read_skipped(s: _Reader) -> Skipped:
+    return Skipped(
+        requirement=s.get("requirement", str),
+        reason=s.get("reason", str),
+        source=s.parsed("source", _parse_source, required=False) or Source(""),
+        kind=s.parsed("kind", SkipKind, required=False) or SkipKind.OTHER,
+        name=s.get("name", str, required=False),
+        specifier=s.get("specifier", str, required=False),
+        direct=s.get("direct", bool, required=False, default=True),
+        markers=s.get("markers", str, required=False),
+    )

@@ -1,0 +1,207 @@
+"""SARIF 2.1.0 for GitHub code scanning: one rule per advisory, one result per vulnerable pin.
+
+GitHub's requirements: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
+`security-severity` is the CVSS base score when the advisory has one, else a fixed value per
+severity (SEVERITY_SCORES) that lands in the same GitHub band: critical 9.5, high 8.0,
+medium 5.5, low 2.0, unknown 5.0 (shown as medium: unrated is not assumed harmless).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from depsentry import __version__
+from depsentry.models import ScanResult, Severity, Source, Vulnerability
+from depsentry.report.interface import Renderer
+from depsentry.report.markdown import escape
+from depsentry.report.ordering import (
+    sorted_versions,
+    sorted_vulnerabilities,
+    upgrade_target,
+)
+
+__all__ = ["SEVERITY_SCORES", "SarifRenderer"]
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/depsentry/"
+OSV_URL = "https://osv.dev/vulnerability/"
+
+SEVERITY_SCORES = {
+    Severity.CRITICAL: 9.5,
+    Severity.HIGH: 8.0,
+    Severity.MEDIUM: 5.5,
+    Severity.LOW: 2.0,
+    Severity.UNKNOWN: 5.0,
+}
+
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.UNKNOWN: "warning",
+    Severity.LOW: "note",
+}
+
+TAGS = ("security", "vulnerability", "dependency")
+MAX_DESCRIPTION = 1024  # GitHub truncates fullDescription beyond this
+
+
+class SarifRenderer(Renderer):
+    """One SARIF log with one run.
+
+    `root` is the repository root: absolute source paths under it become relative URIs (GitHub
+    resolves those against the checkout); absolute paths elsewhere become `file://` URIs.
+    `category` sets `automationDetails.id`, to tell apart several uploads for one commit.
+    """
+
+    def __init__(self, *, root: str | None = None, category: str | None = None) -> None:
+        self.root = root
+        self.category = category
+
+    def render(self, result: ScanResult) -> str:
+        return json.dumps(self.log(result), indent=2, ensure_ascii=False) + "\n"
+
+    def log(self, result: ScanResult) -> dict[str, Any]:
+        """The SARIF log as JSON-ready data."""
+        rules: dict[str, dict[str, Any]] = {}
+        results: list[dict[str, Any]] = []
+        findings = [
+            vuln
+            for project in result.projects
+            for vuln in sorted_vulnerabilities(project.vulnerabilities)
+        ]
+        # Rules in id order, each described by its first finding in (package, version) order.
+        for vuln in sorted(findings, key=lambda v: v.id):
+            rules.setdefault(vuln.id, _rule(vuln))
+        index = {rule_id: i for i, rule_id in enumerate(rules)}
+        seen: Counter[str] = Counter()
+        for vuln in findings:
+            uri = self._uri(vuln.source)
+            fingerprint = _fingerprint(vuln.id, vuln.package, uri)
+            # GitHub's own form is "hash:occurrence"; the same pin twice in a file gets :1, :2.
+            seen[fingerprint] += 1
+            results.append(_result(vuln, index[vuln.id], uri, f"{fingerprint}:{seen[fingerprint]}"))
+        run: dict[str, Any] = {
+            "tool": {
+                "driver": {
+                    "name": "depsentry",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "informationUri": INFORMATION_URI,
+                    "rules": list(rules.values()),
+                }
+            },
+            "invocations": [_invocation(result)],
+            "results": results,
+        }
+        if self.category:
+            run["automationDetails"] = {"id": f"{self.category.rstrip('/')}/"}
+        return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+    def _uri(self, source: Source) -> dict[str, str]:
+        """`artifactLocation` for a source path: relative to %SRCROOT% when it can be."""
+        raw = source.path
+        if "\\" in raw:
+            windows = PureWindowsPath(raw)
+            if windows.is_absolute():
+                return {"uri": windows.as_uri()}
+            raw = windows.as_posix()
+        path = PurePosixPath(raw)
+        if path.is_absolute():
+            if self.root is not None and path.is_relative_to(self.root):
+                path = path.relative_to(self.root)
+            else:
+                return {"uri": path.as_uri()}
+        parts = [part for part in path.parts if part != "."]
+        return {"uri": "/".join(parts) or ".", "uriBaseId": "%SRCROOT%"}
+
+
+def _invocation(result: ScanResult) -> dict[str, Any]:
+    """Unreadable projects and advisory DB warnings, for GitHub's tool status page."""
+    notes = [
+        {"level": "error", "message": {"text": f"{p.path}: {p.error}"}}
+        for p in result.projects
+        if p.error
+    ]
+    notes += [{"level": "warning", "message": {"text": w}} for w in result.advisory_db.warnings]
+    invocation: dict[str, Any] = {"executionSuccessful": not any(p.error for p in result.projects)}
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
+    return invocation
+
+
+def _fingerprint(rule_id: str, package: str, location: dict[str, str]) -> str:
+    # Leaves the line out on purpose: the alert must survive lines moving in the file.
+    key = "\0".join((rule_id, package, location["uri"]))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _security_severity(vuln: Vulnerability) -> str:
+    score = vuln.cvss if vuln.cvss else SEVERITY_SCORES[vuln.severity]
+    return f"{min(max(score, 0.1), 10.0):.1f}"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _rule(vuln: Vulnerability) -> dict[str, Any]:
+    summary = " ".join(vuln.summary.split()) or f"{vuln.id} in {vuln.package}"
+    fixed = ", ".join(sorted_versions(vuln.fixed_in)) or "no fixed version yet"
+    aliases = ", ".join(sorted(vuln.aliases)) or "none"
+    link = OSV_URL + quote(vuln.id, safe="")
+    text = f"{summary}\n\nPackage: {vuln.package}\nFixed in: {fixed}\nAliases: {aliases}\n{link}"
+    markdown = (
+        f"**{escape(vuln.id)}**: {escape(summary)}\n\n"
+        f"| Package | Fixed in | Aliases |\n| --- | --- | --- |\n"
+        f"| {escape(vuln.package)} | {escape(fixed)} | {escape(aliases)} |\n\n"
+        f"Upgrade to a fixed version. Details: [{escape(vuln.id)}]({link})"
+    )
+    tags = [*TAGS, "malicious"] if vuln.malicious else list(TAGS)
+    return {
+        "id": vuln.id,
+        "shortDescription": {"text": _clip(f"{vuln.id}: {summary}", MAX_DESCRIPTION)},
+        "fullDescription": {"text": _clip(summary, MAX_DESCRIPTION)},
+        "helpUri": link,
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": LEVELS[vuln.severity]},
+        "properties": {
+            "security-severity": _security_severity(vuln),
+            "tags": tags,
+            "precision": "very-high",
+        },
+    }
+
+
+def _result(
+    vuln: Vulnerability, rule_index: int, location: dict[str, str], fingerprint: str
+) -> dict[str, Any]:
+    fixed = ", ".join(sorted_versions(vuln.fixed_in))
+    target = upgrade_target(vuln.version, vuln.fixed_in)
+    also = f" (also {', '.join(sorted(vuln.aliases))})" if vuln.aliases else ""
+    if target:
+        advice = f"Upgrade to {target} or later (fixed in {fixed})."
+    else:
+        advice = f"Fixed in {fixed}." if fixed else "No fixed version is known."
+    message = f"{vuln.package} {vuln.version} is affected by {vuln.id}{also}. {advice}"
+    return {
+        "ruleId": vuln.id,
+        "ruleIndex": rule_index,
+        "level": LEVELS[vuln.severity],
+        "message": {"text": message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": location,
+                    "region": {"startLine": vuln.source.line or 1},
+                }
+            }
+        ],
+        "partialFingerprints": {"primaryLocationLineHash": fingerprint},
+        "properties": {"package": vuln.package, "version": vuln.version},
+    }

@@ -1,0 +1,349 @@
+"""One scan: inputs -> dependencies -> findings (vulnerabilities, outdated, violations).
+
+Data moves one way: readers know nothing of advisories, matching knows nothing of files, the
+policy sees findings. Progress goes through a callback so that only the CLI knows about rich.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from depsentry.advisories.interface import AdvisorySource
+from depsentry.errors import DepsentryError
+from depsentry.models import (
+    AdvisoryDbInfo,
+    ProjectReleases,
+    ProjectReport,
+    ScanResult,
+    SkipKind,
+    Skipped,
+    Source,
+)
+
+if TYPE_CHECKING:
+    from depsentry.index import IndexFailure, PackageIndex
+    from depsentry.policy import Policy
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work advances; the CLI draws it."""
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Everything one scan needs to know; built by the CLI or the daemon."""
+
+    paths: Sequence[Path]
+    environment: Path | None = None
+    osv_db: Path | None = None
+    offline: bool = False
+    sources: tuple[str, ...] = ("osv",)
+    osv_api_url: str | None = None
+    pip_audit_osv_url: str | None = None
+    safety_db: Path | None = None
+    pip_audit_resolve: bool = False
+    outdated: bool = False
+    resolve_unpinned: bool = True
+    python: str | None = None
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    policy: str | Path | None = None
+    evaluate_policy: bool = False
+    since: Path | None = None
+    allow_embedded: bool = True
+    now: datetime | None = None
+
+
+def run_scan(
+    options: ScanOptions,
+    progress: Progress = _no_progress,
+    *,
+    sources: Sequence[AdvisorySource] | None = None,
+) -> ScanResult:
+    """Scan every path in `options`; a project that cannot be read records its error and the
+    others go on (the CLI exits 2 at the end when any project failed).
+
+    `sources` are the already opened advisory sources, for a caller that matches again
+    afterwards (`fix`); by default they are opened from `options`.
+    """
+    now = options.now or datetime.now(UTC)
+    if options.evaluate_policy and options.policy is not None:
+        _load_policy(options.policy, {})  # a bad --policy fails before any work
+    # Sources open first: a missing database or extra fails before any project work.
+    if sources is None:
+        sources = open_sources(options)
+
+    reports: list[ProjectReport] = []
+    total = len(options.paths)
+    for done, path in enumerate(options.paths):
+        progress("reading", done, total)
+        reports.append(_read(path, options.environment))
+    progress("reading", total, total)
+    policies = _policies(reports, options)
+
+    answers = _fetch_releases(reports, options, policies, progress)
+    if options.resolve_unpinned and answers:
+        for report in reports:
+            _resolve_unpinned(report, answers, options.python or report.requires_python)
+
+    for done, report in enumerate(reports):
+        progress("matching", done, total)
+        if report.error is None:
+            _match(report, sources)
+            if options.pip_audit_resolve:
+                _pip_audit_transitive(report, sources, options)
+    progress("matching", total, total)
+
+    releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
+    if options.outdated:
+        _find_outdated(reports, policies, answers, options.python, now)
+    if any(policies):
+        _evaluate_policy(reports, policies, releases, options.since, now)
+
+    return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
+
+
+def _load_policy(ref: str | Path | None, cache: dict[str, Policy]) -> Policy:
+    from depsentry.policy import load_policy
+
+    key = str(ref)
+    if key not in cache:
+        cache[key] = load_policy(ref)
+    return cache[key]
+
+
+def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Policy | None]:
+    """Each project's policy: `--policy`, else the project's `[tool.depsentry] policy`, else the
+    default when the caller asked for an evaluation; None where no policy applies. A project whose
+    own policy file is bad records that as its error; the others go on."""
+    cache: dict[str, Policy] = {}
+    chosen: list[Policy | None] = []
+    for report in reports:
+        ref = options.policy if options.policy is not None else report.policy
+        if report.error is not None or (ref is None and not options.evaluate_policy):
+            chosen.append(None)
+            continue
+        try:
+            chosen.append(_load_policy(ref, cache))
+        except DepsentryError as exc:
+            if options.policy is not None:
+                raise
+            report.error = f"{report.path}: [tool.depsentry] policy: {exc}"
+            chosen.append(None)
+    return chosen
+
+
+def _read(path: Path, environment: Path | None) -> ProjectReport:
+    from depsentry.inputs import read_project
+
+    report = ProjectReport(path=str(path))
+    try:
+        project = read_project(path, environment=environment)
+    except DepsentryError as exc:
+        report.error = str(exc)
+        # Recorded, not logged: whoever reports the result shows it once (the CLI as its one
+        # `depsentry: error:` line), so it does not appear twice.
+        logger.debug("%s", exc)
+        return report
+    report.inputs = list(project.inputs)
+    report.dependencies = list(project.dependencies)
+    report.skipped = list(project.skipped)
+    report.notes = list(project.notes)
+    report.requires_python = project.requires_python
+    report.policy = project.policy
+    return report
+
+
+def open_sources(options: ScanOptions) -> list[AdvisorySource]:
+    """The advisory sources `options` names, opened (the local database is imported if needed)."""
+    from depsentry.advisories.sources import build_sources
+
+    return build_sources(
+        options.sources,
+        osv_db=options.osv_db,
+        offline=options.offline,
+        osv_api_url=options.osv_api_url,
+        pip_audit_osv_url=options.pip_audit_osv_url,
+        safety_db=options.safety_db,
+        allow_embedded=options.allow_embedded,
+    )
+
+
+def _match(report: ProjectReport, sources: Sequence[AdvisorySource]) -> None:
+    from depsentry.advisories.merge import merge_vulnerabilities
+
+    found = [source.match(report.dependencies) for source in sources]
+    report.vulnerabilities = merge_vulnerabilities(found) if len(found) > 1 else found[0]
+
+
+def _pip_audit_transitive(
+    report: ProjectReport, sources: Sequence[AdvisorySource], options: ScanOptions
+) -> None:
+    """Let pip resolve each requirements file of a project without a lockfile, through
+    pip-audit, and add what it finds in the transitive dependencies only we cannot see."""
+    from depsentry.advisories.pip_audit_source import PipAuditSource
+    from depsentry.inputs import reader_for
+    from depsentry.inputs.project import NO_LOCK_NOTE
+    from depsentry.inputs.requirements import RequirementsReader
+
+    if NO_LOCK_NOTE not in report.notes:
+        return  # a lockfile or environment already names every transitive dependency
+    auditor = next((s for s in sources if isinstance(s, PipAuditSource)), None)
+    if auditor is None:
+        auditor = PipAuditSource(
+            osv_url=options.pip_audit_osv_url, offline=options.offline, index_url=options.index_url
+        )
+    root = Path(report.path)
+    root = root if root.is_dir() else root.parent
+    known = {(d.name, d.version) for d in report.dependencies}
+    files = [rel for rel in report.inputs if isinstance(reader_for(root / rel), RequirementsReader)]
+    for rel in files:
+        for vuln in auditor.audit_requirements_file(root / rel):
+            if (vuln.package, vuln.version) not in known:
+                report.vulnerabilities.append(replace(vuln, source=Source(rel)))
+    if files:
+        report.notes.append(
+            f"pip-audit resolved {len(files)} requirements file(s) through pip: "
+            "vulnerabilities of their transitive dependencies are included"
+        )
+
+
+def _combined_info(sources: Sequence[AdvisorySource]) -> AdvisoryDbInfo:
+    infos = [source.info() for source in sources]
+    if len(infos) == 1:
+        return infos[0]
+    updated = [info.updated for info in infos if info.updated is not None]
+    return AdvisoryDbInfo(
+        source=" + ".join(info.source for info in infos),
+        records=sum(info.records for info in infos),
+        updated=min(updated) if updated else None,
+        warnings=tuple(w for info in infos for w in info.warnings),
+    )
+
+
+def open_index(options: ScanOptions) -> PackageIndex:
+    """The package index client configured by `options`."""
+    from depsentry.index import DEFAULT_INDEX_URL, PackageIndex
+
+    return PackageIndex(
+        options.index_url or DEFAULT_INDEX_URL, options.extra_index_urls, offline=options.offline
+    )
+
+
+def _fetch_releases(
+    reports: Sequence[ProjectReport],
+    options: ScanOptions,
+    policies: Sequence[Policy | None],
+    progress: Progress,
+) -> dict[str, ProjectReleases | IndexFailure]:
+    """Ask the index once for every name any stage needs (outdated, unpinned, readiness)."""
+    every_name = options.outdated or any(p is not None and p.readiness.python for p in policies)
+    names: set[str] = set()
+    for report in reports:
+        if every_name:
+            names.update(dep.name for dep in report.dependencies)
+        if options.resolve_unpinned:
+            names.update(s.name for s in report.skipped if s.kind is SkipKind.UNPINNED and s.name)
+    if not names:
+        return {}
+
+    def fetch_progress(done: int, total: int) -> None:
+        progress("index", done, total)
+
+    with open_index(options) as index:
+        return index.fetch_many(sorted(names), progress=fetch_progress)
+
+
+def _resolve_unpinned(
+    report: ProjectReport,
+    answers: Mapping[str, ProjectReleases | IndexFailure],
+    python: str | None,
+) -> None:
+    from depsentry.outdated import resolve_unpinned
+
+    unpinned = [s for s in report.skipped if s.kind is SkipKind.UNPINNED]
+    if not unpinned:
+        return
+    resolved, still = resolve_unpinned(unpinned, answers, python=python)
+    report.skipped = [s for s in report.skipped if s.kind is not SkipKind.UNPINNED] + still
+    known = {(d.name, d.version) for d in report.dependencies}
+    report.dependencies.extend(d for d in resolved if (d.name, d.version) not in known)
+    if resolved:
+        report.notes.append(
+            f"{len(resolved)} unpinned requirement(s) resolved to the newest allowed release "
+            "(pinned: false): what a fresh install gets today, not necessarily what is deployed"
+        )
+
+
+def _find_outdated(
+    reports: Sequence[ProjectReport],
+    policies: Sequence[Policy | None],
+    answers: Mapping[str, ProjectReleases | IndexFailure],
+    python: str | None,
+    now: datetime,
+) -> None:
+    from depsentry.outdated import find_outdated
+
+    for report, policy in zip(reports, policies, strict=True):
+        if report.error is not None:
+            continue
+        # The policy's cool-down: younger releases are not proposed.
+        min_age = policy.min_release_age if policy is not None else timedelta(0)
+        # --python wins; else the project's own requires-python (its lowest allowed Python).
+        result = find_outdated(
+            report.dependencies,
+            answers,
+            python=python or report.requires_python,
+            now=now,
+            min_release_age=min_age,
+        )
+        report.outdated = list(result.outdated)
+        report.skipped.extend(m for m in result.unavailable if not _already(report.skipped, m))
+
+
+def _already(skipped: Sequence[Skipped], entry: Skipped) -> bool:
+    return any(s.requirement == entry.requirement and s.reason == entry.reason for s in skipped)
+
+
+def _evaluate_policy(
+    reports: Sequence[ProjectReport],
+    policies: Sequence[Policy | None],
+    releases: Mapping[str, ProjectReleases],
+    since: Path | None,
+    now: datetime,
+) -> None:
+    from depsentry.policy import evaluate, first_seen_dates, first_seen_from_report
+
+    old = _read_since(since) if since is not None else None
+    for report, policy in zip(reports, policies, strict=True):
+        if report.error is not None or policy is None:
+            continue
+        first_seen = first_seen_from_report(old, policy, project=report.path) if old else None
+        report.violations = evaluate(
+            report, policy, now=now, first_seen=first_seen, releases=releases
+        )
+        report.first_seen = first_seen_dates(
+            report, policy, now=now, first_seen=first_seen, releases=releases
+        )
+
+
+def _read_since(path: Path) -> ScanResult:
+    from depsentry.errors import reading
+    from depsentry.report.json import read_report
+
+    with reading(path):
+        text = path.read_text(encoding="utf-8")
+    return read_report(text, str(path))
+
+
+__all__ = ["Progress", "ScanOptions", "open_index", "open_sources", "run_scan"]
