@@ -128,9 +128,10 @@ class Event:
 
 
 def _finding(data: dict[str, Any]) -> FindingView:
-    return FindingView(
-        **{k: tuple(v) if k in {"aliases", "fixed_in"} else v for k, v in data.items()}
-    )
+    fields: dict[str, Any] = {
+        k: tuple(v) if k in {"aliases", "fixed_in"} else v for k, v in data.items()
+    }
+    return FindingView(**fields)
 
 
 def _digest(data: dict[str, Any]) -> ProjectDigest:
