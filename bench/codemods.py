@@ -284,7 +284,8 @@ def main() -> int:
     depsentry_cmd = [
         sys.executable,
         "-c",
-        f"import sys, depsentry.codemods as c; c.CODEMODS = ({reference!r},); "
+        "import sys, depsentry.codemods.registry as r; "
+        f"r.CODEMODS.entries = {{{name!r}: {reference!r}}}; "
         "from depsentry.cli import main; sys.exit(main(sys.argv[1:]))",
         "codemod", "run", name, "--diff", "--jobs", str(args.jobs), str(tree),
     ]  # fmt: skip

@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from depsentry.advisories.interface import AdvisorySource
@@ -265,19 +264,3 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def codemod_hints_from_registry(package: str, current: str, target: str) -> tuple[str, ...]:
-    """Names of registered codemods whose FROM admits `current` and whose TO admits `target`."""
-    from depsentry.codemods import CODEMODS, load_codemod
-
-    hints = []
-    for entry in CODEMODS:
-        codemod = load_codemod(entry)
-        if codemod is None or package != codemod.PACKAGE:
-            continue
-        if SpecifierSet(codemod.FROM).contains(current, prereleases=True) and SpecifierSet(
-            codemod.TO
-        ).contains(target, prereleases=True):
-            hints.append(codemod.NAME)
-    return tuple(hints)

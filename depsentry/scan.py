@@ -166,16 +166,19 @@ def _read(path: Path, environment: Path | None) -> ProjectReport:
 
 def open_sources(options: ScanOptions) -> list[AdvisorySource]:
     """The advisory sources `options` names, opened (the local database is imported if needed)."""
-    from depsentry.advisories.sources import build_sources
+    from depsentry.advisories.interface import SourceOptions
+    from depsentry.advisories.registry import open_sources as open_named
 
-    return build_sources(
+    return open_named(
         options.sources,
-        osv_db=options.osv_db,
-        offline=options.offline,
-        osv_api_url=options.osv_api_url,
-        pip_audit_osv_url=options.pip_audit_osv_url,
-        safety_db=options.safety_db,
-        allow_embedded=options.allow_embedded,
+        SourceOptions(
+            osv_db=options.osv_db,
+            offline=options.offline,
+            osv_api_url=options.osv_api_url,
+            pip_audit_osv_url=options.pip_audit_osv_url,
+            safety_db=options.safety_db,
+            allow_embedded=options.allow_embedded,
+        ),
     )
 
 

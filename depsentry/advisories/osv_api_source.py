@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from packaging.version import Version
 
-from depsentry.advisories.interface import AdvisorySource
+from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.matcher import (
     Hit,
     RecordFacts,
@@ -49,6 +49,10 @@ class OsvApiSource(AdvisorySource):
     """Query an OSV-compatible API for many dependencies at once."""
 
     name = "osv-api"
+
+    @classmethod
+    def open(cls, options: SourceOptions) -> OsvApiSource:
+        return cls(options.osv_api_url or DEFAULT_OSV_API, offline=options.offline)
 
     def __init__(
         self,

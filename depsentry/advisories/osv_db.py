@@ -13,7 +13,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from depsentry.advisories.interface import AdvisorySource
+from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.matcher import (
     CompiledEntry,
     Hit,
@@ -46,6 +46,15 @@ class OsvDbSource(AdvisorySource):
         self._packages: dict[str, _Candidates] = {}
         self._memo: dict[tuple[str, str], tuple[Hit, ...]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, options: SourceOptions) -> OsvDbSource:
+        # resolve.py imports this module: the database choice is made there.
+        from depsentry.advisories.resolve import open_advisories
+
+        return open_advisories(
+            osv_db=options.osv_db, offline=options.offline, allow_embedded=options.allow_embedded
+        )
 
     def close(self) -> None:
         self.store.close()

@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depsentry.advisories.external import Pins, find_tool
-from depsentry.advisories.interface import AdvisorySource
+from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.errors import AdvisoryDbError, InputError
 from depsentry.models import AdvisoryDbInfo, Dependency, Severity, Source, Vulnerability
 
@@ -37,6 +37,12 @@ class PipAuditSource(AdvisorySource):
     """Run pip-audit (`python -m pip_audit`, else `pip-audit` on PATH) and read its JSON."""
 
     name = "pip-audit"
+
+    @classmethod
+    def open(cls, options: SourceOptions) -> PipAuditSource:
+        source = cls(osv_url=options.pip_audit_osv_url, offline=options.offline)
+        source.command()  # a missing extra fails now, before any project is read
+        return source
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depsentry.advisories.external import Pins, find_tool
-from depsentry.advisories.interface import AdvisorySource
+from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.safety_db import (
     SafetyAdvisory,
     SafetyDb,
@@ -45,6 +45,12 @@ class SafetySource(AdvisorySource):
     """Match pins against a local Safety database, or run the Safety CLI when only a key is set."""
 
     name = "safety"
+
+    @classmethod
+    def open(cls, options: SourceOptions) -> SafetySource:
+        source = cls(options.safety_db, offline=options.offline)
+        source.command()  # a missing extra fails now, before any project is read
+        return source
 
     def __init__(
         self,

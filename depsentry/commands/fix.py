@@ -37,7 +37,8 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
     crosses a breaking change a codemod handles, the codemod command is printed too. Exit codes:
     0 every known vulnerability has a fix planned, 1 some have no released fix, 2 bad input.
     """
-    from depsentry.fix import apply_bumps, codemod_hints_from_registry, plan_fixes
+    from depsentry.codemods.upgrades import codemods_for
+    from depsentry.fix import apply_bumps, plan_fixes
     from depsentry.scan import open_sources, run_scan
 
     if kwargs.pop("fmt") is not None or kwargs.pop("output") is not None:
@@ -62,9 +63,7 @@ def fix(dry_run: bool, latest: bool, refresh_hashes: bool, **kwargs: Any) -> int
         root = Path(project.path)
         root = root if root.is_dir() else root.parent
         newest = {o.package: o.latest for o in project.outdated} if latest else None
-        bumps = plan_fixes(
-            project, source, latest=newest, codemod_hints=codemod_hints_from_registry
-        )
+        bumps = plan_fixes(project, source, latest=newest, codemod_hints=codemods_for)
         if _say_unfixable(project, bumps) or any(bump.unfixed for bump in bumps):
             status = max(status, 1)  # vulnerabilities stay after every possible bump
         if not bumps:

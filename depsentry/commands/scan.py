@@ -10,15 +10,15 @@ from typing import Any, TypeVar
 
 import click
 
+from depsentry.advisories.registry import SOURCES
 from depsentry.errors import DepsentryError
 from depsentry.models import ScanResult, Severity
+from depsentry.report.registry import FORMATS
 from depsentry.scan import Progress, ScanOptions, run_scan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 FAIL_ON = ("critical", "high", "medium", "low", "any", "none")
-SOURCES = ("osv", "osv-api", "pip-audit", "safety")
-FORMATS = ("table", "json", "sarif", "markdown")
 
 
 def scan_options(func: F) -> F:
@@ -48,7 +48,7 @@ def scan_options(func: F) -> F:
             "--source",
             "sources",
             multiple=True,
-            type=click.Choice(SOURCES),
+            type=click.Choice(SOURCES.names()),
             help="Advisory source (repeatable; findings are merged by alias). Default: osv.",
         ),
         click.option(
@@ -93,7 +93,7 @@ def scan_options(func: F) -> F:
             "-f",
             "--format",
             "fmt",
-            type=click.Choice(FORMATS),
+            type=click.Choice(FORMATS.names()),
             default=None,
             help="Output format: table (coloured on a terminal, plain when piped), json, sarif, markdown. [default: table]",
         ),

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from depsentry.errors import InputError, reading
 from depsentry.inputs.interface import InputReader
+from depsentry.inputs.registry import readers
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 
@@ -50,10 +51,8 @@ class ProjectInputs:
 
 @cache
 def _matchers() -> tuple[tuple[InputReader, str | None, re.Pattern[str]], ...]:
-    from depsentry.inputs import READERS
-
     found: list[tuple[InputReader, str | None, re.Pattern[str]]] = []
-    for reader in READERS:
+    for reader in readers():
         for pattern in reader.patterns:
             folder, _, name = pattern.rpartition("/")
             found.append((reader, folder or None, re.compile(fnmatch.translate(name))))
@@ -91,8 +90,8 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
         root, files, named = path, discover(path), False
         if not files and environment is None:
             # Declared inputs first (requirements, pyproject, Pipfile), then the lockfiles.
-            readers = sorted(_readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))
-            names = ", ".join(p for reader in readers for p in reader.patterns)
+            ordered = sorted(readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))
+            names = ", ".join(p for reader in ordered for p in reader.patterns)
             raise InputError(f"no dependency files found (looked for {names})", path)
     else:
         root, files, named = path.parent, [path], True
@@ -170,12 +169,6 @@ def _policy(tool: dict[str, object], root: Path) -> str | None:
     return str((root / value).resolve()) if is_path else value
 
 
-def _readers() -> tuple[InputReader, ...]:
-    from depsentry.inputs import READERS
-
-    return READERS
-
-
 def _top_trees(
     trees: list[RequirementsTree], *, named: bool
 ) -> list[tuple[RequirementsTree, bool]]:
@@ -203,9 +196,7 @@ def _top_trees(
 
 def _sniff(path: Path) -> InputReader:
     """The reader for a file named directly whose name no pattern claims: look at its content."""
-    from depsentry.inputs import READERS
-
-    by_name = {reader.name: reader for reader in READERS}
+    by_name = {reader.name: reader for reader in readers()}
     suffix = path.suffix.lower()
     if suffix == ".json":
         return by_name["pipfile-lock"]

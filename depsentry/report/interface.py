@@ -1,14 +1,34 @@
-"""The interface every report format implements."""
+"""The interface every report format implements, and the options renderers are built with."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Self
 
 from depsentry.models import ScanResult
 
 
+@dataclass(frozen=True)
+class RenderOptions:
+    """What the caller knows about where the report goes; each renderer reads its own part.
+
+    `color` and `width` are the terminal's (table); `root` is the repository root that absolute
+    paths are made relative to (SARIF).
+    """
+
+    color: bool = False
+    width: int | None = None
+    root: str | None = None
+
+
 class Renderer(ABC):
     """Turns a `ScanResult` into text. Pure: no I/O, no clock, no environment."""
+
+    @classmethod
+    def from_options(cls, options: RenderOptions) -> Self:
+        """Build this renderer for `options` (by default, ignoring them)."""
+        return cls()
 
     @abstractmethod
     def render(self, result: ScanResult) -> str:

@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from depsentry import __version__
 from depsentry.models import ScanResult, Severity, Source, Vulnerability
-from depsentry.report.interface import Renderer
+from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.markdown import escape
 from depsentry.report.ordering import (
     sorted_versions,
@@ -58,6 +58,10 @@ class SarifRenderer(Renderer):
     resolves those against the checkout); absolute paths elsewhere become `file://` URIs.
     `category` sets `automationDetails.id`, to tell apart several uploads for one commit.
     """
+
+    @classmethod
+    def from_options(cls, options: RenderOptions) -> SarifRenderer:
+        return cls(root=options.root)
 
     def __init__(self, *, root: str | None = None, category: str | None = None) -> None:
         self.root = root

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from depsentry.models import ProjectReport, ScanResult, Severity, Source
-from depsentry.report.interface import Renderer
+from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.ordering import (
     sorted_outdated,
     sorted_skipped,
@@ -33,6 +33,10 @@ SEVERITY_STYLES = {
 
 class TableRenderer(Renderer):
     """Per project: vulnerabilities, outdated, violations, skipped, notes; then DB warnings."""
+
+    @classmethod
+    def from_options(cls, options: RenderOptions) -> TableRenderer:
+        return cls(color=options.color, width=options.width)
 
     def __init__(self, *, color: bool = False, width: int | None = None) -> None:
         self.color = color

@@ -1,4 +1,4 @@
-"""build_sources: `--source` names to configured advisory sources."""
+"""open_sources: `--source` names to configured advisory sources, through the registry."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from depsentry.advisories.interface import SourceOptions
 from depsentry.advisories.osv_api_source import OsvApiSource
 from depsentry.advisories.pip_audit_source import PipAuditSource
+from depsentry.advisories.registry import SOURCES, open_sources
 from depsentry.advisories.safety_source import SafetySource
-from depsentry.advisories.sources import build_sources
 from depsentry.errors import AdvisoryDbError
 from depsentry.models import Dependency, Source
 from tests.servers.osv_api_server import record
@@ -25,11 +26,13 @@ def safety_db(tmp_path: Path) -> Path:
 
 
 def test_each_name_once_in_the_order_given(safety_db: Path) -> None:
-    sources = build_sources(
+    sources = open_sources(
         ["safety", "osv-api", "pip-audit", "safety"],
-        safety_db=safety_db,
-        osv_api_url="http://127.0.0.1:1",
-        pip_audit_osv_url="http://127.0.0.1:2",
+        SourceOptions(
+            safety_db=safety_db,
+            osv_api_url="http://127.0.0.1:1",
+            pip_audit_osv_url="http://127.0.0.1:2",
+        ),
     )
     assert [type(s) for s in sources] == [SafetySource, OsvApiSource, PipAuditSource]
     assert [s.name for s in sources] == ["safety", "osv-api", "pip-audit"]
@@ -46,7 +49,7 @@ def test_default_is_the_local_osv_database(tmp_path: Path, monkeypatch: pytest.M
     (records / "PYSEC-2024-1.json").write_text(
         json.dumps(record("PYSEC-2024-1", "jinja2", fixed="3.1.3"))
     )
-    (source,) = build_sources([], osv_db=records, offline=True)
+    (source,) = open_sources([], SourceOptions(osv_db=records, offline=True))
     assert source.name == "osv"
     found = source.match([Dependency("jinja2", "3.1.2", True, Source("requirements.txt", 1))])
     assert [v.id for v in found] == ["PYSEC-2024-1"]
@@ -54,7 +57,7 @@ def test_default_is_the_local_osv_database(tmp_path: Path, monkeypatch: pytest.M
 
 def test_unknown_name_lists_the_choices() -> None:
     with pytest.raises(AdvisoryDbError) as caught:
-        build_sources(["osv", "snyk"])
+        open_sources(["osv", "snyk"], SourceOptions())
     assert str(caught.value) == (
         "unknown advisory source 'snyk'; choose from osv, osv-api, pip-audit, safety"
     )
@@ -69,7 +72,7 @@ def test_unknown_name_lists_the_choices() -> None:
 )
 def test_offline_rejects_network_only_sources(names: list[str], message: str) -> None:
     with pytest.raises(AdvisoryDbError, match=message):
-        build_sources(names, offline=True)
+        open_sources(names, SourceOptions(offline=True))
 
 
 def test_missing_safety_cli_fails_before_any_scan(
@@ -82,4 +85,10 @@ def test_missing_safety_cli_fails_before_any_scan(
     with pytest.raises(
         AdvisoryDbError, match=r"^safety is not installed: pip install 'depsentry\[safety\]'$"
     ):
-        build_sources(["safety"])
+        open_sources(["safety"], SourceOptions())
+
+
+def test_every_registered_source_is_named_as_it_registers() -> None:
+    assert SOURCES.names() == ("osv", "osv-api", "pip-audit", "safety")
+    for name in SOURCES:
+        assert SOURCES.load(name).name == name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from depsentry.codemods import CODEMODS, resolve
 from depsentry.codemods.interface import Case, Codemod
+from depsentry.codemods.registry import CODEMODS
 from depsentry.errors import CodemodError
 from tests.codemods import tools
 from tests.codemods.sample import FooBazCodemod
@@ -15,7 +15,7 @@ def _cases() -> list[object]:
     params: list[object] = []
     for reference in CODEMODS:
         try:
-            cls = resolve(reference)
+            cls = CODEMODS.load(reference)
         except ModuleNotFoundError as exc:
             reason = f"{reference}: module not written yet ({exc.name})"
             params.append(
@@ -53,7 +53,7 @@ def test_registered_case(cls: type[Codemod] | None, case: Case | Exception) -> N
 def test_every_registered_codemod_declares_cases() -> None:
     for reference in CODEMODS:
         try:
-            cls = resolve(reference)
+            cls = CODEMODS.load(reference)
         except (ModuleNotFoundError, CodemodError):
             continue  # reported by test_registered_case
         assert cls.CASES, f"{cls.NAME} declares no CASES"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import libcst as cst
 
 from depsentry.codemods import get_codemod
 from depsentry.codemods.interface import Codemod
 from depsentry.codemods.runner import passes_prefilter, transform_source, validate_options
+from depsentry.errors import CodemodError
+from depsentry.registry import Registry
 
 
 def check_transformed(
@@ -32,3 +36,24 @@ def check_noop(code: str, *, codemod: str | type[Codemod], **options: str) -> No
 
 def _codemod(codemod: str | type[Codemod]) -> type[Codemod]:
     return get_codemod(codemod) if isinstance(codemod, str) else codemod
+
+
+def registry(*references: str) -> Registry[Codemod]:
+    """A codemod registry of `module:Class` references, each named by its class's NAME."""
+    entries = {}
+    for reference in references:
+        module, _, attribute = reference.partition(":")
+        try:
+            name = getattr(importlib.import_module(module), attribute).NAME
+        except (ModuleNotFoundError, AttributeError):
+            name = reference  # a broken entry: the registry itself must report it
+        entries[name] = reference
+    return Registry("codemod", Codemod, entries, error=CodemodError)
+
+
+def registry_script(references: tuple[str, ...]) -> str:
+    """Python lines that install `registry(*references)` in a fresh interpreter before the CLI runs."""
+    return (
+        "import depsentry.codemods.registry as r, tests.codemods.tools as t; "
+        f"r.CODEMODS = t.registry(*{references!r})"
+    )

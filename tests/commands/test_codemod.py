@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import depsentry.codemods
+import depsentry.codemods.registry
 from depsentry.cli import main
+from tests.codemods import tools
 from tests.paths import REPO
 
 SAMPLES = (
@@ -28,7 +29,7 @@ CALLED = "import foo\nfoo.baz(1)\n"
 
 @pytest.fixture(autouse=True)
 def sample_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(depsentry.codemods, "CODEMODS", SAMPLES)
+    monkeypatch.setattr(depsentry.codemods.registry, "CODEMODS", tools.registry(*SAMPLES))
 
 
 @pytest.fixture
@@ -179,7 +180,7 @@ def test_options_and_mode_shorthand(capsys: pytest.CaptureFixture[str], tree: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nope", "."], "unknown codemod 'nope' (known: foo-baz, raising, skipping, vanishing)"),
+        (["nope", "."], "unknown codemod 'nope'; choose from foo-baz, raising, skipping, vanishing"),
         (
             ["foo-baz", "--mode", "fast", "."],
             "option 'mode' of codemod foo-baz must be one of call, keep (got 'fast')",
@@ -209,8 +210,7 @@ def test_real_command_runs_in_parallel(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import sys
-        import depsentry.codemods
-        depsentry.codemods.CODEMODS = {SAMPLES!r}
+        {tools.registry_script(SAMPLES)}
         from depsentry.cli import main
         sys.exit(main(sys.argv[1:]))
         """
@@ -235,7 +235,7 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     for i in range(60):
         (tmp_path / f"m{i}.py").write_text("import os\n")
     script = (
-        f"import sys, depsentry.codemods as c; c.CODEMODS = {SAMPLES!r}; "
+        f"import sys; {tools.registry_script(SAMPLES)}; "
         "from depsentry.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "100", "TERM": "xterm"}

@@ -225,11 +225,11 @@ def test_openai_major_upgrade_prints_the_codemod_command(
 
 
 def test_codemod_hints_follow_the_registry() -> None:
-    from depsentry.fix import codemod_hints_from_registry
+    from depsentry.codemods.upgrades import codemods_for
 
-    assert codemod_hints_from_registry("openai", "0.28.1", "1.3.0") == ("openai-v1",)
-    assert codemod_hints_from_registry("openai", "1.0.0", "1.3.0") == ()
-    assert codemod_hints_from_registry("demo", "0.1", "1.0") == ()
+    assert codemods_for("openai", "0.28.1", "1.3.0") == ("openai-v1",)
+    assert codemods_for("openai", "1.0.0", "1.3.0") == ()
+    assert codemods_for("demo", "0.1", "1.0") == ()
 
 
 def test_unreadable_project_exits_2_and_the_others_are_fixed(

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import InputError
-from depsentry.inputs import EnvironmentReader
-from depsentry.inputs.environment import site_packages
+from depsentry.inputs.environment import EnvironmentReader, site_packages
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depsentry.errors import InputError
-from depsentry.inputs import READERS, InputReader, read_project
+from depsentry.inputs import InputReader, read_project, readers
 from depsentry.models import Dependency, Skipped
 
-FILE_READERS = [reader for reader in READERS if reader.patterns]
+FILE_READERS = [reader for reader in readers() if reader.patterns]
 FILE_NAMES = {
     "uv-lock": "uv.lock",
     "poetry-lock": "poetry.lock",
@@ -171,7 +171,7 @@ def test_random_requirements_lines(workdir: Path, lines: list[str]) -> None:
     (workdir / "other.txt").write_text("\n".join(reversed(lines)), encoding="utf-8")
     path = workdir / "requirements.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
-    check(next(r for r in READERS if r.name == "requirements"), path)
+    check(next(r for r in readers() if r.name == "requirements"), path)
     try:
         read_project(path)
     except InputError as exc:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import InputError
-from depsentry.inputs import PipfileLockReader, PipfileReader
+from depsentry.inputs.pipfile import PipfileReader
+from depsentry.inputs.pipfile_lock import PipfileLockReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from tests.paths import INPUTS
 

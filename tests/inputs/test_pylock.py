@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import InputError
-from depsentry.inputs import PylockReader
+from depsentry.inputs.pylock import PylockReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from tests.inputs.lock_hashes import hashes_of, without_hashes
 from tests.paths import INPUTS

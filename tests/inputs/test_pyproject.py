@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import InputError
-from depsentry.inputs import PyprojectReader
+from depsentry.inputs.pyproject import PyprojectReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from tests.paths import INPUTS
 

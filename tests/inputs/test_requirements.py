@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import InputError
-from depsentry.inputs import RequirementsReader, read_project
-from depsentry.inputs.requirements import read_tree
+from depsentry.inputs import read_project
+from depsentry.inputs.requirements import RequirementsReader, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from tests.paths import INPUTS
 

@@ -14,21 +14,17 @@ from depsentry.models import (
     Severity,
     Violation,
 )
-from depsentry.report import (
-    FORMATS,
-    JsonRenderer,
-    MarkdownRenderer,
-    SarifRenderer,
-    TableRenderer,
-    get_renderer,
-    summarize,
-)
+from depsentry.report import FORMATS, get_renderer, summarize
+from depsentry.report.json import JsonRenderer
+from depsentry.report.markdown import MarkdownRenderer
+from depsentry.report.sarif import SarifRenderer
+from depsentry.report.table import TableRenderer
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_formats() -> None:
-    assert FORMATS == ("table", "json", "sarif", "markdown")
+    assert FORMATS.names() == ("table", "json", "sarif", "markdown")
 
 
 @pytest.mark.parametrize(
@@ -64,7 +60,7 @@ def test_unknown_format_is_a_one_line_config_error() -> None:
     with pytest.raises(ConfigError) as caught:
         get_renderer("html")
     assert str(caught.value) == (
-        "unknown report format 'html'; choose one of: table, json, sarif, markdown"
+        "unknown report format 'html'; choose from table, json, sarif, markdown"
     )
 
 

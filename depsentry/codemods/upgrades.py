@@ -1,0 +1,36 @@
+"""Which upgrade each codemod handles, readable without importing libcst (fix and scan ask it).
+
+Each registered codemod has one entry here matching its PACKAGE, FROM and TO (a test checks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.specifiers import SpecifierSet
+
+__all__ = ["UPGRADES", "Upgrade", "codemods_for"]
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """Moving `package` from a version in `from_range` to one in `to_range` is `codemod`'s job."""
+
+    package: str
+    from_range: str
+    to_range: str
+    codemod: str
+
+
+UPGRADES: tuple[Upgrade, ...] = (Upgrade("openai", "<1", ">=1", "openai-v1"),)
+
+
+def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:
+    """Names of the codemods that migrate code across `package`'s upgrade from `current` to `target`."""
+    return tuple(
+        upgrade.codemod
+        for upgrade in UPGRADES
+        if upgrade.package == package
+        and SpecifierSet(upgrade.from_range).contains(current, prereleases=True)
+        and SpecifierSet(upgrade.to_range).contains(target, prereleases=True)
+    )
