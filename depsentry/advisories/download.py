@@ -7,19 +7,11 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from depsentry.errors import AdvisoryDbError
+from depsentry.httpkit import redact, timeout
 
-__all__ = ["Fetched", "download", "redact"]
-
-
-def redact(url: str) -> str:
-    """The URL without credentials or query string, fit for messages and the database's `source`."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+__all__ = ["Fetched", "download"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +40,16 @@ def download(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    timeout = httpx.Timeout(60.0, connect=connect_timeout)
     fd, name = tempfile.mkstemp(dir=directory, prefix=".osv-download.", suffix=".zip")
     path = Path(name)
     try:
         with (
             os.fdopen(fd, "wb") as out,
-            httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
+            httpx.Client(
+                timeout=timeout(60.0, connect=connect_timeout),
+                follow_redirects=True,
+                headers=headers,
+            ) as client,
             client.stream("GET", url) as response,
         ):
             if response.status_code == 304:

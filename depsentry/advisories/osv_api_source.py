@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -32,6 +30,7 @@ from depsentry.advisories.matcher import (
 )
 from depsentry.advisories.osv_record import ParsedRecord, parse_record
 from depsentry.errors import AdvisoryDbError
+from depsentry.httpkit import RETRY_STATUS, redact, retry_delay, timeout
 from depsentry.models import AdvisoryDbInfo, Dependency, Vulnerability
 
 __all__ = ["DEFAULT_OSV_API", "MAX_BATCH", "OsvApiSource"]
@@ -71,11 +70,9 @@ class OsvApiSource(AdvisorySource):
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch_size must be 1..{MAX_BATCH}")
         self.base_url = base_url.rstrip("/")
-        url = httpx.URL(self.base_url)
         # Messages and info() leave out the userinfo: a mirror URL may carry credentials.
-        host = url.host + (f":{url.port}" if url.port else "")
-        self._where = f"OSV API {host}"
-        self._shown = f"{url.scheme}://{host}{url.path.rstrip('/')}"
+        self._shown = redact(self.base_url)
+        self._where = f"OSV API {self._shown.partition('://')[2].partition('/')[0]}"
         self.concurrency = max(1, concurrency)
         self.timeout = timeout
         self.batch_size = batch_size
@@ -103,7 +100,7 @@ class OsvApiSource(AdvisorySource):
             return []
         with (
             httpx.Client(
-                timeout=self.timeout,
+                timeout=timeout(self.timeout),
                 limits=httpx.Limits(max_connections=self.concurrency),
                 headers={"User-Agent": "depsentry"},
             ) as client,
@@ -199,7 +196,7 @@ class OsvApiSource(AdvisorySource):
                 time.sleep(self._delay(attempt, None))
                 continue
             status = response.status_code
-            if status == 429 or status >= 500:
+            if status in RETRY_STATUS or status >= 500:
                 if last:
                     raise AdvisoryDbError(
                         f"{self._where} answered HTTP {status} to {method} {path} "
@@ -220,27 +217,8 @@ class OsvApiSource(AdvisorySource):
         raise AssertionError("unreachable")  # the loop always returns or raises
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
-        wait = _retry_after_seconds(retry_after)
-        if wait is None:
-            # Exponential backoff with jitter (google/osv.dev bindings/go/osvdev).
-            wait = self.backoff * 2**attempt + random.uniform(0, self.backoff)
-        return min(max(wait, 0.0), self.max_retry_after)
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return (when - datetime.now(UTC)).total_seconds()
+        # Exponential backoff with jitter, as google/osv.dev's bindings/go/osvdev does.
+        return retry_delay(attempt + 1, retry_after, backoff=self.backoff, cap=self.max_retry_after)
 
 
 def _message(response: httpx.Response) -> str:

@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from depsentry.advisories.download import download, redact
+from depsentry.advisories.download import download
 from depsentry.advisories.osv_record import load_text, parse_record
 from depsentry.advisories.osv_store import OsvStore
 from depsentry.errors import AdvisoryDbError, reading
+from depsentry.httpkit import redact
 
 __all__ = ["DEFAULT_URL", "Progress", "SyncResult", "sync"]
 

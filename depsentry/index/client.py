@@ -14,8 +14,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from netrc import NetrcParseError
 from pathlib import Path
 from typing import Literal
@@ -25,6 +23,7 @@ import httpx
 from packaging.utils import canonicalize_name
 
 from depsentry.errors import PackageIndexError
+from depsentry.httpkit import RETRY_STATUS, redact, retry_delay, timeout
 from depsentry.index.cache import CachedResponse, HttpCache
 from depsentry.index.pypi_json import parse_pypi_json
 from depsentry.index.simple import (
@@ -43,7 +42,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_INDEX_URL = "https://pypi.org/simple/"
 _PYPI_HOSTS = frozenset({"pypi.org", "test.pypi.org"})
 _SIMPLE_ACCEPT = f"{SIMPLE_JSON}, text/html;q=0.1"
-_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _USER_AGENT = "depsentry (https://github.com/depsentry/depsentry)"
 
 FailureKind = Literal["not-found", "unavailable"]
@@ -56,14 +54,6 @@ class IndexFailure:
     name: str
     reason: str
     kind: FailureKind = "unavailable"
-
-
-def redact(url: str) -> str:
-    """`url` with any user:password replaced by `***`, for messages and logs."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
 @dataclass(slots=True)
@@ -176,7 +166,7 @@ class PackageIndex:
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(
-                    timeout=self._timeout,
+                    timeout=timeout(self._timeout),
                     follow_redirects=True,
                     headers={"User-Agent": _USER_AGENT},
                     limits=httpx.Limits(max_connections=max(1, self.concurrency)),
@@ -288,7 +278,7 @@ class PackageIndex:
                 )
             if status in (404, 410):
                 raise _Failed(f"not found on {index.host}", kind="not-found")
-            if status in _RETRY_STATUS:
+            if status in RETRY_STATUS:
                 retry_after = response.headers.get("retry-after")
                 reason = f"{redact(url)}: HTTP {status} {response.reason_phrase}".rstrip()
                 continue
@@ -299,20 +289,7 @@ class PackageIndex:
         )
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds to wait before retry `attempt` (1-based): Retry-After if given, else exponential."""
-        if retry_after:
-            seconds: float | None
-            try:
-                seconds = float(retry_after)
-            except ValueError:
-                try:
-                    when = parsedate_to_datetime(retry_after)
-                    seconds = (when - datetime.now(UTC)).total_seconds()
-                except (TypeError, ValueError):
-                    seconds = None
-            if seconds is not None:
-                return min(max(seconds, 0.0), self.max_retry_after)
-        return float(self.backoff * 2 ** (attempt - 1))
+        return retry_delay(attempt, retry_after, backoff=self.backoff, cap=self.max_retry_after)
 
 
 def _make_index(

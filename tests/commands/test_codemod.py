@@ -180,7 +180,10 @@ def test_options_and_mode_shorthand(capsys: pytest.CaptureFixture[str], tree: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["nope", "."], "unknown codemod 'nope'; choose from foo-baz, raising, skipping, vanishing"),
+        (
+            ["nope", "."],
+            "unknown codemod 'nope'; choose from foo-baz, raising, skipping, vanishing",
+        ),
         (
             ["foo-baz", "--mode", "fast", "."],
             "option 'mode' of codemod foo-baz must be one of call, keep (got 'fast')",

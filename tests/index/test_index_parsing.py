@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from depsentry.errors import PackageIndexError
-from depsentry.index import parse_pypi_json, parse_simple_html, parse_simple_json, redact
+from depsentry.index import parse_pypi_json, parse_simple_html, parse_simple_json
 
 HTML = b"""<!DOCTYPE html>
 <html><body>
@@ -117,9 +117,3 @@ def test_parsers_raise_only_package_index_errors(body: bytes) -> None:
 def test_html_parser_never_crashes_on_text(text: str) -> None:
     with contextlib.suppress(PackageIndexError):
         parse_simple_html("demo", f"<a href='{text}'>{text}</a>".encode())
-
-
-def test_redact_hides_userinfo_only() -> None:
-    assert redact("https://u:p@host/simple/") == "https://***@host/simple/"
-    assert redact("https://token@host:8080/x") == "https://***@host:8080/x"
-    assert redact("https://host/simple/") == "https://host/simple/"
