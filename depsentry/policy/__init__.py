@@ -22,11 +22,11 @@ from depsentry.policy.model import (
     LibyearRules,
     PinningRules,
     Policy,
-    PolicyException,
     ReadinessRules,
     ReviewSchedule,
     UpdateRules,
     VulnerabilityRules,
+    Waiver,
 )
 from depsentry.policy.readiness import compatible_wheel, readiness_problem
 from depsentry.policy.schedule import next_review, previous_review, review_at_or_after
@@ -40,7 +40,7 @@ __all__ = [
     "LibyearRules",
     "PinningRules",
     "Policy",
-    "PolicyException",
+    "Waiver",
     "ReadinessRules",
     "ReviewSchedule",
     "UpdateRules",

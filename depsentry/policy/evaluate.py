@@ -3,7 +3,7 @@
 Vulnerabilities are due N days (by severity) after first seen; every other finding N days
 after the review that first saw it. Due dates are dates in the review's time zone, and a
 finding is overdue once that date has passed there. `evaluate` returns the overdue ones
-plus expired exceptions (the scan's `violations`); `evaluate_all` also returns the ones not
+plus expired waivers (the scan's `violations`); `evaluate_all` also returns the ones not
 yet due (`overdue=False`), for "due soon" lists.
 """
 
@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from packaging.version import InvalidVersion, Version
 
 from depsentry.models import ProjectReleases, ProjectReport, ScanResult, Violation
-from depsentry.policy.exceptions import covering, is_expired
 from depsentry.policy.findings import Finding, collect_findings, fix_keys, vuln_keys
-from depsentry.policy.model import Policy, PolicyException
+from depsentry.policy.model import Policy, Waiver
 from depsentry.policy.schedule import review_at_or_after
+from depsentry.policy.waivers import covering, is_expired
 
 __all__ = [
     "FirstSeen",
@@ -44,7 +44,7 @@ def evaluate(
     releases: Mapping[str, ProjectReleases] | None = None,
     acknowledged: Collection[str] = (),
 ) -> list[Violation]:
-    """The violations of `report` under `policy` at `now`: overdue findings and expired exceptions.
+    """The violations of `report` under `policy` at `now`: overdue findings and expired waivers.
 
     `first_seen(key)` says when a finding was first seen (the store, or a `--since` report);
     None or no callable means now. `releases` (index data by package) enables the cool-down
@@ -77,7 +77,7 @@ def evaluate_all(
         if f.kind == "assessment" and (f.key in assessed or f.key in acknowledged):
             continue
         exc = covering(
-            policy.exceptions,
+            policy.waivers,
             kind=f.kind,
             package=f.package,
             version=f.version,
@@ -123,30 +123,30 @@ def _days(n: int) -> str:
 
 
 def _expired(report: ProjectReport, policy: Policy, today: date) -> list[Violation]:
-    """Expired exceptions that concern this project (its packages or its advisories)."""
+    """Expired waivers that concern this project (its packages or its advisories)."""
     packages = {d.name for d in report.dependencies} | {v.package for v in report.vulnerabilities}
     out = []
-    for exc in policy.exceptions:
+    for exc in policy.waivers:
         if exc.expires is None or not is_expired(exc, today):
             continue
-        package = _exception_package(exc, report)
+        package = _waiver_package(exc, report)
         if package not in packages:
             continue
         out.append(
             Violation(
-                rule="exception-expired",
+                rule="waiver-expired",
                 package=package,
                 finding=exc.label,
                 due=exc.expires,
                 overdue=True,
-                message=f"exception {exc.label.removeprefix('exception:')} expired on {exc.expires} "
-                f"({exc.reason}); fix the finding or renew the exception in {exc.source}",
+                message=f"waiver {exc.label.removeprefix('waiver:')} expired on {exc.expires} "
+                f"({exc.reason}); fix the finding or renew the waiver in {exc.source}",
             )
         )
     return out
 
 
-def _exception_package(exc: PolicyException, report: ProjectReport) -> str:
+def _waiver_package(exc: Waiver, report: ProjectReport) -> str:
     if exc.package:
         return exc.package
     wanted = (exc.id or "").casefold()

@@ -30,10 +30,10 @@ from depsentry.models import (
     UpdateType,
     Vulnerability,
 )
-from depsentry.policy.exceptions import covering
 from depsentry.policy.model import Policy
 from depsentry.policy.readiness import readiness_problem
 from depsentry.policy.releases import available, update_type
+from depsentry.policy.waivers import covering
 
 __all__ = ["Finding", "collect_findings", "fix_keys", "vuln_keys"]
 
@@ -69,7 +69,7 @@ def collect_findings(
     now: datetime,
     releases: Mapping[str, ProjectReleases] | None = None,
 ) -> list[Finding]:
-    """Every finding of `report` under `policy` (exceptions not applied yet)."""
+    """Every finding of `report` under `policy` (waivers not applied yet)."""
     releases = releases or {}
     return [
         *_vulnerabilities(report, policy, now),
@@ -85,10 +85,10 @@ def _vulnerabilities(report: ProjectReport, policy: Policy, now: datetime) -> It
     today = now.date()
     for v in report.vulnerabilities:
         fixed = bool(v.fixed_in)
-        # An until_fixed exception that just stopped applying gives the deadline from the fix.
+        # An until_fixed waiver that just stopped applying gives the deadline from the fix.
         after_fix = rules.needs_fix or any(
             e.until_fixed
-            for e in policy.exceptions
+            for e in policy.waivers
             if covering(
                 [e],
                 kind="vulnerability",

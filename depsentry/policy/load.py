@@ -24,11 +24,11 @@ from depsentry.policy.model import (
     LibyearRules,
     PinningRules,
     Policy,
-    PolicyException,
     ReadinessRules,
     ReviewSchedule,
     UpdateRules,
     VulnerabilityRules,
+    Waiver,
 )
 from depsentry.policy.schedule import parse_day
 
@@ -112,10 +112,10 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tup
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key, scalars override, and lists of exceptions/assessments add up."""
+    """Tables merge key by key, scalars override, and lists of waivers/assessments add up."""
     out = {k: v for k, v in parent.items() if k not in ("name", "description")}  # never inherited
     for k, v in child.items():
-        if k in ("exceptions", "assessments"):
+        if k in ("waivers", "assessments"):
             out[k] = [*parent.get(k, []), *v]
         elif isinstance(v, dict) and isinstance(parent.get(k), dict):
             out[k] = _merge(parent[k], v)
@@ -257,7 +257,7 @@ def _array_of(build: Checker) -> Checker:
     return check
 
 
-_EXCEPTION_KEYS: dict[str, Checker] = {
+_WAIVER_KEYS: dict[str, Checker] = {
     "id": _str,
     "package": _str,
     "versions": _specifier,
@@ -277,12 +277,12 @@ def _major(value: Any, key: str) -> int:
 _ASSESSMENT_KEYS: dict[str, Checker] = {"package": _str, "major": _major, "decision": _str}
 
 
-def _exception(value: Any, key: str) -> PolicyException:
-    entry = _table(_EXCEPTION_KEYS)(value, key)
+def _waiver(value: Any, key: str) -> Waiver:
+    entry = _table(_WAIVER_KEYS)(value, key)
     if not entry.get("id") and not entry.get("package"):
         raise _Bad(key, "needs an advisory 'id' or a 'package'")
     if not entry.get("reason", "").strip():
-        raise _Bad(f"{key}.reason", "missing: say why this exception is acceptable")
+        raise _Bad(f"{key}.reason", "missing: say why this waiver is acceptable")
     if "expires" not in entry and not entry.get("until_fixed", False):
         raise _Bad(f"{key}.expires", "missing: give an expiry date, or until_fixed = true")
     if entry.get("until_fixed") and not entry.get("id"):
@@ -291,7 +291,7 @@ def _exception(value: Any, key: str) -> PolicyException:
         raise _Bad(f"{key}.versions", "needs a 'package'")
     if entry.get("package"):
         entry["package"] = canonicalize_name(entry["package"])
-    return PolicyException(**entry)
+    return Waiver(**entry)
 
 
 def _assessment(value: Any, key: str) -> Assessment:
@@ -322,15 +322,19 @@ _SCHEMA: dict[str, Checker] = {
     "libyears": _table({"max_per_dependency": _number, "max_per_project": _number, "days": _int}),
     "pinning": _table({"direct": _bool, "hashes": _bool, "days": _int}),
     "readiness": _table({"python": _python, "days": _int}),
-    "exceptions": _array_of(_exception),
+    # `exceptions` is the name users wrote first; `waivers` says what they are. Both are read.
+    "exceptions": _array_of(_waiver),
+    "waivers": _array_of(_waiver),
     "assessments": _array_of(_assessment),
 }
 
 
 def _validate(raw: dict[str, Any], path: str) -> dict[str, Any]:
     out: dict[str, Any] = _table(_SCHEMA)(raw, "")
+    if "exceptions" in out:
+        out["waivers"] = [*out.pop("exceptions"), *out.get("waivers", [])]
     # Record the file on each entry so `policy show` and messages can say where it came from.
-    for k, cls in (("exceptions", PolicyException), ("assessments", Assessment)):
+    for k, cls in (("waivers", Waiver), ("assessments", Assessment)):
         if k in out:
             out[k] = [_with_source(e, path, cls) for e in out[k]]
     return out
@@ -366,6 +370,6 @@ def _build(merged: dict[str, Any], *, name: str, sources: tuple[str, ...]) -> Po
         libyears=LibyearRules(**merged.get("libyears", {})),
         pinning=PinningRules(**merged.get("pinning", {})),
         readiness=ReadinessRules(**merged.get("readiness", {})),
-        exceptions=tuple(merged.get("exceptions", ())),
+        waivers=tuple(merged.get("waivers", ())),
         assessments=tuple(merged.get("assessments", ())),
     )

@@ -12,14 +12,14 @@ __all__ = [
     "LibyearRules",
     "PinningRules",
     "Policy",
-    "PolicyException",
+    "Waiver",
     "ReadinessRules",
     "ReviewSchedule",
     "UpdateRules",
     "VulnerabilityRules",
 ]
 
-# The kinds of finding a policy judges; exceptions may be limited to some of them with `rules`.
+# The kinds of finding a policy judges; waivers may be limited to some of them with `rules`.
 FINDING_KINDS = (
     "vulnerability",
     "outdated",
@@ -57,7 +57,7 @@ class VulnerabilityRules:
     low_days: int = 90
     unknown_days: int = 30
     # True: the clock starts when a fixed version first exists; an advisory with no fix is
-    # reported but never a violation. False: no fix is no excuse (remove it or add an exception).
+    # reported but never a violation. False: no fix is no excuse (remove it or add a waiver).
     needs_fix: bool = True
 
     def days_for(self, severity: str) -> int:
@@ -105,7 +105,7 @@ class ReadinessRules:
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyException:
+class Waiver:
     """A documented decision not to act on some findings, until `expires` (or until fixed).
 
     Matches by advisory `id` (any alias of the advisory) or by `package` (+ `versions`, a
@@ -125,7 +125,7 @@ class PolicyException:
     @property
     def label(self) -> str:
         what = self.id or f"{self.package}{self.versions}"
-        return f"exception:{what}"
+        return f"waiver:{what}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,7 @@ class Policy:
     libyears: LibyearRules = field(default_factory=LibyearRules)
     pinning: PinningRules = field(default_factory=PinningRules)
     readiness: ReadinessRules = field(default_factory=ReadinessRules)
-    exceptions: tuple[PolicyException, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
     assessments: tuple[Assessment, ...] = ()
 
     @property

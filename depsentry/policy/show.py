@@ -65,9 +65,9 @@ def policy_to_toml(policy: Policy) -> str:
     p = policy.pinning
     doc.add("pinning", _table(direct=p.direct, hashes=p.hashes, days=p.days))
     doc.add("readiness", _table(python=policy.readiness.python, days=policy.readiness.days))
-    if policy.exceptions:
-        exceptions = tomlkit.aot()
-        for e in policy.exceptions:
+    if policy.waivers:
+        waivers = tomlkit.aot()
+        for e in policy.waivers:
             entry: dict[str, Any] = {}
             if e.id:
                 entry["id"] = e.id
@@ -84,8 +84,8 @@ def policy_to_toml(policy: Policy) -> str:
                 entry["until_fixed"] = True
             table = _table(**entry)
             table.comment(f"from {e.source}")
-            exceptions.append(table)
-        doc.add("exceptions", exceptions)
+            waivers.append(table)
+        doc.add("waivers", waivers)
     if policy.assessments:
         assessments = tomlkit.aot()
         for a in policy.assessments:

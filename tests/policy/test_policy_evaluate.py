@@ -17,7 +17,7 @@ from depsentry.models import (
 )
 from depsentry.policy import (
     Assessment,
-    PolicyException,
+    Waiver,
     evaluate,
     evaluate_all,
     finding_keys,
@@ -394,8 +394,8 @@ def test_readiness_target_python():
 # --- exceptions --------------------------------------------------------------------------
 
 
-def exc(**kw) -> PolicyException:
-    return PolicyException(**{"reason": "accepted", "source": "team.toml", **kw})
+def exc(**kw) -> Waiver:
+    return Waiver(**{"reason": "accepted", "source": "team.toml", **kw})
 
 
 OVERDUE_VULN = report(
@@ -405,8 +405,8 @@ OVERDUE_VULN = report(
 OLD_SEEN = {"fix:django:PYSEC-2024-1": days_ago(30)}.get
 
 
-def with_exceptions(*exceptions: PolicyException):
-    return replace(policy(), exceptions=exceptions)
+def with_exceptions(*exceptions: Waiver):
+    return replace(policy(), waivers=exceptions)
 
 
 def test_exception_by_alias_covers_the_advisory():
@@ -443,12 +443,12 @@ def test_expired_exception_stops_covering_and_is_a_violation():
     # Sorted by due date: the advisory was due 2026-10-30, the exception expired 2026-11-21.
     assert rules(found) == [
         ("vulnerability", "django", "vuln:django:PYSEC-2024-1"),
-        ("exception-expired", "django", "exception:CVE-2024-7"),
+        ("waiver-expired", "django", "waiver:CVE-2024-7"),
     ]
     assert found[1].due == date(2026, 11, 21) and found[1].overdue
     assert (
         found[1].message
-        == "exception CVE-2024-7 expired on 2026-11-21 (accepted); fix the finding or renew the exception in team.toml"
+        == "waiver CVE-2024-7 expired on 2026-11-21 (accepted); fix the finding or renew the waiver in team.toml"
     )
 
 
@@ -463,10 +463,10 @@ def test_until_fixed_covers_until_a_fix_exists():
     unfixed = report(vulnerabilities=[vuln(fixed_in=(), aliases=("CVE-2024-7",))])
     p = replace(
         policy(vulnerabilities={"needs_fix": False}),
-        exceptions=(exc(id="CVE-2024-7", until_fixed=True),),
+        waivers=(exc(id="CVE-2024-7", until_fixed=True),),
     )
     seen = {"vuln:django:PYSEC-2024-1": days_ago(100), "fix:django:PYSEC-2024-1": days_ago(3)}.get
-    assert evaluate(unfixed, replace(p, exceptions=()), now=NOW, first_seen=seen) != []
+    assert evaluate(unfixed, replace(p, waivers=()), now=NOW, first_seen=seen) != []
     assert evaluate(unfixed, p, now=NOW, first_seen=seen) == []
     # Fixed now: the exception stops applying; the 7 days count from when the fix appeared.
     fixed = report(vulnerabilities=[vuln(aliases=("CVE-2024-7",))])

@@ -100,6 +100,6 @@ def test_show_renders_exceptions_and_assessments(tmp_path: Path):
     out.write_text(text, encoding="utf-8")
     again = load_policy(out)
     strip = lambda items: [replace(i, source="") for i in items]  # noqa: E731
-    assert strip(again.exceptions) == strip(policy.exceptions)
+    assert strip(again.waivers) == strip(policy.waivers)
     assert strip(again.assessments) == strip(policy.assessments)
-    assert policy.exceptions[1].package == "django"
+    assert policy.waivers[1].package == "django"

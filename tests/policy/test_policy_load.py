@@ -43,9 +43,22 @@ def test_three_level_chain_and_exceptions_add_up(tmp_path: Path):
     policy = load_policy(path)
     assert (policy.updates.patch_days, policy.updates.minor_days) == (2, 5)
     assert policy.review.every == "week"  # from strict
-    assert [e.id for e in policy.exceptions] == ["CVE-1", "CVE-2"]
-    assert policy.exceptions[0].source == str(tmp_path / "svc" / "../org.toml")
+    assert [e.id for e in policy.waivers] == ["CVE-1", "CVE-2"]
+    assert policy.waivers[0].source == str(tmp_path / "svc" / "../org.toml")
     assert len(policy.sources) == 4
+
+
+def test_waivers_is_the_new_name_and_both_names_are_read(tmp_path: Path):
+    """`[[exceptions]]` (the name users wrote first) and `[[waivers]]` add up, in that order."""
+    path = write(
+        tmp_path / "p.toml",
+        '[[waivers]]\nid = "CVE-2"\nreason = "new name"\nexpires = 2027-01-01\n'
+        '[[exceptions]]\nid = "CVE-1"\nreason = "old name"\nexpires = 2027-01-01\n',
+    )
+    assert [w.id for w in load_policy(path).waivers] == ["CVE-1", "CVE-2"]
+    bad = write(tmp_path / "bad.toml", '[[waivers]]\nid = "CVE-1"\nexpires = 2027-01-01\n')
+    with pytest.raises(PolicyError, match=r"waivers\[0\]\.reason: missing"):
+        load_policy(bad)
 
 
 def test_bare_extends_prefers_a_sibling_file_over_the_bundled_one(tmp_path: Path):
@@ -63,7 +76,7 @@ def test_time_and_date_accept_toml_and_string_forms(tmp_path: Path):
         )
     )
     assert policy.review.time.hour == 7 and policy.review.time.minute == 30
-    assert policy.exceptions[0].expires == date(2027, 1, 31)
+    assert policy.waivers[0].expires == date(2027, 1, 31)
 
 
 BAD = {
@@ -140,7 +153,7 @@ BAD = {
     ),
     "exception_without_reason": (
         '[[exceptions]]\nid = "CVE-1"\nexpires = 2027-01-01\n',
-        "exceptions[0].reason: missing: say why this exception is acceptable",
+        "exceptions[0].reason: missing: say why this waiver is acceptable",
     ),
     "exception_without_expiry": (
         '[[exceptions]]\nid = "CVE-1"\nreason = "r"\n',

@@ -8,9 +8,9 @@ import pytest
 from policy_builders import NOW, days_ago, outdated, policy, releases, report, vuln
 
 from depsentry.models import ProjectReleases, Release
-from depsentry.policy import PolicyException, evaluate_all
-from depsentry.policy.exceptions import covering
+from depsentry.policy import Waiver, evaluate_all
 from depsentry.policy.releases import available, update_type
+from depsentry.policy.waivers import covering
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_unparseable_current_version_keeps_the_reported_update():
 
 
 def test_exception_with_id_and_package_needs_both_to_match():
-    e = PolicyException(reason="r", id="CVE-1", package="flask", expires=date(2027, 1, 1))
+    e = Waiver(reason="r", id="CVE-1", package="flask", expires=date(2027, 1, 1))
     v = vuln("django", aliases=("CVE-1",))
     args = {"kind": "vulnerability", "version": v.version, "ids": v.ids, "today": NOW.date()}
     assert covering([e], package="django", **args) is None
@@ -64,6 +64,6 @@ def test_exception_with_id_and_package_needs_both_to_match():
 
 
 def test_exception_range_never_matches_an_unparseable_version():
-    e = PolicyException(reason="r", package="x", versions="<2", expires=date(2027, 1, 1))
+    e = Waiver(reason="r", package="x", versions="<2", expires=date(2027, 1, 1))
     assert covering([e], kind="outdated", package="x", version="weird", today=NOW.date()) is None
     assert covering([e], kind="outdated", package="x", version="1.5", today=NOW.date()) is e

@@ -1,4 +1,4 @@
-"""Which policy exception covers a finding, and which exceptions have expired."""
+"""Which waiver covers a finding, and which waivers have expired."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from datetime import date
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from depsentry.policy.model import PolicyException
+from depsentry.policy.model import Waiver
 
 __all__ = ["covering", "is_expired"]
 
 
-def is_expired(exc: PolicyException, today: date) -> bool:
-    """Past its expiry date (an exception is still good on the day it expires)."""
+def is_expired(exc: Waiver, today: date) -> bool:
+    """Past its expiry date (a waiver is still good on the day it expires)."""
     return exc.expires is not None and today > exc.expires
 
 
 def covering(
-    exceptions: Iterable[PolicyException],
+    waivers: Iterable[Waiver],
     *,
     kind: str,
     package: str,
@@ -27,14 +27,14 @@ def covering(
     ids: Iterable[str] = (),
     fixed: bool = False,
     today: date,
-) -> PolicyException | None:
-    """The first live exception covering this finding, or None.
+) -> Waiver | None:
+    """The first live waiver covering this finding, or None.
 
     An id matches the advisory's id or any alias (case-insensitive). `until_fixed` stops
     applying once the advisory has a fixed version.
     """
     wanted = {i.casefold() for i in ids}
-    for exc in exceptions:
+    for exc in waivers:
         if is_expired(exc, today) or (exc.until_fixed and fixed):
             continue
         rules = exc.rules or (("vulnerability",) if exc.id else ())
