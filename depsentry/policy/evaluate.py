@@ -10,12 +10,8 @@ yet due (`overdue=False`), for "due soon" lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from packaging.version import InvalidVersion, Version
 
 from depsentry.models import ProjectReleases, ProjectReport, ScanResult, Violation
 from depsentry.policy.findings import Finding, collect_findings, fix_keys, vuln_keys
@@ -203,16 +199,16 @@ def first_seen_dates(
 
 
 def first_seen_from_report(
-    old: ScanResult | Mapping[str, Any],
+    old: ScanResult,
     policy: Policy | None = None,
     *,
     project: str | None = None,
 ) -> FirstSeen:
     """First-seen dates from an earlier scan (`--since FILE`).
 
-    `old` is a `ScanResult` or the parsed `depsentry.scan/1` JSON. Its findings date from its
-    `generated_at`, or from the earlier date in a project's `first_seen` map when it has one
-    (see `first_seen_dates`). With `project`, only the project of that path counts when the
+    `old` is the earlier `ScanResult` (a `depsentry.scan/1` file is turned into one by
+    `report.json.read_report`). Its findings date from its `generated_at`, or from the earlier
+    date in a project's `first_seen` map when it has one (see `first_seen_dates`). With `project`, only the project of that path counts when the
     old report has it; otherwise all of them do.
     """
     dates: dict[str, datetime] = {}
@@ -221,50 +217,16 @@ def first_seen_from_report(
         if key not in dates or when < dates[key]:
             dates[key] = when
 
-    if isinstance(old, ScanResult):
-        generated = _aware(old.generated_at)
-        reports = old.projects
-        if project is not None and any(p.path == project for p in reports):
-            reports = [p for p in reports if p.path == project]
-        for p in reports:
-            for key in finding_keys(p, policy, now=generated):
-                note(key, generated)
-            carried: Mapping[str, datetime] = getattr(p, "first_seen", None) or {}
-            for key, when in carried.items():
-                note(key, _aware(when))
-    else:
-        generated = _parse_datetime(old["generated_at"])
-        projects = list(old.get("projects", []))
-        if project is not None and any(p.get("path") == project for p in projects):
-            projects = [p for p in projects if p.get("path") == project]
-        for p in projects:
-            for key in _json_keys(p):
-                note(key, generated)
-            for key, when in (p.get("first_seen") or {}).items():
-                note(str(key), _parse_datetime(when))
+    generated = _aware(old.generated_at)
+    reports = old.projects
+    if project is not None and any(p.path == project for p in reports):
+        reports = [p for p in reports if p.path == project]
+    for p in reports:
+        for key in finding_keys(p, policy, now=generated):
+            note(key, generated)
+        for key, when in p.first_seen.items():
+            note(key, _aware(when))
     return dates.get
-
-
-def _parse_datetime(value: Any) -> datetime:
-    return _aware(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-
-
-def _json_keys(project: Mapping[str, Any]) -> set[str]:
-    """Keys recoverable from a JSON report: advisories, updates, and listed violations/pending."""
-    keys = set()
-    for v in project.get("vulnerabilities", []):
-        for i in (v["id"], *v.get("aliases", [])):
-            keys.add(f"vuln:{v['package']}:{i}")
-            if v.get("fixed_in"):
-                keys.add(f"fix:{v['package']}:{i}")
-    for o in project.get("outdated", []):
-        keys.add(f"outdated:{o['package']}:{o['current']}")
-        if o.get("update_type") == "major":
-            with suppress(InvalidVersion):
-                keys.add(f"assessment:{o['package']}:{Version(str(o['latest'])).major}")
-    for item in (*project.get("violations", []), *project.get("pending", [])):
-        keys.add(str(item["finding"]))
-    return keys
 
 
 def _aware(when: datetime) -> datetime:

@@ -14,6 +14,7 @@ from depsentry.models import (
     SkipKind,
     Skipped,
     Source,
+    Violation,
 )
 from depsentry.policy import (
     Assessment,
@@ -24,6 +25,7 @@ from depsentry.policy import (
     first_seen_dates,
     first_seen_from_report,
 )
+from depsentry.report.json import JsonRenderer, read_report
 
 # NOW is Sunday 2026-11-22 12:00 UTC; monthly reviews (UTC) were 2026-11-02 and come 2026-12-07.
 OCT = datetime(2026, 10, 20, tzinfo=UTC)
@@ -516,52 +518,33 @@ def test_first_seen_from_an_earlier_scan_result():
 
 
 def test_first_seen_from_json_report():
-    data = {
-        "schema": "depsentry.scan/1",
-        "generated_at": "2026-10-01T00:00:00Z",
-        "projects": [
-            {
-                "path": "a",
-                "vulnerabilities": [
-                    {
-                        "package": "django",
-                        "id": "PYSEC-2024-1",
-                        "aliases": ["CVE-2024-7"],
-                        "fixed_in": ["4.2.2"],
-                    }
-                ],
-                "outdated": [
-                    {
-                        "package": "django",
-                        "current": "4.2.1",
-                        "latest": "5.1.0",
-                        "update_type": "major",
-                    }
-                ],
-                "violations": [{"finding": "readiness:aiohttp:3.14"}],
-            },
-            {
-                "path": "b",
-                "outdated": [
-                    {"package": "flask", "current": "2.0", "latest": "2.1", "update_type": "minor"}
-                ],
-            },
-        ],
-    }
+    """`--since`: the JSON reader turns the old report into models; the policy reads those."""
     then = datetime(2026, 10, 1, tzinfo=UTC)
-    seen = first_seen_from_report(data, project="a")
+    a = report(
+        path="a",
+        vulnerabilities=[vuln(id="PYSEC-2024-1", aliases=("CVE-2024-7",))],
+        outdated=[outdated("django", "4.2.1", "5.1.0", "major")],
+        violations=[
+            Violation("readiness", "aiohttp", "readiness:aiohttp:3.14", date(2026, 9, 1), True, "")
+        ],
+    )
+    b = report(path="b", outdated=[outdated("flask", "2.0", "2.1")])
+    text = JsonRenderer().render(
+        ScanResult(generated_at=then, advisory_db=AdvisoryDbInfo("osv", 1, None), projects=[a, b])
+    )
+    old = read_report(text, "last.json")
+    seen = first_seen_from_report(old, project="a")
     assert [
         seen(k)
         for k in (
             "fix:django:CVE-2024-7",
             "assessment:django:5",
-            "outdated:django:4.2.1",
             "readiness:aiohttp:3.14",
         )
-    ] == [then] * 4
+    ] == [then] * 3
     assert seen("outdated:flask:2.0") is None
-    assert first_seen_from_report(data)("outdated:flask:2.0") == then
-    assert first_seen_from_report(data, project="elsewhere")("outdated:flask:2.0") == then
+    assert first_seen_from_report(old)("outdated:flask:2.0") == then
+    assert first_seen_from_report(old, project="elsewhere")("outdated:flask:2.0") == then
 
 
 def test_finding_keys_lists_every_key():
@@ -594,50 +577,24 @@ def test_evaluate_returns_only_overdue_and_evaluate_all_sorts_by_due_date():
 
 def test_a_chain_of_reports_keeps_the_first_date():
     """Each run writes `first_seen` into its JSON; the next `--since` keeps the oldest date."""
-    r = report(outdated=[outdated()])
-    p = policy()
     jan = datetime(2026, 9, 1, tzinfo=UTC)
+    update = outdated(latest_released=jan - timedelta(days=30))  # released before the first run
+    r = report(outdated=[update])
+    p = policy()
     runs = [jan, datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)]
     previous = None
     for when in runs:
         seen = first_seen_from_report(previous) if previous else None
         dates = first_seen_dates(r, p, now=when, first_seen=seen)
-        previous = {
-            "generated_at": when.isoformat(),
-            "projects": [
-                {
-                    "path": "proj",
-                    "outdated": [{"package": "requests", "current": "2.31.0"}],
-                    "first_seen": {k: v.isoformat() for k, v in dates.items()},
-                }
-            ],
-        }
+        previous = ScanResult(
+            generated_at=when,
+            advisory_db=AdvisoryDbInfo("osv", 1, None),
+            projects=[report(outdated=[update], first_seen=dates)],
+        )
     assert dates == {"outdated:requests:2.31.0": jan}
     # Due 30 days after the review of 2026-09-07: long overdue on NOW.
     (v,) = evaluate(r, p, now=NOW, first_seen=first_seen_from_report(previous))
     assert v.due == date(2026, 10, 7)
     # Without the map, the last report's date would restart the clock.
-    previous["projects"][0].pop("first_seen")
+    previous.projects[0].first_seen = {}
     assert evaluate(r, p, now=NOW, first_seen=first_seen_from_report(previous)) == []
-
-
-def test_first_seen_map_on_a_scan_result_object():
-    """A ProjectReport that carries a `first_seen` map (a proposed optional field) is honoured."""
-    jan = datetime(2026, 9, 1, tzinfo=UTC)
-    old_report = report(outdated=[outdated()])
-
-    class WithFirstSeen:
-        path = "proj"
-        vulnerabilities: list = []
-        outdated = old_report.outdated
-        dependencies: list = []
-        skipped: list = []
-        violations: list = []
-        first_seen = {"outdated:requests:2.31.0": jan}
-
-    old = ScanResult(
-        generated_at=datetime(2026, 11, 1, tzinfo=UTC),
-        advisory_db=AdvisoryDbInfo("osv", 1, None),
-        projects=[WithFirstSeen()],  # type: ignore[list-item]
-    )
-    assert first_seen_from_report(old)("outdated:requests:2.31.0") == jan
