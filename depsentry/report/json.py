@@ -38,9 +38,11 @@ from depsentry.report.ordering import (
     sorted_vulnerabilities,
 )
 
-__all__ = ["SCHEMA", "JsonRenderer", "read_report"]
+__all__ = ["SCHEMA", "JsonRenderer", "json_schema", "read_report"]
 
 SCHEMA = "depsentry.scan/1"
+# The contract as a JSON Schema (draft 2020-12), shipped in the package for report consumers.
+SCHEMA_RESOURCE = "schemas/depsentry.scan-1.schema.json"
 
 T = TypeVar("T")
 
@@ -53,6 +55,14 @@ class JsonRenderer(Renderer):
 
     def render(self, result: ScanResult) -> str:
         return json.dumps(to_document(result), indent=self.indent, ensure_ascii=False) + "\n"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `depsentry.scan/1` that ships in the package."""
+    from importlib import resources
+
+    text = (resources.files("depsentry.report") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return cast(dict[str, Any], json.loads(text))
 
 
 def to_document(result: ScanResult) -> dict[str, Any]:

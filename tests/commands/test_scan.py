@@ -15,6 +15,7 @@ import pytest
 from depsentry.cli import main
 from tests.commands.scenario import SNAPSHOT, project, run_cli, unused_port
 from tests.paths import EXAMPLE
+from tests.schema import validate_report
 from tests.servers.index_server import IndexServer
 
 CONTRACT_PROJECT_KEYS = {
@@ -499,7 +500,7 @@ def test_process_exit_codes_and_streams(tmp_path: Path, osv: Path) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
     found = run_cli("scan", str(app), "--osv-db", str(osv), "-f", "json", home=home)
     assert found.returncode == 1
-    assert json.loads(found.stdout)["schema"] == "depsentry.scan/1"
+    validate_report(json.loads(found.stdout))
     assert found.stderr.startswith("Found 1 vulnerability")
 
     missing = run_cli("scan", str(tmp_path / "nope"), "--osv-db", str(osv), home=home)

@@ -21,6 +21,7 @@ from depsentry.models import (
 )
 from depsentry.report.json import SCHEMA, JsonRenderer, read_report
 from depsentry.report.ordering import sorted_versions
+from tests.schema import validate_report
 
 CONTRACT_TOP = {"schema", "generated_at", "advisory_db", "projects"}
 CONTRACT_DB = {"source", "records", "updated"}
@@ -533,3 +534,16 @@ def test_empty_project_list_round_trips() -> None:
     )
     back = read_report(JsonRenderer().render(result))
     assert back == result
+
+
+def test_the_shipped_schema_rejects_what_breaks_the_contract(result: ScanResult) -> None:
+    """Every rendered report is validated (tests/conftest.py); the schema itself must bite."""
+    document = json.loads(JsonRenderer().render(result))
+    validate_report(document)
+    broken = json.loads(json.dumps(document))
+    del broken["projects"][0]["vulnerabilities"][0]["severity"]
+    broken["projects"][0]["dependencies"][0]["name"] = "Not_Normalised"
+    with pytest.raises(AssertionError, match="'severity' is a required property"):
+        validate_report(broken)
+    with pytest.raises(AssertionError, match="does not match"):
+        validate_report({**document, "generated_at": "2026-01-01T00:00:00+01:00"})
