@@ -7,6 +7,7 @@ does. Rate limits use `clock` (time.monotonic unless a test passes its own).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
@@ -121,11 +122,14 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(data)
+        # The client may have given up (a hang fault outlasting its timeout).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent sends, as the real services take them
     stand_in: ChatStandIn
 
 

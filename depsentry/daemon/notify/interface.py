@@ -125,8 +125,7 @@ class Notifier(ABC):
 
     async def throttle(self, payload: Payload) -> Limiter:
         limiter = self.limiter(payload.channel)
-        if self._windows:
-            await limiter.acquire(self.max_wait, payload.label)
+        await limiter.acquire(self.max_wait, payload.label)  # with no windows: only pauses
         return limiter
 
     def client(self) -> httpx.AsyncClient:
