@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
@@ -41,8 +41,8 @@ class Payload:
     event_id: str
     part: int  # 1-based
     parts: int
-    body: bytes
-    title: str  # plain text, for logs and previews
+    body: bytes = field(repr=False)
+    title: str = ""  # plain text, for logs and previews
 
     def document(self) -> Any:
         return json.loads(self.body)

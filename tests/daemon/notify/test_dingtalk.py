@@ -227,7 +227,7 @@ def test_burst_of_25_to_one_robot_is_spread_and_another_robot_is_not_delayed() -
     with DingTalkStandIn(robots) as server:
         a, b = _channel(server, "tok-a", secret=None), _channel(server, "tok-b", secret=None)
         # As in production (20 per 61 s against DingTalk's 60), a margin for the trip.
-        notifier = DingTalkNotifier(windows=((20, 3.3),), limiters=Limiters())
+        notifier = DingTalkNotifier(windows=((20, 3.6),), limiters=Limiters())
         burst = [notifier.build(scan_event(id=f"a{i}"), a)[0] for i in range(25)]
         other = notifier.build(scan_event(id="b0"), b)[0]
 
