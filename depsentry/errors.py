@@ -7,6 +7,9 @@ DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; C
  ├─ AdvisoryDbError   DB missing or corrupt (a malformed OSV record is skipped and counted, not raised)
  ├─ PackageIndexError index unreachable or bad answer
  ├─ NotifyError       daemon only, never exit 2
+ │   ├─ RateLimited   the service (or our own limiter) says wait `retry_after` seconds; retried
+ │   ├─ Rejected      permanent: bad signature/keyword/IP, invalid blocks, other 4xx; never retried
+ │   └─ Unreachable   timeouts, resets, 5xx, unknown answers; retried with backoff
  └─ CodemodError      input or output would not parse; the file stays untouched
 ```
 """
@@ -29,6 +32,9 @@ __all__ = [
     "NotifyError",
     "PackageIndexError",
     "PolicyError",
+    "RateLimited",
+    "Rejected",
+    "Unreachable",
     "reading",
 ]
 
@@ -70,7 +76,43 @@ class PackageIndexError(DepsentryError):
 
 
 class NotifyError(DepsentryError):
-    """A chat or webhook notification failed (daemon only)."""
+    """A chat or webhook notification failed (daemon only); `retryable` tells the relay what to do.
+
+    `status` is the HTTP status and `answer` the service's own error text, when there was one;
+    neither ever holds a webhook URL, token or secret.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, status: int | None = None, answer: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.answer = answer
+
+
+class RateLimited(NotifyError):
+    """The service throttled us, or our own per-destination limit would be exceeded."""
+
+    def __init__(
+        self,
+        message: str,
+        retry_after: float,
+        *,
+        status: int | None = None,
+        answer: str | None = None,
+    ):
+        super().__init__(message, status=status, answer=answer)
+        self.retry_after = retry_after
+
+
+class Rejected(NotifyError):
+    """The service refused the message for good (configuration or payload); never retried."""
+
+    retryable = False
+
+
+class Unreachable(NotifyError):
+    """The service did not answer usefully (timeout, reset, 5xx); retried later."""
 
 
 class CodemodError(DepsentryError):

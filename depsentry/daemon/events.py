@@ -25,6 +25,7 @@ class EventKind(enum.Enum):
     BASELINE = "baseline"  # what already existed at a project's first scan, or a new route
     DIGEST = "digest"  # the policy's review digest for one project
     EXPIRY = "expiry"  # snoozes or waivers that ran out and re-opened findings
+    TEST = "test"  # a sample sent by `depsentry alerts test`; never written to the outbox
 
 
 class ChangeKind(enum.Enum):
