@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from osvdata import memory_source, record
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
 
-from depsentry.advisories.osv_api import ApiLimits, build_osv_app
+from depsentry.advisories.matcher import Hit
+from depsentry.advisories.osv_api import ApiLimits, build_osv_app, osv_routes
+from depsentry.advisories.osv_db import OsvDbSource
 from tests.servers.asgi import running
 
 RECORDS = [
@@ -210,3 +219,78 @@ def test_unknown_route_and_method_are_json(api: httpx.Client) -> None:
     resp = api.get("/v1/query")
     assert resp.status_code == 405 and resp.json()["code"] == 12
     assert resp.headers["allow"] == "POST"
+
+
+class _Gate:
+    """Makes every look-up wait until released, or fail, to see the pool and the error path."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.fail = False
+
+    def wrap(self, source: OsvDbSource) -> OsvDbSource:
+        hits = source.hits
+
+        def gated(name: str, version: str) -> tuple[Hit, ...]:
+            if self.fail:
+                raise RuntimeError("store went away")
+            self.release.wait(10)
+            return hits(name, version)
+
+        source.hits = gated  # type: ignore[method-assign]
+        return source
+
+
+QUERY = {"package": {"name": "foo-bar", "ecosystem": "PyPI"}, "version": "1.5"}
+
+
+def test_a_full_pool_and_queue_answer_503_and_recover() -> None:
+    gate = _Gate()
+    source = gate.wrap(memory_source(*RECORDS))
+    app = build_osv_app(source, ApiLimits(workers=1, max_waiting=1))
+    with running(app) as served, ThreadPoolExecutor(2) as pool:
+        url = f"{served.url}/v1/query"
+        held = [pool.submit(httpx.post, url, json=QUERY, timeout=20) for _ in range(2)]
+        deadline = time.monotonic() + 10
+        while len(served.server.server_state.tasks) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)  # one request holds the worker and one waits for it ...
+        time.sleep(0.2)
+        busy = httpx.post(url, json=QUERY, timeout=20)  # ... so the third is turned away
+        assert busy.status_code == 503 and busy.headers["retry-after"] == "1"
+        assert busy.json() == {"code": 14, "message": "Server busy."}
+        gate.release.set()
+        assert [f.result().status_code for f in held] == [200, 200]
+        assert httpx.post(url, json=QUERY, timeout=20).status_code == 200
+    source.close()
+
+
+def test_an_internal_error_is_a_500_json_and_one_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    gate = _Gate()
+    gate.fail = True
+    source = gate.wrap(memory_source(*RECORDS))
+    with running(build_osv_app(source)) as served:
+        resp = httpx.post(f"{served.url}/v1/query", json=QUERY, timeout=20)
+    assert resp.status_code == 500 and resp.json() == {"code": 13, "message": "Internal error."}
+    (line,) = [r for r in caplog.records if r.name == "depsentry.advisories.osv_api"]
+    assert "store went away" in line.getMessage() and not line.exc_info
+    source.close()
+
+
+def test_mountable_beside_other_routes_and_under_a_prefix() -> None:
+    source = memory_source(*RECORDS)
+
+    async def status(request: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
+
+    beside = Starlette(routes=[Route("/v1/status", status), *osv_routes(source)])
+    under = Starlette(routes=[Mount("/osv", app=build_osv_app(source))])
+    with running(beside) as one, running(under) as two:
+        assert httpx.get(f"{one.url}/v1/status").json() == {"ok": True}
+        got = httpx.post(f"{one.url}/v1/query", json=QUERY).json()
+        assert [v["id"] for v in got["vulns"]] == ["GHSA-1", "PYSEC-1"]
+        got = httpx.post(f"{two.url}/osv/v1/querybatch", json={"queries": [QUERY]}).json()
+        assert [v["id"] for v in got["results"][0]["vulns"]] == ["GHSA-1", "PYSEC-1"]
+        assert httpx.get(f"{two.url}/osv/v1/vulns/PYSEC-2").json()["id"] == "PYSEC-2"
+    source.close()
