@@ -194,6 +194,15 @@ class OsvStore:
             out.update((rid, json.loads(zlib.decompress(blob))) for rid, blob in rows)
         return out
 
+    def ids_with_alias(self, alias: str) -> list[str]:
+        """Ids of the records that list `alias` among their aliases, sorted."""
+        needle = json.dumps(alias)  # as `aliases` was written; instr() narrows, json decides
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, aliases FROM vulns WHERE instr(aliases, ?) > 0", (needle,)
+            ).fetchall()
+        return sorted(rid for rid, aliases in rows if alias in json.loads(aliases))
+
     def modified_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """`modified` of each record in `ids`."""
         out: dict[str, str | None] = {}

@@ -1,0 +1,1 @@
+"""The daemon's HTTP face: routes, the status page and its templates."""
