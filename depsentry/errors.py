@@ -3,10 +3,13 @@
 ```
 DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; CLI exit 2
  ├─ InputError        requirements/pyproject/lock file or environment we cannot read
- ├─ ConfigError       depsentry config; └─ PolicyError (policies/*.toml)
+ ├─ ConfigError       depsentry config; ├─ ConfigErrors (every problem of a file at once)
+ │                                       └─ PolicyError (policies/*.toml)
  ├─ AdvisoryDbError   DB missing or corrupt (a malformed OSV record is skipped and counted, not raised)
  ├─ PackageIndexError index unreachable or bad answer
  ├─ NotifyError       daemon only, never exit 2
+ ├─ StoreError        the daemon's store cannot be opened, or was written by a newer depsentry
+ ├─ TriageError       a triage request that cannot apply (unknown finding, bad reason, wrong state)
  └─ CodemodError      input or output would not parse; the file stays untouched
 ```
 """
@@ -24,11 +27,14 @@ __all__ = [
     "AdvisoryDbError",
     "CodemodError",
     "ConfigError",
+    "ConfigErrors",
     "DepsentryError",
     "InputError",
     "NotifyError",
     "PackageIndexError",
     "PolicyError",
+    "StoreError",
+    "TriageError",
     "reading",
 ]
 
@@ -57,6 +63,14 @@ class ConfigError(DepsentryError):
     """A depsentry configuration file that cannot be used."""
 
 
+class ConfigErrors(ConfigError):
+    """Every problem found in a configuration at once, one line each (the CLI prints each)."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]):
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
 class PolicyError(ConfigError):
     """A policy file that cannot be used."""
 
@@ -71,6 +85,20 @@ class PackageIndexError(DepsentryError):
 
 class NotifyError(DepsentryError):
     """A chat or webhook notification failed (daemon only)."""
+
+
+class StoreError(DepsentryError):
+    """The daemon's store cannot be opened or used (or was written by a newer depsentry)."""
+
+
+class TriageError(DepsentryError):
+    """A triage request that cannot apply: no such finding (`missing`), a bad argument, or a
+    state that forbids it (`conflict`, e.g. dismissing a resolved finding)."""
+
+    def __init__(self, message: str, *, missing: bool = False, conflict: bool = False):
+        super().__init__(message)
+        self.missing = missing
+        self.conflict = conflict
 
 
 class CodemodError(DepsentryError):

@@ -62,6 +62,23 @@ class FindingView:
     dev_only: bool = False
     fix_command: str | None = None
     codemod: str | None = None
+    update_type: str | None = None  # updates: major, minor, patch, other
+    libyears: float | None = None  # updates: how far behind the version in use is
+    overdue: bool = False  # violations: past the due date
+    source: str | None = None  # where the dependency is declared (file:line)
+    first_seen: str | None = None  # ISO 8601, UTC
+    id: int | None = None  # the finding's number in the store (`depsentry findings show ID`)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FindingView:
+        """The inverse of `dataclasses.asdict` (lists back to tuples; unknown keys dropped)."""
+        known = cls.__dataclass_fields__
+        fields: dict[str, Any] = {
+            k: tuple(v) if k in {"aliases", "fixed_in"} else v
+            for k, v in data.items()
+            if k in known
+        }
+        return cls(**fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +145,7 @@ class Event:
 
 
 def _finding(data: dict[str, Any]) -> FindingView:
-    fields: dict[str, Any] = {
-        k: tuple(v) if k in {"aliases", "fixed_in"} else v for k, v in data.items()
-    }
-    return FindingView(**fields)
+    return FindingView.from_dict(data)
 
 
 def _digest(data: dict[str, Any]) -> ProjectDigest:

@@ -1,0 +1,1 @@
+"""The daemon's HTTP face: health, readiness, metrics and the JSON API on one port."""
