@@ -74,6 +74,8 @@ def validate_command(config: Path | None) -> int:
 
     path = config_path(config)
     settings = load_settings(path)
+    for warning in settings.warnings:
+        click.echo(f"depsentry: warning: {warning}", err=True)
     click.echo(
         f"{settings.config_path}: ok: {len(settings.projects)} project(s), "
         f"{len(settings.channels)} channel(s), state in {settings.state_dir}"

@@ -58,6 +58,7 @@ def config_path(explicit: Path | None = None) -> Path:
 class _Problems:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.warnings: list[str] = []
 
     def add(self, file: Path, key: str, message: str) -> None:
         self.lines.append(f"{file}: {key}: {message}" if key else f"{file}: {message}")
@@ -80,8 +81,10 @@ class _Table:
         self.problems.add(self.file, f"{self.prefix}{key}", message)
 
     def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.data.get(key, default)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if not isinstance(value, str) or not value.strip():
             self.problem(key, "expected a non-empty string")
             return default
         return value
@@ -228,6 +231,7 @@ def load_settings(path: Path) -> Settings:
         offline=daemon.flag("offline", False),
         projects=tuple(projects),
         channels=tuple(channels),
+        warnings=tuple(problems.warnings),
     )
     if problems.lines:
         raise ConfigErrors(problems.lines)
@@ -394,7 +398,9 @@ def _project(
             if key in table:
                 t.problem(key, "only applies to a git project")
     if local is not None and not local.is_dir():
-        t.problem("path", f"no such directory: {local}")
+        # Not an error: a missing folder fails that project's scans (recorded and shown),
+        # and must not stop a reload of every other project.
+        problems.warnings.append(f"{file}: {prefix}path: no such directory: {local}")
     policy = t.text("policy")
     if policy is not None:
         policy = _policy(t, policy, base)

@@ -204,6 +204,8 @@ class Service:
     async def startup(self) -> None:
         settings = self.settings
         now = datetime.now(UTC)
+        for warning in settings.warnings:
+            logger.warning("%s", warning, extra={"action": "config_warning"})
         password = read_secret(
             what="daemon.store password", env=settings.store_password_env,
             file=settings.store_password_file,

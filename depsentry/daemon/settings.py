@@ -89,6 +89,7 @@ class Settings:
     offline: bool = False
     projects: tuple[ProjectSettings, ...] = ()
     channels: tuple[dict[str, Any], ...] = ()  # raw [[channel]] tables, for the notify code
+    warnings: tuple[str, ...] = ()  # what validation noticed but does not refuse
 
     def project(self, name: str) -> ProjectSettings | None:
         return next((p for p in self.projects if p.name == name), None)

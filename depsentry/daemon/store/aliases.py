@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from depsentry.daemon.store.engine import lock_aliases
 from depsentry.daemon.store.schema import (
     advisory_aliases,
     alias_groups,
@@ -64,6 +65,10 @@ def resolve_groups(
     id_sets = [(preferred, ids | {preferred}) for preferred, ids in id_sets]
     every = sorted({i for _, ids in id_sets for i in ids})
     known = _known(conn, every)
+    folds = any(len({known[i] for i in ids if i in known}) > 1 for _, ids in id_sets)
+    if len(known) < len(every) or folds:  # groups will change: one writer at a time
+        lock_aliases(conn)
+        known = _known(conn, every)
     keys = _group_keys(conn, set(known.values())) if known else {}
     for preferred, ids in id_sets:
         groups = {known[i] for i in ids if i in known}

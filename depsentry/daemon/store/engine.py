@@ -19,7 +19,15 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from depsentry.errors import StoreError
 
-__all__ = ["MIGRATIONS", "connect", "current_revision", "head_revision", "migrate", "writing"]
+__all__ = [
+    "MIGRATIONS",
+    "connect",
+    "current_revision",
+    "head_revision",
+    "lock_aliases",
+    "migrate",
+    "writing",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +86,14 @@ def writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+def lock_aliases(conn: Connection) -> None:
+    """Serialise changes to alias groups until the transaction ends. SQLite writers already
+    hold the database lock (BEGIN IMMEDIATE); PostgreSQL gets a transaction advisory lock, so
+    two scans seeing a new advisory at once cannot both create its group."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7301842017)")
+
+
 def _alembic_config(conn: Connection) -> Any:
     from alembic.config import Config
 
@@ -108,6 +124,7 @@ def migrate(engine: Engine, where: str) -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
     from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
 
     try:
         with writing(engine) as conn:
@@ -121,7 +138,7 @@ def migrate(engine: Engine, where: str) -> None:
             if current is not None:
                 try:
                     script.get_revision(current)
-                except ResolutionError:
+                except (ResolutionError, CommandError):
                     raise StoreError(
                         f"written by a newer depsentry (schema revision {current}); upgrade "
                         "depsentry, or point daemon.state_dir/daemon.store at another store",
