@@ -142,6 +142,8 @@ def checkout(
 
     Raises CheckoutError (with git's reason, without credentials), Interrupted on `cancel`.
     """
+    if cancel.is_set():
+        raise Interrupted("stopping")
     token = read_secret(
         what=f"git token for {git.display}",
         env=git.token_env,
