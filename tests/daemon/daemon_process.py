@@ -22,12 +22,14 @@ from tests.commands.scenario import osv_record, project, write_osv
 Event = dict[str, Any]
 
 
-def config_text(state: Path, source: Path, projects: str, extra: str = "", sync: str = "every 1h") -> str:
+def config_text(
+    state: Path, source: Path, projects: str, extra: str = "", sync: str = "every 1h"
+) -> str:
     return (
         f'[daemon]\nstate_dir = "{state}"\nlisten = "127.0.0.1:0"\nconcurrency = 2\n'
         f'drain_timeout = "10s"\nlog_format = "json"\n{extra}\n'
         f'[advisories]\nsource = "{source}"\nsync = "{sync}"\nembedded_fallback = false\n'
-        f'[defaults]\noutdated = false\njitter = 0\n{projects}'
+        f"[defaults]\noutdated = false\njitter = 0\n{projects}"
     )
 
 
@@ -83,7 +85,9 @@ class NotifySocket:
 class Daemon:
     """`depsentry daemon run -c CONFIG` in a child process."""
 
-    def __init__(self, config: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()):
+    def __init__(
+        self, config: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ):
         self.config, self.args = config, args
         self.env = {**os.environ, **(env or {})}
         self.env.pop("DEPSENTRY_LOG_LEVEL", None)
@@ -123,7 +127,9 @@ class Daemon:
                 found = [e for e in list(self.events) if e.get("action") == action and where(e)]
                 if len(found) >= count:
                     return found
-                raise AssertionError(f"daemon exited ({self.process.returncode}) before {action}:\n{self.log()}")
+                raise AssertionError(
+                    f"daemon exited ({self.process.returncode}) before {action}:\n{self.log()}"
+                )
             time.sleep(0.05)
         raise AssertionError(f"no {count} x {action} within {timeout}s:\n{self.log()}")
 

@@ -84,7 +84,9 @@ def http_git(bare: Path, user: str, password: str) -> Iterator[tuple[str, list[s
                 "CONTENT_LENGTH": str(len(body)), "REMOTE_USER": user,
                 "GIT_PROTOCOL": self.headers.get("Git-Protocol", ""),
             }  # fmt: skip
-            done = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True, check=False)
+            done = subprocess.run(
+                ["git", "http-backend"], input=body, env=env, capture_output=True, check=False
+            )
             head, _, payload = done.stdout.partition(b"\r\n\r\n")
             status = 200
             headers = []

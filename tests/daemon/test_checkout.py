@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from depsentry.daemon.checkout import CheckoutError, Interrupted, checkout, redact_url, sparse_patterns
+from depsentry.daemon.checkout import (
+    CheckoutError,
+    Interrupted,
+    checkout,
+    redact_url,
+    sparse_patterns,
+)
 from depsentry.daemon.settings import GitSource
 from tests.daemon.gitrepo import Repo, git, http_git
 
@@ -28,11 +34,17 @@ def repo(tmp_path: Path) -> Repo:
 
 
 def files(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.parts
+    }
 
 
 def test_clone_holds_only_the_files_the_scanner_reads(repo: Repo, tmp_path: Path) -> None:
-    root = checkout(GitSource(url=repo.url, branch="main"), tmp_path / "clone", cancel=threading.Event())
+    root = checkout(
+        GitSource(url=repo.url, branch="main"), tmp_path / "clone", cancel=threading.Event()
+    )
     assert files(root) == {"requirements.txt", "services/api/pyproject.toml", "constraints.txt"}
     # The symlink is a plain file holding its target's name: nothing outside is read.
     assert (root / "constraints.txt").read_text() == "/etc/passwd"
@@ -56,11 +68,15 @@ def test_a_damaged_clone_is_made_again(repo: Repo, tmp_path: Path) -> None:
     source = GitSource(url=repo.url)
     root = checkout(source, tmp_path / "clone", cancel=threading.Event())
     (root / ".git" / "HEAD").write_text("garbage")
-    assert (checkout(source, tmp_path / "clone", cancel=threading.Event()) / "requirements.txt").is_file()
+    assert (
+        checkout(source, tmp_path / "clone", cancel=threading.Event()) / "requirements.txt"
+    ).is_file()
 
 
 def test_subdir_must_stay_inside(repo: Repo, tmp_path: Path) -> None:
-    root = checkout(GitSource(url=repo.url, subdir="services/api"), tmp_path / "c", cancel=threading.Event())
+    root = checkout(
+        GitSource(url=repo.url, subdir="services/api"), tmp_path / "c", cancel=threading.Event()
+    )
     assert root.name == "api"
     with pytest.raises(CheckoutError, match="no such directory"):
         checkout(GitSource(url=repo.url, subdir="nope"), tmp_path / "c2", cancel=threading.Event())
@@ -68,9 +84,16 @@ def test_subdir_must_stay_inside(repo: Repo, tmp_path: Path) -> None:
 
 def test_errors_are_one_line_with_gits_reason(tmp_path: Path) -> None:
     with pytest.raises(CheckoutError) as caught:
-        checkout(GitSource(url=(tmp_path / "missing.git").as_uri()), tmp_path / "c", cancel=threading.Event())
+        checkout(
+            GitSource(url=(tmp_path / "missing.git").as_uri()),
+            tmp_path / "c",
+            cancel=threading.Event(),
+        )
     message = str(caught.value)
-    assert message.startswith("git clone file://") and "does not appear to be a git repository" in message
+    assert (
+        message.startswith("git clone file://")
+        and "does not appear to be a git repository" in message
+    )
     assert "\n" not in message
 
 
@@ -81,7 +104,9 @@ def test_cancel_stops_git(repo: Repo, tmp_path: Path) -> None:
         checkout(GitSource(url=repo.url), tmp_path / "c", cancel=stop)
 
 
-def test_token_reaches_git_through_the_helper_only(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_reaches_git_through_the_helper_only(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("REPO_TOKEN", "tok-123")
     with http_git(repo.bare, "x-access-token", "tok-123") as (url, seen):
         source = GitSource(url=url, branch="main", token_env="REPO_TOKEN")
@@ -97,6 +122,8 @@ def test_token_reaches_git_through_the_helper_only(repo: Repo, tmp_path: Path, m
 
 
 def test_urls_are_shown_without_credentials() -> None:
-    assert redact_url("https://me:secret@git.example.com/a.git?x=1") == "https://git.example.com/a.git"
+    assert (
+        redact_url("https://me:secret@git.example.com/a.git?x=1") == "https://git.example.com/a.git"
+    )
     assert redact_url("git@github.com:me/a.git") == "git@github.com:me/a.git"
     assert "requirements*.txt" in sparse_patterns() and "**/requirements/*.txt" in sparse_patterns()

@@ -49,7 +49,11 @@ def problems(path: Path) -> list[str]:
 def test_the_documented_shape_works_as_written(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path / "depsentry.toml", ISSUE_SHAPE))
     assert settings.state_dir == Path("/var/lib/depsentry")
-    assert (settings.listen_host, settings.listen_port, settings.concurrency) == ("127.0.0.1", 8787, 4)
+    assert (settings.listen_host, settings.listen_port, settings.concurrency) == (
+        "127.0.0.1",
+        8787,
+        4,
+    )
     assert settings.timezone == "Asia/Shanghai"
     assert settings.store_url == "sqlite:////var/lib/depsentry/depsentry.sqlite3"
     assert settings.sync.interval is not None and settings.sync.interval.total_seconds() == 6 * 3600
@@ -57,7 +61,9 @@ def test_the_documented_shape_works_as_written(tmp_path: Path) -> None:
     assert billing.name == "billing" and billing.path == Path("/srv/billing")
     assert billing.policy == "monthly" and billing.channels == ("team-slack",)
     assert billing.schedule.text == "daily 02:00"
-    assert settings.channels == ({"name": "team-slack", "kind": "slack", "url_env": "TEAM_SLACK_WEBHOOK"},)
+    assert settings.channels == (
+        {"name": "team-slack", "kind": "slack", "url_env": "TEAM_SLACK_WEBHOOK"},
+    )
     # /srv/billing does not exist here: a warning, not a refusal (its scans will say so).
     assert any("no such directory" in w for w in settings.warnings)
 
@@ -124,8 +130,13 @@ def test_projects_directory_one_file_per_project(tmp_path: Path) -> None:
         '[daemon]\nprojects_dir = "projects.d"\n[defaults]\nschedule = "every 1h"\npolicy = "strict"\n'
         '[[project]]\nname = "main-one"\npath = "app"\n',
     )
-    write(tmp_path / "projects.d" / "billing.toml", 'path = "../app"\nschedule = "weekly mon 09:00"\n')
-    write(tmp_path / "projects.d" / "search.toml", 'git = "https://git.example.com/search.git"\nbranch = "main"\n')
+    write(
+        tmp_path / "projects.d" / "billing.toml", 'path = "../app"\nschedule = "weekly mon 09:00"\n'
+    )
+    write(
+        tmp_path / "projects.d" / "search.toml",
+        'git = "https://git.example.com/search.git"\nbranch = "main"\n',
+    )
     write(tmp_path / "projects.d" / ".billing.toml.swp", "not toml at all [[[")
     settings = load_settings(config)
     by_name = {p.name: p for p in settings.projects}
@@ -187,7 +198,7 @@ def test_unreadable_and_odd_files(tmp_path: Path) -> None:
 
 def test_a_bad_policy_is_a_config_problem(tmp_path: Path) -> None:
     (tmp_path / "app").mkdir()
-    write(tmp_path / "team.toml", "[review]\nevery = \"fortnight\"\n")
+    write(tmp_path / "team.toml", '[review]\nevery = "fortnight"\n')
     config = write(
         tmp_path / "d.toml",
         '[[project]]\nname = "app"\npath = "app"\npolicy = "team.toml"\n'

@@ -24,7 +24,9 @@ def test_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert read_secret(what="t") is None
 
 
-def test_problems_name_the_place_not_the_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_problems_name_the_place_not_the_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NOPE", raising=False)
     with pytest.raises(ConfigError, match="environment variable NOPE is not set"):
         read_secret(what="git token", env="NOPE")

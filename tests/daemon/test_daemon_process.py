@@ -110,12 +110,17 @@ def test_a_new_advisory_in_a_sync_matches_without_a_rescan(tmp_path: Path, spawn
     with sqlite3.connect(tmp_path / "state" / "depsentry.sqlite3") as conn:
         kinds = [r[0] for r in conn.execute("SELECT kind FROM outbox ORDER BY seq")]
     assert kinds == ["baseline", "scan"]
-    assert 'depsentry_findings{kind="vulnerability",severity="critical"} 1.0' in daemon.http("GET", "/metrics").text
+    assert (
+        'depsentry_findings{kind="vulnerability",severity="critical"} 1.0'
+        in daemon.http("GET", "/metrics").text
+    )
     daemon.signal(signal.SIGTERM)
     assert daemon.wait() == 0
 
 
-def test_sighup_with_a_good_and_a_bad_config(tmp_path: Path, spawn: Spawn, notify: NotifySocket) -> None:
+def test_sighup_with_a_good_and_a_bad_config(
+    tmp_path: Path, spawn: Spawn, notify: NotifySocket
+) -> None:
     a, b = demo_tree(tmp_path / "a"), demo_tree(tmp_path / "b", "calm==1.0\n")
     osv = advisories(tmp_path / "osv")
     config = tmp_path / "depsentry.toml"
@@ -123,12 +128,16 @@ def test_sighup_with_a_good_and_a_bad_config(tmp_path: Path, spawn: Spawn, notif
     config.write_text(good, encoding="utf-8")
     daemon = spawn(config, env={"NOTIFY_SOCKET": notify.path}).ready()
     daemon.wait_for("scan_finished")
-    config.write_text(good.replace("concurrency = 2", "concurrency = 0") + "\n[oops]\n", encoding="utf-8")
+    config.write_text(
+        good.replace("concurrency = 2", "concurrency = 0") + "\n[oops]\n", encoding="utf-8"
+    )
     daemon.signal(signal.SIGHUP)
     rejected = daemon.wait_for("reload_rejected", count=2)
     assert any("daemon.concurrency" in e["message"] for e in rejected)
     assert any("oops: unknown table" in e["message"] for e in rejected)
-    assert [p["name"] for p in daemon.get("/v1/projects")["projects"]] == ["a"]  # the old one runs on
+    assert [p["name"] for p in daemon.get("/v1/projects")["projects"]] == [
+        "a"
+    ]  # the old one runs on
     assert daemon.http("GET", "/readyz").status_code == 200
     config.write_text(good + local_project("b", b), encoding="utf-8")
     daemon.signal(signal.SIGHUP)
@@ -165,7 +174,9 @@ def test_watch_reloads_when_the_file_changes(tmp_path: Path, spawn: Spawn) -> No
 
 def test_kill_9_during_a_scan_then_restart(tmp_path: Path, spawn: Spawn) -> None:
     """Nothing lost, no duplicate runs, the interrupted scan and the missed run caught up."""
-    slow = project(tmp_path / "slow", {"requirements.txt": "demo==1.0\ncalm==1.0\nopenai==0.28.1\n"})
+    slow = project(
+        tmp_path / "slow", {"requirements.txt": "demo==1.0\ncalm==1.0\nopenai==0.28.1\n"}
+    )
     fast = demo_tree(tmp_path / "fast")
     osv = advisories(tmp_path / "osv")
     state = tmp_path / "state"
@@ -180,7 +191,9 @@ def test_kill_9_during_a_scan_then_restart(tmp_path: Path, spawn: Spawn) -> None
         daemon = spawn(config).ready()
         daemon.wait_for("scan_finished", where=lambda e: e["project"] == "fast")
         deadline = time.monotonic() + 10
-        while not any(p["running"] for p in daemon.get("/v1/projects")["projects"] if p["name"] == "slow"):
+        while not any(
+            p["running"] for p in daemon.get("/v1/projects")["projects"] if p["name"] == "slow"
+        ):
             assert time.monotonic() < deadline, daemon.log()
             time.sleep(0.05)
         fast_findings = daemon.get("/v1/findings?project=fast")["findings"]
@@ -199,13 +212,19 @@ def test_kill_9_during_a_scan_then_restart(tmp_path: Path, spawn: Spawn) -> None
         assert "found at start-up" in (slow_runs[0][2] or "")
         assert [r for _, r, _ in runs(state, "fast")].count("running") == 0
         # What fast had before the kill is still there, under the same ids.
-        assert [f["id"] for f in again.get("/v1/findings?project=fast")["findings"]] == [f["id"] for f in fast_findings]
-        assert again.get("/v1/findings?project=slow&kind=update")["findings"]  # the slow scan completed
+        assert [f["id"] for f in again.get("/v1/findings?project=fast")["findings"]] == [
+            f["id"] for f in fast_findings
+        ]
+        assert again.get("/v1/findings?project=slow&kind=update")[
+            "findings"
+        ]  # the slow scan completed
         again.signal(signal.SIGTERM)
         assert again.wait() == 0
 
 
-def test_sigterm_during_a_scan_waits_then_marks_it_interrupted(tmp_path: Path, spawn: Spawn) -> None:
+def test_sigterm_during_a_scan_waits_then_marks_it_interrupted(
+    tmp_path: Path, spawn: Spawn
+) -> None:
     slow = project(tmp_path / "slow", {"requirements.txt": "demo==1.0\n"})
     state = tmp_path / "state"
     with IndexServer(index_projects(), latency=6) as index:
@@ -245,7 +264,11 @@ def test_once_runs_what_is_due_and_exits(tmp_path: Path, spawn: Spawn) -> None:
     )  # fmt: skip
     first = spawn(config, args=("--once",))
     assert first.wait(60) == 0, first.log()
-    assert {e["project"]: e["result"] for e in first.scans()} == {"app": "ok", "gone": "failed", "remote": "ok"}
+    assert {e["project"]: e["result"] for e in first.scans()} == {
+        "app": "ok",
+        "gone": "failed",
+        "remote": "ok",
+    }
     assert "no such file or directory" in runs(state, "gone")[0][2]
     assert (state / "clones" / "remote" / "requirements.txt").is_file()
     assert not (state / "clones" / "remote" / "docs").exists()  # sparse: dependency files only
@@ -286,7 +309,9 @@ def test_cli_scan_and_findings_against_the_running_daemon(tmp_path: Path, spawn:
     listed = cli("findings", "list", "-c", str(config), "--format", "json")
     (finding,) = json.loads(listed.stdout)["findings"]
     assert finding["package"] == "demo"
-    denied = cli("findings", "dismiss", str(finding["id"]), "--reason", "not_used", "--url", daemon.url)
+    denied = cli(
+        "findings", "dismiss", str(finding["id"]), "--reason", "not_used", "--url", daemon.url
+    )
     assert denied.returncode == 2 and "bearer token" in denied.stderr
     dismissed = cli("findings", "dismiss", str(finding["id"]), "--reason", "not_used", "--comment", "unused",
                     "--url", daemon.url, "--token-file", str(token), "--by", "ana")  # fmt: skip
@@ -318,7 +343,9 @@ def test_the_readme_one_liner_with_the_example_project(tmp_path: Path, spawn: Sp
     # A free port, no index and a source that fails fast: the offline path of the same config.
     text = text.replace('listen = "127.0.0.1:8787"', 'listen = "127.0.0.1:0"')
     text = text.replace("outdated = true", "outdated = false")
-    text = re.sub(r'^source = .*$', f'source = "{tmp_path / "no-such-dump.zip"}"', text, flags=re.MULTILINE)
+    text = re.sub(
+        r"^source = .*$", f'source = "{tmp_path / "no-such-dump.zip"}"', text, flags=re.MULTILINE
+    )
     config.write_text(text, encoding="utf-8")
     daemon = spawn(config).ready()
     daemon.wait_for("advisory_embedded")

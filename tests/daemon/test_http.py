@@ -72,7 +72,9 @@ def face(tmp_path: Path) -> Face:
     store = Store.open(f"sqlite:///{tmp_path / 's.sqlite3'}")
     run = store.start_run("billing", "/srv/billing", "schedule", T0)
     dep = Dependency("jinja2", "2.11.3", True, Source("requirements.txt", 1))
-    v = Vulnerability("jinja2", "2.11.3", "GHSA-J", ("CVE-J",), Severity.HIGH, 7.5, (), "xss", dep.source)
+    v = Vulnerability(
+        "jinja2", "2.11.3", "GHSA-J", ("CVE-J",), Severity.HIGH, 7.5, (), "xss", dep.source
+    )
     store.record_scan("billing", run, ProjectReport(path="/srv/billing", dependencies=[dep], vulnerabilities=[v]),
                       now=T0, duration=0.2)  # fmt: skip
     return Face(store)
@@ -115,7 +117,10 @@ def test_findings_list_show_and_triage_over_http(face: Face) -> None:
     fid = finding["id"]
     bad = c.post(f"/v1/findings/{fid}/dismiss", json={"reason": "because"})
     assert bad.status_code == 400 and "fix_started" in bad.json()["error"]
-    done = c.post(f"/v1/findings/{fid}/dismiss", json={"reason": "not_used", "comment": "dead code", "by": "ana"})
+    done = c.post(
+        f"/v1/findings/{fid}/dismiss",
+        json={"reason": "not_used", "comment": "dead code", "by": "ana"},
+    )
     assert done.status_code == 200 and done.json()["state"] == "dismissed"
     assert c.get("/v1/findings").json()["findings"] == []
     assert len(c.get("/v1/findings", params={"state": "dismissed"}).json()["findings"]) == 1

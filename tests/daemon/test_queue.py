@@ -74,7 +74,10 @@ def test_a_project_is_never_queued_or_run_twice_at_once() -> None:
         await asyncio.sleep(0)
         assert queue.offer("a", trigger="schedule", last_attempt=None) == "running"
         assert queue.offer("a", trigger="on-demand", last_attempt=None, on_demand=True) == "queued"
-        assert queue.offer("a", trigger="on-demand", last_attempt=None, on_demand=True) == "already queued"
+        assert (
+            queue.offer("a", trigger="on-demand", last_attempt=None, on_demand=True)
+            == "already queued"
+        )
         await asyncio.sleep(0)
         assert rec.started == ["a"] and rec.peak == 1
         rec.release.set()

@@ -63,7 +63,9 @@ def test_monthly_first_monday() -> None:
 
 
 def test_weekly_and_hourly() -> None:
-    assert [t.weekday() for t in fires("weekly mon,thu 09:00", datetime(2026, 12, 1, tzinfo=UTC), n=2)] == [3, 0]
+    assert [
+        t.weekday() for t in fires("weekly mon,thu 09:00", datetime(2026, 12, 1, tzinfo=UTC), n=2)
+    ] == [3, 0]
     hourly = fires("hourly", datetime(2026, 12, 1, 10, 30, tzinfo=UTC), n=2)
     assert [(t.hour, t.minute) for t in hourly] == [(11, 0), (12, 0)]
 
@@ -130,7 +132,9 @@ def test_durations() -> None:
 def test_snooze_until_forms() -> None:
     now = datetime(2026, 12, 1, 10, tzinfo=UTC)
     assert parse_until("30d", now, "UTC") == now + timedelta(days=30)
-    assert parse_until("2027-01-31", now, SHANGHAI) == datetime(2027, 1, 31, tzinfo=ZoneInfo(SHANGHAI))
+    assert parse_until("2027-01-31", now, SHANGHAI) == datetime(
+        2027, 1, 31, tzinfo=ZoneInfo(SHANGHAI)
+    )
     assert parse_until("2027-01-31T09:00:00Z", now, "UTC") == datetime(2027, 1, 31, 9, tzinfo=UTC)
     with pytest.raises(ValueError, match="bad date"):
         parse_until("next tuesday", now, "UTC")

@@ -109,9 +109,15 @@ def test_changes_new_severity_fix_resolved_retracted(store: Store) -> None:
         vuln("lxml", "4.0", "GHSA-L", severity=Severity.CRITICAL, fixed=("4.9",)),
         vuln("jinja2", "2.11.3", "GHSA-J"),
     ])  # fmt: skip
-    assert by_kind(changes) == [("fix_available", "lxml"), ("new", "jinja2"), ("severity_raised", "lxml")]
+    assert by_kind(changes) == [
+        ("fix_available", "lxml"),
+        ("new", "jinja2"),
+        ("severity_raised", "lxml"),
+    ]
     # lxml still pinned at 4.0 but no longer matched: retracted; jinja2 upgraded: resolved.
-    _, changes = scan(store, "p", T0 + timedelta(hours=2), [dep("jinja2", "3.1.4"), dep("lxml", "4.0")])
+    _, changes = scan(
+        store, "p", T0 + timedelta(hours=2), [dep("jinja2", "3.1.4"), dep("lxml", "4.0")]
+    )
     assert by_kind(changes) == [("resolved", "jinja2"), ("retracted", "lxml")]
     lxml = store.findings(FindingFilter(state="all", package="lxml"))[0]
     assert lxml.state == "retracted"
@@ -122,7 +128,9 @@ def test_changes_new_severity_fix_resolved_retracted(store: Store) -> None:
 def test_a_lowered_severity_is_history_not_news(store: Store) -> None:
     deps = [dep("a", "1")]
     scan(store, "p", T0, deps, [vuln("a", "1", "GHSA-A", severity=Severity.HIGH)])
-    _, changes = scan(store, "p", T0 + timedelta(hours=1), deps, [vuln("a", "1", "GHSA-A", severity=Severity.LOW)])
+    _, changes = scan(
+        store, "p", T0 + timedelta(hours=1), deps, [vuln("a", "1", "GHSA-A", severity=Severity.LOW)]
+    )
     assert changes == []
     finding = store.findings()[0]
     assert finding.severity == "low"
@@ -148,7 +156,13 @@ def test_linking_two_groups_folds_the_younger_into_the_older(store: Store) -> No
     scan(store, "a", T0, deps, [vuln("pillow", "8.0", "GHSA-P"), vuln("pillow", "8.0", "CVE-P")])
     scan(store, "b", T0 + timedelta(hours=1), deps, [vuln("pillow", "8.0", "CVE-P")])
     dismissed = store.findings(FindingFilter(project="b"))[0]
-    store.dismiss(dismissed.id, reason="not_used", comment="no images", actor="ana", now=T0 + timedelta(hours=2))
+    store.dismiss(
+        dismissed.id,
+        reason="not_used",
+        comment="no images",
+        actor="ana",
+        now=T0 + timedelta(hours=2),
+    )
     assert len(store.findings(FindingFilter(project="a"))) == 2
     # Then a record names both: one vulnerability, one finding per project, nothing resolved.
     linked = vuln("pillow", "8.0", "GHSA-P", ("CVE-P",))
@@ -166,11 +180,17 @@ def test_linking_two_groups_folds_the_younger_into_the_older(store: Store) -> No
 def test_updates_and_violations(store: Store) -> None:
     deps = [dep("django", "4.2")]
     upd = Outdated("django", "4.2", "5.0", "major", None, None, 1.5, Source("requirements.txt", 1))
-    overdue = Violation("vulnerability", "django", "vuln:django:GHSA-D", date(2026, 11, 1), True, "late")
+    overdue = Violation(
+        "vulnerability", "django", "vuln:django:GHSA-D", date(2026, 11, 1), True, "late"
+    )
     event, _ = scan(store, "p", T0, deps, outdated=[upd], violations=[overdue])
     assert {c.finding.kind for c in event.changes} == {"update", "violation"}
-    newer = Outdated("django", "4.2", "5.1", "major", None, None, 2.0, Source("requirements.txt", 1))
-    _, changes = scan(store, "p", T0 + timedelta(days=1), deps, outdated=[newer], violations=[overdue])
+    newer = Outdated(
+        "django", "4.2", "5.1", "major", None, None, 2.0, Source("requirements.txt", 1)
+    )
+    _, changes = scan(
+        store, "p", T0 + timedelta(days=1), deps, outdated=[newer], violations=[overdue]
+    )
     assert changes == [(ChangeKind.NEW, "django")]  # the 5.0 target was superseded quietly
     old = store.findings(FindingFilter(state="resolved"))
     assert [(f.kind, f.view.target, f.state) for f in old] == [("update", "5.0", "superseded")]
@@ -185,7 +205,9 @@ def test_triage_dismiss_snooze_reopen_audited(store: Store) -> None:
     deps = [dep("a", "1"), dep("b", "1")]
     scan(store, "p", T0, deps, [vuln("a", "1", "GHSA-A"), vuln("b", "1", "GHSA-B")])
     a, b = store.findings()
-    record = store.dismiss(a.id, reason="tolerable_risk", comment="internal only", actor="ana", now=T0)
+    record = store.dismiss(
+        a.id, reason="tolerable_risk", comment="internal only", actor="ana", now=T0
+    )
     assert record.state == "dismissed" and record.triage_reason == "tolerable_risk"
     # A dismissed finding is kept up to date but tells nobody.
     _, changes = scan(store, "p", T0 + timedelta(hours=1), deps, [
@@ -196,13 +218,18 @@ def test_triage_dismiss_snooze_reopen_audited(store: Store) -> None:
     with pytest.raises(TriageError, match="unknown reason"):
         store.dismiss(b.id, reason="meh", comment="", actor="x", now=T0)
     with pytest.raises(TriageError, match="not in the future"):
-        store.snooze(b.id, until=T0 - timedelta(days=1), until_fix=False, comment="", actor="x", now=T0)
+        store.snooze(
+            b.id, until=T0 - timedelta(days=1), until_fix=False, comment="", actor="x", now=T0
+        )
     with pytest.raises(TriageError) as missing:
         store.reopen(999, comment="", actor="x", now=T0)
     assert missing.value.missing
     reopened = store.reopen(a.id, comment="risk changed", actor="bo", now=T0 + timedelta(hours=2))
     assert reopened.state == "open"
-    assert [(x["action"], x["actor"]) for x in reopened.audit] == [("dismiss", "ana"), ("reopen", "bo")]
+    assert [(x["action"], x["actor"]) for x in reopened.audit] == [
+        ("dismiss", "ana"),
+        ("reopen", "bo"),
+    ]
     with pytest.raises(TriageError) as conflict:
         store.reopen(a.id, comment="", actor="bo", now=T0)
     assert conflict.value.conflict
@@ -214,7 +241,9 @@ def test_snooze_until_a_fix_reopens_when_the_fix_arrives(store: Store) -> None:
     (a,) = store.findings()
     store.snooze(a.id, until=None, until_fix=True, comment="waiting", actor="ana", now=T0)
     assert store.findings() == []  # open = not triaged
-    _, changes = scan(store, "p", T0 + timedelta(days=3), deps, [vuln("a", "1", "GHSA-A", fixed=("1.1",))])
+    _, changes = scan(
+        store, "p", T0 + timedelta(days=3), deps, [vuln("a", "1", "GHSA-A", fixed=("1.1",))]
+    )
     assert changes == [(ChangeKind.REOPENED, "a")]
     again = store.finding(a.id)
     assert again.state == "open"
@@ -226,7 +255,9 @@ def test_snooze_until_a_fix_reopens_when_the_fix_arrives(store: Store) -> None:
 def test_expired_snoozes_reopen_with_an_expiry_event(store: Store) -> None:
     scan(store, "p", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
     (a,) = store.findings()
-    store.snooze(a.id, until=T0 + timedelta(days=7), until_fix=False, comment="", actor="ana", now=T0)
+    store.snooze(
+        a.id, until=T0 + timedelta(days=7), until_fix=False, comment="", actor="ana", now=T0
+    )
     assert store.expire_snoozes(T0 + timedelta(days=6)) == []
     (event,) = store.expire_snoozes(T0 + timedelta(days=7))
     assert event.kind is EventKind.EXPIRY and event.project == "p"
@@ -261,7 +292,11 @@ def test_runs_attempts_and_interruptions(store: Store) -> None:
     failing = store.start_run("p", "/srv/p", "schedule", T0 + timedelta(minutes=1))
     store.record_failure("p", failing, "no dependency files found", now=T0, duration=0.1)
     state = store.project_states()["p"]
-    assert (state.last_result, state.last_error, state.interrupted_streak) == ("failed", "no dependency files found", 0)
+    assert (state.last_result, state.last_error, state.interrupted_streak) == (
+        "failed",
+        "no dependency files found",
+        0,
+    )
     assert state.last_success_at is None
     assert [r.result for r in store.runs(project="p")] == ["failed", "interrupted"]
 
@@ -270,8 +305,12 @@ def test_rematch_touches_only_vulnerabilities_of_the_stored_set(store: Store) ->
     upd = Outdated("a", "1", "2", "major", None, None, 1.0, Source("requirements.txt", 1))
     scan(store, "p", T0, [dep("a", "1")], outdated=[upd])
     assert [d.name for d in store.dependencies("p")] == ["a"]
-    outcome = store.rematch("p", [vuln("a", "1", "GHSA-NEW", severity=Severity.HIGH)], now=T0 + timedelta(hours=1))
-    assert [(c.kind, c.finding.advisory_id) for c in outcome.changes] == [(ChangeKind.NEW, "GHSA-NEW")]
+    outcome = store.rematch(
+        "p", [vuln("a", "1", "GHSA-NEW", severity=Severity.HIGH)], now=T0 + timedelta(hours=1)
+    )
+    assert [(c.kind, c.finding.advisory_id) for c in outcome.changes] == [
+        (ChangeKind.NEW, "GHSA-NEW")
+    ]
     assert outcome.event.extra == {"trigger": "advisory-sync"}
     kinds = sorted(f.kind for f in store.findings())
     assert kinds == ["update", "vulnerability"]  # the update finding was left alone
@@ -298,7 +337,13 @@ def test_concurrent_writers_wait_instead_of_failing(store: Store) -> None:
     def worker(n: int) -> None:
         try:
             for i in range(10):
-                scan(store, f"p{n}", T0 + timedelta(minutes=i), [dep("a", "1")], [vuln("a", "1", f"GHSA-{i % 3}")])
+                scan(
+                    store,
+                    f"p{n}",
+                    T0 + timedelta(minutes=i),
+                    [dep("a", "1")],
+                    [vuln("a", "1", f"GHSA-{i % 3}")],
+                )
         except BaseException as exc:  # noqa: BLE001 - the test reports any failure
             errors.append(exc)
 

@@ -40,7 +40,10 @@ def test_reopening_is_idempotent(tmp_path: Path) -> None:
     Store.open(url).close()
     store = Store.open(url)
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == head_revision()
+        )
     store.close()
 
 
