@@ -180,7 +180,7 @@ class Store:
             present = {(d.name, d.version) for d in deps}
             desired = from_vulnerabilities(vulnerabilities)
             result = reconcile(
-                conn, name, desired, kinds=("vulnerability",), present=present, now=now
+                conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
             )
             event = None
             if result.changes:
