@@ -30,6 +30,16 @@ class SyncOutcome:
     records: int
     imported: int = 0
     removed: int = 0
+    packages: frozenset[str] | None = None  # the packages whose advisories changed (None: any)
+
+
+def _changed_packages(old: OsvStore, new: OsvStore) -> set[str]:
+    """Packages with a record added, removed or modified between two databases: only the
+    projects depending on one of them can see a different match."""
+    before, after = old.fingerprints(), new.fingerprints()
+    added_or_modified = [i for i, modified in after.items() if before.get(i, "\0") != modified]
+    removed = [i for i in before if i not in after]
+    return new.packages_of(added_or_modified) | old.packages_of([*removed, *added_or_modified])
 
 
 class Advisories:
@@ -72,11 +82,16 @@ class Advisories:
         """Sync from the configured source; AdvisoryDbError when that fails."""
         from depsentry.advisories.osv_sync import sync
 
+        old = self.current if not self.embedded else None
         result = sync(self.path, self.source, offline=self.offline)
         changed = not result.unchanged or self.current is None or self.embedded
+        packages = None
         if changed:
-            self._swap(OsvDbSource(OsvStore.open(self.path)), embedded=False)
-        return SyncOutcome(changed, result.records, result.imported, result.removed)
+            new = OsvDbSource(OsvStore.open(self.path))
+            if old is not None:
+                packages = frozenset(_changed_packages(old.store, new.store))
+            self._swap(new, embedded=False)
+        return SyncOutcome(changed, result.records, result.imported, result.removed, packages)
 
     def use_embedded(self) -> bool:
         """Fall back to the snapshot shipped in the package (when allowed and nothing else is)."""

@@ -249,9 +249,13 @@ async def sync_and_rematch(service: Service) -> None:
         source = service.advisories.current
         assert source is not None
         began = time.monotonic()
-        for project in list(service.settings.projects):
-            async with service.lock(project.name):
-                summary = await asyncio.to_thread(rematch_project, project.name, store, [source])
+        names = [p.name for p in service.settings.projects]
+        if outcome.packages is not None:
+            using = await asyncio.to_thread(store.projects_using, outcome.packages)
+            names = [n for n in names if n in using]
+        for name in names:
+            async with service.lock(name):
+                summary = await asyncio.to_thread(rematch_project, name, store, [source])
             if summary is not None:
                 rematched += 1
                 changes += summary.changes

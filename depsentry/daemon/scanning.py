@@ -169,7 +169,7 @@ def rematch_project(
     if deps is None:
         return None  # never scanned: its first scan will match everything anyway
     vulns = match_dependencies(deps, sources)
-    outcome = store.rematch(name, vulns, now=datetime.now(UTC))
+    outcome = store.rematch(name, vulns, now=datetime.now(UTC), dependencies=deps)
     return ScanSummary(
         name,
         0,

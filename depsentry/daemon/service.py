@@ -243,8 +243,7 @@ class Service:
             self.scheduler.start(await self._thread(jobs.specs, self))
         self.state = State.RUNNING
         if loaded:
-            self._record_advisories()
-            self.queue.resume()
+            self.advisories_loaded()
         if not self.once:
             await self._catch_up(now)
             self.spawn(self._watchdog(), "watchdog")
@@ -499,6 +498,9 @@ class Service:
     def advisories_loaded(self) -> None:
         """The advisory database is (newly) in use: scans may run."""
         self._record_advisories()
+        info = self.advisories.info()
+        logger.info("advisory database loaded: %d records", info.records if info else 0,
+                    extra={"action": "advisory_loaded"})  # fmt: skip
         if self.state is State.RUNNING:
             self.queue.resume()
 

@@ -51,6 +51,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+def _all_new(changes: Sequence[Change]) -> bool:
+    return all(c.kind in (ChangeKind.NEW, ChangeKind.OVERDUE) for c in changes)
+
+
 @dataclass(frozen=True, slots=True)
 class ScanOutcome:
     """What recording a scan did: its changes and the outbox event written for them (if any)."""
@@ -141,7 +145,12 @@ class Store:
             ).scalar_one()
             event = None
             if not baselined:
-                views = queries.open_views(conn, name)
+                # A first scan inserted everything it found: its changes are the baseline.
+                views = (
+                    [c.finding for c in result.changes]
+                    if _all_new(result.changes)
+                    else queries.open_views(conn, name)
+                )
                 event = self._event(EventKind.BASELINE, name, now, run_id,
                                     tuple(Change(ChangeKind.NEW, v) for v in views))  # fmt: skip
             elif result.changes:
@@ -172,11 +181,19 @@ class Store:
         return ScanOutcome(result.changes, event)
 
     def rematch(
-        self, name: str, vulnerabilities: Sequence[Vulnerability], *, now: datetime
+        self,
+        name: str,
+        vulnerabilities: Sequence[Vulnerability],
+        *,
+        now: datetime,
+        dependencies: Sequence[Dependency] | None = None,
     ) -> ScanOutcome:
-        """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync)."""
+        """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
+        `dependencies` is that set when the caller has already read it."""
         with writing(self.engine) as conn:
-            deps = runs.project_dependencies(conn, name) or []
+            deps = dependencies
+            if deps is None:
+                deps = runs.project_dependencies(conn, name) or []
             present = {(d.name, d.version) for d in deps}
             desired = from_vulnerabilities(vulnerabilities)
             result = reconcile(
@@ -188,6 +205,13 @@ class Store:
                                     extra={"trigger": "advisory-sync"})  # fmt: skip
                 outbox.add_event(conn, event, now)
         return ScanOutcome(result.changes, event)
+
+    def projects_using(self, packages: Collection[str]) -> set[str]:
+        """Projects whose stored dependency set names any of `packages`."""
+        wanted = set(packages)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(projects.c.name, projects.c.dependencies))
+            return {name for name, deps in rows if deps and any(d[0] in wanted for d in deps)}
 
     def dependencies(self, name: str) -> list[Dependency] | None:
         with self.engine.connect() as conn:

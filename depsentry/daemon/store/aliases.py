@@ -70,18 +70,15 @@ def resolve_groups(
         lock_aliases(conn)
         known = _known(conn, every)
     keys = _group_keys(conn, set(known.values())) if known else {}
-    for preferred, ids in id_sets:
+    _create_unknown(conn, id_sets, known, keys, now)
+    for _, ids in id_sets:
         groups = {known[i] for i in ids if i in known}
-        if not groups:
-            gid = _create(conn, preferred, now)
-            keys[gid] = preferred
-        else:
-            gid = min(groups)  # the oldest group survives
-            for dead in sorted(groups - {gid}):
-                _fold(conn, dead, gid, keys[gid])
-                for alias, owner in list(known.items()):
-                    if owner == dead:
-                        known[alias] = gid
+        gid = min(groups)  # the oldest group survives
+        for dead in sorted(groups - {gid}):
+            _fold(conn, dead, gid, keys[gid])
+            for alias, owner in list(known.items()):
+                if owner == dead:
+                    known[alias] = gid
         missing = [i for i in sorted(ids) if i not in known]
         if missing:
             conn.execute(insert(advisory_aliases), [{"alias": i, "group_id": gid} for i in missing])
@@ -91,11 +88,47 @@ def resolve_groups(
     return [Group(known[preferred], keys[known[preferred]]) for preferred, _ in id_sets]
 
 
-def _create(conn: Connection, key: str, now: datetime) -> int:
-    result = conn.execute(insert(alias_groups).values(key=key, created_at=now))
-    gid = result.inserted_primary_key[0] if result.inserted_primary_key else None
-    assert isinstance(gid, int)
-    return gid
+def _create_unknown(
+    conn: Connection,
+    id_sets: Sequence[tuple[str, frozenset[str]]],
+    known: dict[str, int],
+    keys: dict[int, str],
+    now: datetime,
+) -> None:
+    """One new group per cluster of sets that share no known id (a first scan creates many:
+    they go in two statements instead of two per advisory)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    unknown = [(p, ids) for p, ids in id_sets if not any(i in known for i in ids)]
+    for _, ids in unknown:
+        first, *rest = sorted(ids)
+        for other in rest:
+            parent[find(other)] = find(first)
+    clusters: dict[str, tuple[str, set[str]]] = {}
+    for preferred, ids in unknown:
+        root = find(preferred)
+        key, members = clusters.setdefault(root, (preferred, set()))
+        members.update(ids)
+    if not clusters:
+        return
+    ordered = list(clusters.values())
+    statement = insert(alias_groups).returning(alias_groups.c.id, sort_by_parameter_order=True)
+    gids = [
+        r[0] for r in conn.execute(statement, [{"key": k, "created_at": now} for k, _ in ordered])
+    ]
+    aliases = []
+    for gid, (key, members) in zip(gids, ordered, strict=True):
+        keys[gid] = key
+        for alias in sorted(members):
+            known[alias] = gid
+            aliases.append({"alias": alias, "group_id": gid})
+    conn.execute(insert(advisory_aliases), aliases)
 
 
 def _fold(conn: Connection, dead: int, survivor: int, survivor_key: str) -> None:

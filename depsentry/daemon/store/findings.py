@@ -162,7 +162,7 @@ def _insert(
 
 def _same(row: Any, d: Desired) -> bool:
     """An open finding the scan sees exactly as stored (the common case: one bulk update)."""
-    return (
+    return bool(
         row["status"] == "open"
         and row["severity"] == d.severity
         and row["key"] == d.view.key
