@@ -83,6 +83,9 @@ class Store:
         return cls(engine, where)
 
     def close(self) -> None:
+        from depsentry.daemon.store.engine import forget
+
+        forget(self.engine)
         self.engine.dispose()
 
     def check_writable(self, now: datetime) -> None:

@@ -7,7 +7,9 @@ refused (a downgrade would silently drop what the newer one records).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,10 +79,25 @@ def connect(url: str, password: str | None = None) -> Engine:
     return engine
 
 
+_WRITERS: dict[int, threading.Lock] = {}
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
-    """A write transaction (on SQLite: BEGIN IMMEDIATE), committed on success."""
-    with engine.connect() as conn:
+    """A write transaction (on SQLite: BEGIN IMMEDIATE), committed on success.
+
+    On SQLite the threads of one process also take turns on a lock: SQLite's busy handler
+    sleeps in growing steps, so four scan threads contending for the one write lock spent
+    most of their time asleep."""
+    lock = (
+        _WRITERS.setdefault(id(engine), threading.Lock())
+        if engine.dialect.name == "sqlite"
+        else None
+    )
+    with contextlib.ExitStack() as stack:
+        if lock is not None:
+            stack.enter_context(lock)
+        conn = stack.enter_context(engine.connect())
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
             yield conn
@@ -92,6 +109,11 @@ def lock_aliases(conn: Connection) -> None:
     two scans seeing a new advisory at once cannot both create its group."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7301842017)")
+
+
+def forget(engine: Engine) -> None:
+    """Drop the write lock of a disposed engine."""
+    _WRITERS.pop(id(engine), None)
 
 
 def _alembic_config(conn: Connection) -> Any:
