@@ -220,3 +220,17 @@ def test_defaults_fill_what_projects_leave_out(tmp_path: Path) -> None:
     app, app2 = load_settings(config).projects
     assert app.excludes == ("docs/",) and not app.outdated and app.jitter == 0
     assert app2.outdated
+
+
+def test_the_readme_config_reference_example_validates(tmp_path: Path) -> None:
+    from tests.paths import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Config reference", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = load_settings(write(tmp_path / "depsentry.toml", example))
+    assert [p.name for p in settings.projects] == ["billing", "search"]
+    search = settings.projects[1]
+    assert search.git is not None and search.git.token_env == "SEARCH_GIT_TOKEN"
+    assert search.schedule.text == "30 2 * * mon-fri" and search.excludes == ("docs/", "examples/")
+    assert settings.projects[0].schedule.text == "daily 02:00"  # from [defaults]
