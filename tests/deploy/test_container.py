@@ -109,17 +109,8 @@ def test_compose_file_is_valid_and_keeps_root_read_only() -> None:
         jsonschema.validate({"services": {"d": {"read_only": "yes"}}}, schema)
 
 
-def daemon_available() -> bool:
-    proc = subprocess.run(
-        [str(BIN / "depsentry"), "daemon", "--help"], capture_output=True, text=True, timeout=60
-    )
-    return proc.returncode == 0
-
-
 @pytest.mark.slow
 def test_the_image_command_runs_once_on_a_temp_config(tmp_path: Path) -> None:
-    if not daemon_available():
-        pytest.skip("depsentry daemon not available")
     if not PYPA_DB.is_dir():
         pytest.skip(f"real advisory snapshot not present at {PYPA_DB}")
     steps = dict(instructions(CONTAINERFILE))

@@ -1,1 +1,1 @@
-"""The daemon's HTTP face: routes, the status page and its templates."""
+"""The daemon's HTTP face on one port: health, readiness, metrics, the JSON API and the status page."""
