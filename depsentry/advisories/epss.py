@@ -138,7 +138,7 @@ def read_epss(path: Path) -> EpssData:
             if not gzipped:
                 return _parse(raw, path)
             with gzip.GzipFile(fileobj=raw) as unpacked:
-                return _parse(io.BufferedReader(unpacked), path)  # type: ignore[arg-type]
+                return _parse(io.BufferedReader(unpacked), path)
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise AdvisoryDbError(f"not a readable gzip file ({exc or 'truncated'})", path) from exc
     except OSError as exc:

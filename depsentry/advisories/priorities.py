@@ -35,6 +35,7 @@ __all__ = [
     "import_kev",
     "priorities_path",
     "read_info",
+    "stored_etag",
 ]
 
 PRIORITIES_NAME = "priorities.sqlite3"
@@ -93,6 +94,8 @@ def _replace_table(
     path: Path, table: str, rows: Sequence[tuple[object, ...]], meta: dict[str, str]
 ) -> None:
     """Write a new file holding `rows` in `table` (and the other table as it was), then swap it in."""
+    if os.path.lexists(path):
+        check_regular(path, "EPSS/KEV database")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -125,7 +128,9 @@ def _replace_table(
         raise
 
 
-def import_epss(data: EpssData, source: str, home: Path | None = None) -> Path:
+def import_epss(
+    data: EpssData, source: str, home: Path | None = None, *, etag: str | None = None
+) -> Path:
     """Replace the EPSS scores with `data` (from the file or URL `source`)."""
     path = priorities_path(home)
     _replace_table(
@@ -137,13 +142,16 @@ def import_epss(data: EpssData, source: str, home: Path | None = None) -> Path:
             "epss_date": data.score_date.isoformat() if data.score_date else "",
             "epss_version": data.model or "",
             "epss_source": source,
+            "epss_etag": etag or "",
             "epss_imported": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
     return path
 
 
-def import_kev(data: KevData, source: str, home: Path | None = None) -> Path:
+def import_kev(
+    data: KevData, source: str, home: Path | None = None, *, etag: str | None = None
+) -> Path:
     """Replace the KEV catalogue with `data` (from the file or URL `source`)."""
     path = priorities_path(home)
     rows = [(cve, added, int(ransom)) for cve, added, ransom in data.entries]
@@ -156,10 +164,22 @@ def import_kev(data: KevData, source: str, home: Path | None = None) -> Path:
             "kev_date": data.released.isoformat() if data.released else "",
             "kev_version": data.version or "",
             "kev_source": source,
+            "kev_etag": etag or "",
             "kev_imported": datetime.now(UTC).isoformat(timespec="seconds"),
         },
     )
     return path
+
+
+def stored_etag(kind: str, home: Path | None = None) -> str | None:
+    """The ETag of the last `--download` of `kind` ("epss", "kev"), for a conditional GET."""
+    path = priorities_path(home)
+    if not path.is_file():
+        return None
+    try:
+        return read_info(path)[2].get(f"{kind}_etag") or None
+    except AdvisoryDbError:
+        return None  # unreadable: the import rebuilds it
 
 
 class Prioritiser:

@@ -264,7 +264,9 @@ def test_stale_temp_files_of_a_killed_sync_are_removed(tmp_path: Path) -> None:
     src, db = tmp_path / "vulns", tmp_path / "home" / "osv.sqlite3"
     write_records(src, *RECORDS[:2])
     sync(db, src)
-    leftovers = [db.parent / name for name in (".osv.sqlite3.abc.tmp", ".osv.sqlite3.def.tmp-journal")]
+    leftovers = [
+        db.parent / name for name in (".osv.sqlite3.abc.tmp", ".osv.sqlite3.def.tmp-journal")
+    ]
     other = db.parent / ".other.sqlite3.abc.tmp"
     for path in [*leftovers, other]:
         path.write_text("x")
