@@ -142,7 +142,7 @@ class OsvDbSource(AdvisorySource):
             return result
 
     def _group(self, hits: list[Hit]) -> GroupFacts:
-        key = frozenset(h.facts.id for h in hits)
+        key = frozenset([hits[0].facts.id] if len(hits) == 1 else [h.facts.id for h in hits])
         facts = self._groups.get(key)
         if facts is None:
             facts = group_facts(
@@ -171,10 +171,11 @@ class OsvDbSource(AdvisorySource):
         for dep in dependencies:
             pins.setdefault((dep.name, dep.version), []).append(dep)
         out: list[Vulnerability] = []
+        names = {name: canonicalize_name(name) for name, _ in pins}
         with self._lock:
-            self._load(canonicalize_name(name) for name, _ in pins)
+            self._load(names.values())
             for (name, version), deps in pins.items():
-                found = self._vulnerabilities(canonicalize_name(name), version, deps[0].source)
+                found = self._vulnerabilities(names[name], version, deps[0].source)
                 for dep in deps:
                     out.extend(
                         v.at(dep.source) if dep.name == v.package else _renamed(v, dep)

@@ -91,10 +91,13 @@ def load_text(text: str | bytes, name: str) -> object:
 # only a number when it prints back the same, so `fixed: 1.10` stays "1.10", not 1.1.
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_SPECIAL_START = frozenset("~nNtTfF-0123456789")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?\Z")
 
 
 def _plain(value: str) -> object:
+    if not value or value[0] not in _SPECIAL_START:  # most scalars: plain text, decided at once
+        return None if not value else value
     if value in _NULLS:
         return None
     if value in _BOOLS:
@@ -136,17 +139,17 @@ def _load_yaml(text: str | bytes) -> object:
             if kind is ScalarEvent:
                 if event.anchor is not None:
                     raise RecordError("YAML anchors and aliases are not allowed in OSV records")
-                value = _plain(event.value) if event.implicit[0] else event.value
-                if type(current) is list:
-                    current.append(value)
-                elif type(current) is dict:
+                text = event.value
+                if type(current) is dict:
                     if key is None:
-                        key = event.value
+                        key = text
                     else:
-                        current[key] = value
+                        current[key] = _plain(text) if event.implicit[0] else text
                         key = None
+                elif type(current) is list:
+                    current.append(_plain(text) if event.implicit[0] else text)
                 else:
-                    root = value
+                    root = _plain(text) if event.implicit[0] else text
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 if event.anchor is not None:
                     raise RecordError("YAML anchors and aliases are not allowed in OSV records")

@@ -37,8 +37,8 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 _COMPARISON = re.compile(r"(epss_percentile|percentile|epss)\s*(>=|<=|>|<)\s*(\S+)\Z")
 _KEV = re.compile(r"kev(?:\s*==?\s*(true|false))?\Z")
-_OR = re.compile(r"\s*,\s*|\s+or\s+")
-_AND = re.compile(r"\s*\+\s*|\s+and\s+")
+_OR = re.compile(r"\s*(?:,|\bor\b)\s*")
+_AND = re.compile(r"\s*(?:\+|\band\b)\s*")
 
 
 class GateError(ValueError):
