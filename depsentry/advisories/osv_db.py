@@ -166,17 +166,15 @@ class OsvDbSource(AdvisorySource):
         return found
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
-        """One `Vulnerability` per (dependency, alias group), built once per distinct pin."""
-        pins: dict[tuple[str, str], list[Dependency]] = {}
-        for dep in dependencies:
-            pins.setdefault((dep.name, dep.version), []).append(dep)
+        """One `Vulnerability` per (dependency, alias group), in dependency order; matched and
+        merged once per distinct (name, version), then placed at each pin (`Vulnerability.at`)."""
+        names = {dep.name: canonicalize_name(dep.name) for dep in dependencies}
         out: list[Vulnerability] = []
-        names = {name: canonicalize_name(name) for name, _ in pins}
         with self._lock:
             self._load(names.values())
-            for (name, version), deps in pins.items():
-                found = self._vulnerabilities(names[name], version, deps[0].source)
-                for dep in deps:
+            for dep in dependencies:
+                found = self._vulnerabilities(names[dep.name], dep.version, dep.source)
+                if found:
                     out.extend(
                         v.at(dep.source) if dep.name == v.package else _renamed(v, dep)
                         for v in found

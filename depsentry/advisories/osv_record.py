@@ -97,7 +97,7 @@ _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,17})?\Z")
 
 def _plain(value: str) -> object:
     if not value or value[0] not in _SPECIAL_START:  # most scalars: plain text, decided at once
-        return None if not value else value
+        return value if value else None
     if value in _NULLS:
         return None
     if value in _BOOLS:
