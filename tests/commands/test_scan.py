@@ -582,3 +582,23 @@ def test_console_script_runs(tmp_path: Path, osv: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "No known vulnerabilities found in 1 dependency" in done.stderr
+
+
+def test_policy_gate_keys_apply_and_the_command_line_wins(
+    tmp_path: Path, home: Path, osv: Path
+) -> None:
+    policy = tmp_path / "gate.toml"
+    policy.write_text('[vulnerabilities]\nfail_on = "critical"\nunrated_as = "ignore"\n')
+    unrated = project(tmp_path / "a", {"requirements.txt": "unrated==1.0\nhigh==1.0\n"})
+    args = [str(unrated), "--osv-db", str(osv), "--offline", "-f", "json", "--policy", str(policy)]
+    assert scan(*args) == 0  # critical only; unrated ignored
+    assert scan(*args, "--fail-on", "high") == 1  # the command line wins over fail_on
+    assert scan(*args, "--unrated-as", "critical") == 1  # and over unrated_as
+    own = project(
+        tmp_path / "b",
+        {
+            "requirements.txt": "unrated==1.0\n",
+            "pyproject.toml": f'[tool.depsentry]\npolicy = "{policy}"\n',
+        },
+    )
+    assert scan(str(own), "--osv-db", str(osv), "--offline", "-f", "json") == 0  # its own policy
