@@ -139,7 +139,7 @@ def _load_yaml(text: str | bytes) -> object:
             if kind is ScalarEvent:
                 if event.anchor is not None:
                     raise RecordError("YAML anchors and aliases are not allowed in OSV records")
-                text = event.value
+                text = str(event.value)  # libyaml hands over str (types-PyYAML says bytes too)
                 if type(current) is dict:
                     if key is None:
                         key = text

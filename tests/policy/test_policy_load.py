@@ -343,5 +343,7 @@ def test_gate_keys_load_and_show(tmp_path: Path) -> None:
     )
     shown = policy_to_toml(policy)
     assert 'fail_on = "high, kev"' in shown and 'unrated_as = "medium"' in shown
-    assert load_policy(write(tmp_path / "again.toml", shown)).vulnerabilities == policy.vulnerabilities
+    assert (
+        load_policy(write(tmp_path / "again.toml", shown)).vulnerabilities == policy.vulnerabilities
+    )
     assert load_policy("monthly").vulnerabilities.unrated_as == "critical"
