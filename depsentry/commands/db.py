@@ -19,7 +19,7 @@ from depsentry.errors import ConfigError
 
 @click.group(name="db")
 def db() -> None:
-    """Sync, inspect and serve the local OSV advisory database."""
+    """Sync, inspect and serve the local OSV advisory database; import EPSS and KEV data."""
 
 
 def _detail(stage: str, done: int, total: int | None) -> str:
