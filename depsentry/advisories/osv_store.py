@@ -17,14 +17,16 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depsentry.advisories.files import check_regular as _check
 from depsentry.advisories.matcher import RecordFacts
-from depsentry.advisories.osv_record import ParsedRecord, iso
 from depsentry.advisories.severity import Rating
 from depsentry.errors import AdvisoryDbError
 from depsentry.models import Severity
+
+if TYPE_CHECKING:  # a scan only reads: the record parser is for syncs
+    from depsentry.advisories.osv_record import ParsedRecord
 
 __all__ = ["REMEDY", "SCHEMA_VERSION", "OsvStore", "check_regular", "remove_stamp", "write_stamp"]
 
@@ -57,7 +59,9 @@ REMEDY = "run `depsentry db sync` to rebuild it"
 
 
 def _json_default(value: object) -> str:
-    # Unquoted YAML timestamps load as datetime; serve them as OSV's RFC 3339 "...Z" strings.
+    # Records from elsewhere (the snapshot, tests) may hold datetimes: serve RFC 3339 "...Z".
+    from depsentry.advisories.osv_record import iso
+
     return iso(value) or str(value)
 
 

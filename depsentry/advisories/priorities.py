@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterable, Sequence
 from contextlib import closing, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depsentry import paths
-from depsentry.advisories.epss import EpssData
 from depsentry.advisories.files import check_regular
-from depsentry.advisories.kev import KevData
 from depsentry.errors import AdvisoryDbError
 from depsentry.models import DataSetInfo, Vulnerability
+
+if TYPE_CHECKING:  # the readers are for imports; a scan only looks up
+    from depsentry.advisories.epss import EpssData
+    from depsentry.advisories.kev import KevData
 
 __all__ = [
     "PRIORITIES_NAME",
@@ -94,6 +96,8 @@ def _replace_table(
     path: Path, table: str, rows: Sequence[tuple[object, ...]], meta: dict[str, str]
 ) -> None:
     """Write a new file holding `rows` in `table` (and the other table as it was), then swap it in."""
+    import tempfile  # only an import writes
+
     if os.path.lexists(path):
         check_regular(path, "EPSS/KEV database")
     path.parent.mkdir(parents=True, exist_ok=True)
