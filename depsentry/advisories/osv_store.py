@@ -89,7 +89,8 @@ def _stamp_path(path: Path) -> Path:
 
 def _fingerprint(path: Path) -> str:
     st = path.stat()
-    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    # ctime too: unlike mtime, no one can set it back after writing to the file.
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
 class OsvStore:

@@ -94,12 +94,18 @@ def _directory_entries(root: Path) -> Iterator[Entry]:
         with os.scandir(directory) as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith(".") or not name.endswith(_SUFFIXES) or not entry.is_file():
+                if name.startswith(".") or not name.endswith(_SUFFIXES):
                     continue
-                if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
-                    logger.debug("%s: a symlink out of %s, ignored", entry.path, root)
+                try:
+                    if not entry.is_file():
+                        continue
+                    if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
+                        logger.debug("%s: a symlink out of %s, ignored", entry.path, root)
+                        continue
+                    st = entry.stat()
+                except OSError as exc:  # a symlink loop, a file gone since the listing
+                    logger.warning("%s: %s", entry.path, exc.strerror or exc)
                     continue
-                st = entry.stat()
                 rel = entry.path[prefix:].replace(os.sep, "/")
                 read = (
                     _too_large

@@ -119,6 +119,7 @@ def test_gzip_bomb_stops_at_the_cap(tmp_path: Path) -> None:
         (b"hello,world\n", "expected the header cve,epss,percentile"),
         (b"", "no header line"),
     ],
+    ids=["garbage", "truncated", "not-epss", "empty"],
 )
 def test_files_that_are_not_epss(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "x.csv.gz"
