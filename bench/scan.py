@@ -1,10 +1,13 @@
 """Benchmark: depsentry scan of N synthetic projects, and one project against pip-audit and uv audit.
 
-    .venv/bin/python bench/scan.py [--projects 500] [--pins 40] [--db ../shared/data/pypa-advisory-db]
+    .venv/bin/python bench/scan.py [--projects 500] [--pins 40] [--scaling 500,2000,5000]
+                                   [--db ../shared/data/pypa-advisory-db]
 
-Prints, in one run: the cold and warm scan of all projects; depsentry, pip-audit
-(`-s osv --osv-url`) and uv audit (`--service-url`) on one project, the latter two against
-`depsentry db serve` on loopback; and the ratios. Not run by CI.
+Prints, in one run: `db sync` from the snapshot and the cold `--osv-db` import; matching alone
+(in-process CPU time over every pin, and how many distinct pins there are); the cold and warm
+scan of all projects (JSON to a file, with peak memory); the warm scan at each `--scaling` size;
+depsentry, pip-audit (`-s osv --osv-url`) and uv audit (`--service-url`) on one project, the
+latter two against `depsentry db serve` on loopback; and the ratios. Not run by CI.
 """
 
 from __future__ import annotations
@@ -107,13 +110,52 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _time(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+def _run(
+    cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one run of `cmd`."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return elapsed
+        raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}): {err[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def _time(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> float:
+    return _run(cmd, cwd, env)[0]
+
+
+def _matching(db: Path, projects: list[Path], home: Path) -> tuple[float, int, int]:
+    """CPU seconds to match every project's pins against a cold source; (seconds, pins, distinct)."""
+    code = f"""
+import os, sys, time
+os.environ["DEPSENTRY_HOME"] = {str(home)!r}
+from pathlib import Path
+from depsentry.inputs import read_project
+from depsentry.advisories.resolve import open_advisories
+deps = [read_project(Path(p)).dependencies for p in {[str(p) for p in projects]!r}]
+pins = sum(map(len, deps)); distinct = len({{(d.name, d.version) for ds in deps for d in ds}})
+best = 1e9
+for _ in range(3):
+    source = open_advisories(osv_db=Path({str(db)!r}), offline=True)
+    start = time.process_time()
+    for project in deps:
+        source.match(project)
+    best = min(best, time.process_time() - start)
+    source.close()
+print(best, pins, distinct)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), int(out[1]), int(out[2])
 
 
 def _wait_for(port: int, proc: subprocess.Popen[bytes]) -> None:
@@ -134,6 +176,9 @@ def main() -> None:
     parser.add_argument("--pins", type=int, default=40)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each single-project tool")
+    parser.add_argument(
+        "--scaling", default="500,2000,5000", help="project counts for the scaling rows ('' = none)"
+    )
     args = parser.parse_args()
     if not (args.db / "vulns").is_dir():
         raise SystemExit(f"{args.db}: no OSV snapshot (expected a vulns/ directory)")
@@ -157,14 +202,47 @@ def main() -> None:
             "-o",
             os.devnull,
         ]
-        cold = _time([*scan, *map(str, projects)], env=env)
-        warm = min(_time([*scan, *map(str, projects)], env=env) for _ in range(2))
+        print(f"load average at start: {Path('/proc/loadavg').read_text().strip()}")
+        sync_home = work / "sync-home"
+        syncs = []
+        for _ in range(args.repeat):
+            shutil.rmtree(sync_home, ignore_errors=True)
+            sync_env = dict(env, DEPSENTRY_HOME=str(sync_home))
+            syncs.append(
+                _time([depsentry, "db", "sync", "--from", str(args.db / "vulns")], env=sync_env)
+            )
+        imports = []
+        for i in range(args.repeat):
+            import_env = dict(env, DEPSENTRY_HOME=str(work / f"import-home-{i}"))
+            imports.append(_time([*scan, str(projects[0])], env=import_env))
+        print(
+            f"db sync --from the snapshot ({len(pins)} packages): best {min(syncs):.2f} s (target <= 1.0 s)"
+        )
+        print(f"--osv-db cold import + one scan: best {min(imports):.2f} s (target <= 1.0 s)")
+        seconds, pin_count, distinct = _matching(args.db, projects, work / "home")
+        print(
+            f"matching alone: {pin_count} pins ({distinct} distinct), {seconds:.3f} s CPU "
+            "(a cold source, best of 3)"
+        )
+        cold, cold_rss = _run([*scan, *map(str, projects)], env=env)
+        warm, warm_rss = min(_run([*scan, *map(str, projects)], env=env) for _ in range(2))
         print(
             f"projects: {len(projects)} x {args.pins} pins ({len(pins)} packages in the snapshot)"
         )
         print(
-            f"depsentry scan, all projects: cold {cold:.2f} s (includes the import), warm {warm:.2f} s"
+            f"depsentry scan -f json, all projects: cold {cold:.2f} s (includes the import), "
+            f"warm {warm:.2f} s, peak {warm_rss:.0f} MiB (targets <= 1.0 s, <= 150 MiB)"
         )
+        for count in [int(n) for n in args.scaling.split(",") if n.strip()]:
+            root = work / f"scaling-{count}"
+            root.mkdir()
+            many = _write_projects(root, count, args.pins, pins)
+            _run([*scan, *map(str, many)], env=env)  # warm the import cache
+            took, rss = _run([*scan, *map(str, many)], env=env)
+            print(
+                f"  scaling: {count:>5} projects warm {took:6.2f} s, {took / count * 1000:.2f} ms "
+                f"per project, peak {rss:.0f} MiB"
+            )
 
         one = projects[0]
         single = min(_time([*scan, str(one)], env=env) for _ in range(args.repeat))

@@ -14,6 +14,7 @@ from typing import Literal
 
 __all__ = [
     "AdvisoryDbInfo",
+    "DataSetInfo",
     "Dependency",
     "DistFile",
     "Outdated",
@@ -32,7 +33,11 @@ __all__ = [
 
 
 class Severity(enum.Enum):
-    """Severity of a vulnerability; ordered so that `max()` and thresholds work."""
+    """Severity of a vulnerability; ordered so that `max()` and thresholds work.
+
+    UNKNOWN means unrated (no record of the alias group carries a rating); it ranks lowest so
+    that `max()` prefers any rating, and the `--fail-on` gate decides what unrated means.
+    """
 
     UNKNOWN = "unknown"
     LOW = "low"
@@ -70,14 +75,14 @@ class Severity(enum.Enum):
         return cls.UNKNOWN
 
 
-# UNKNOWN ranks between LOW and MEDIUM for thresholds: unrated is not assumed harmless,
-# but `--fail-on high` must not fail on it.
+# UNKNOWN (unrated) ranks lowest: a rating always beats none. It is not harmless: the gate
+# (policy/gate.py) fails every level on it unless `unrated_as` says otherwise.
 _SEVERITY_RANK = {
+    Severity.UNKNOWN: 0,
     Severity.LOW: 1,
-    Severity.UNKNOWN: 2,
-    Severity.MEDIUM: 3,
-    Severity.HIGH: 4,
-    Severity.CRITICAL: 5,
+    Severity.MEDIUM: 2,
+    Severity.HIGH: 3,
+    Severity.CRITICAL: 4,
 }
 
 
@@ -141,7 +146,13 @@ class Skipped:
 
 @dataclass(frozen=True, slots=True)
 class Vulnerability:
-    """A known vulnerability affecting one pinned dependency (aliases already merged)."""
+    """A known vulnerability affecting one pinned dependency (aliases already merged).
+
+    `severity` and `cvss` are the best rating of the alias group (CVSS v4, else v3, else GHSA's
+    qualitative one) and `severity_source` the id of the record it came from (None: unrated, or
+    a source that does not say). `epss`/`epss_percentile` are FIRST's scores of the group's
+    CVEs (the highest), `kev` whether CISA lists one of them as known exploited.
+    """
 
     package: str
     version: str
@@ -156,10 +167,32 @@ class Vulnerability:
     published: datetime | None = None
     modified: datetime | None = None
     malicious: bool = False
+    severity_source: str | None = None
+    epss: float | None = None
+    epss_percentile: float | None = None
+    kev: bool = False
 
     @property
     def ids(self) -> frozenset[str]:
         return frozenset((self.id, *self.aliases))
+
+    @property
+    def rated(self) -> bool:
+        """False when no record rated it: shown as `unrated`, and it fails every gate level."""
+        return self.severity is not Severity.UNKNOWN
+
+    def at(self, source: Source) -> Vulnerability:
+        """This finding for another pin of the same (package, version).
+
+        Positional on purpose: `dataclasses.replace` costs 3x as much, once per pin."""
+        if source == self.source:
+            return self
+        return Vulnerability(
+            self.package, self.version, self.id, self.aliases, self.severity, self.cvss,
+            self.fixed_in, self.summary, source, self.reported_by, self.published,
+            self.modified, self.malicious, self.severity_source, self.epss,
+            self.epss_percentile, self.kev,
+        )  # fmt: skip
 
 
 UpdateType = Literal["major", "minor", "patch", "other"]
@@ -223,13 +256,25 @@ class Violation:
 
 
 @dataclass(frozen=True, slots=True)
+class DataSetInfo:
+    """One imported prioritisation data set (FIRST EPSS, CISA KEV): the data's own date."""
+
+    name: str  # "epss" or "kev"
+    date: datetime | None  # EPSS score_date, KEV dateReleased
+    version: str | None  # EPSS model_version, KEV catalogVersion
+    entries: int
+
+
+@dataclass(frozen=True, slots=True)
 class AdvisoryDbInfo:
-    """Which advisory data a scan used."""
+    """Which advisory data a scan used; `updated` is the data's own date (newest record)."""
 
     source: str
     records: int
     updated: datetime | None
     warnings: tuple[str, ...] = ()
+    epss: DataSetInfo | None = None
+    kev: DataSetInfo | None = None
 
 
 @dataclass(slots=True)

@@ -244,6 +244,8 @@ def _combined_info(sources: Sequence[AdvisorySource]) -> AdvisoryDbInfo:
         records=sum(info.records for info in infos),
         updated=min(updated) if updated else None,
         warnings=tuple(w for info in infos for w in info.warnings),
+        epss=next((info.epss for info in infos if info.epss is not None), None),
+        kev=next((info.kev for info in infos if info.kev is not None), None),
     )
 
 

@@ -1,28 +1,38 @@
 """Decide whether a version is affected (the OSV evaluation algorithm) and merge alias groups.
 
 Ranges are compiled once per package (`compile_entry`); `evaluate()` follows the spec pseudo-code
-of ossf/osv-schema docs/schema.md "Evaluation" with PEP 440 ordering.
+of ossf/osv-schema docs/schema.md "Evaluation" with PEP 440 ordering. Hits that alias each other
+(transitively) are one vulnerability: `group_hits` finds the groups, `group_facts` rates one
+group from all its records (also those of the database that did not match) and joins EPSS/KEV.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from depsentry.models import Dependency, Severity, Vulnerability
+from depsentry.advisories.severity import Rating, group_rating, id_rank
+from depsentry.advisories.versions import parse_version
+from depsentry.models import Dependency, Severity, Source, Vulnerability
 
 __all__ = [
+    "NO_PRIORITY",
     "CompiledEntry",
+    "GroupFacts",
     "Hit",
+    "Priority",
     "RecordFacts",
     "compile_entry",
     "evaluate",
+    "group_facts",
+    "group_hits",
     "merge_aliases",
     "parse_version",
+    "vulnerability",
 ]
 
 _ZERO = Version("0")
@@ -31,9 +41,11 @@ _KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
 
 @dataclass(frozen=True, slots=True)
 class CompiledRange:
-    """Events sorted by version (None = "0", before everything); `limits` None = no limit event."""
+    """Events sorted by version (None = "0", before everything); `limits` None = no limit event.
 
-    events: tuple[tuple[str, Version | None], ...]
+    Each event keeps its version's text (str(Version)), so fixes need no re-formatting."""
+
+    events: tuple[tuple[str, Version | None, str], ...]
     limits: tuple[Version, ...] | None
 
 
@@ -51,8 +63,7 @@ class RecordFacts:
 
     id: str
     aliases: tuple[str, ...]
-    severity: Severity
-    cvss: float | None
+    rating: Rating
     summary: str
     published: str | None
     modified: str | None
@@ -67,15 +78,33 @@ class Hit:
     fixed: tuple[str, ...]
 
 
-def parse_version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
+Priority = tuple[float | None, float | None, bool]
+"""(EPSS score, EPSS percentile, in CISA KEV) of an alias group."""
+NO_PRIORITY: Priority = (None, None, False)
+
+Related = Callable[[frozenset[str]], Iterable[RecordFacts]]
+"""The database's other records sharing an id or alias with the given ids."""
+Prioritise = Callable[[frozenset[str]], Priority]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFacts:
+    """Everything about one alias group that does not depend on the version matched."""
+
+    id: str
+    aliases: tuple[str, ...]
+    severity: Severity
+    cvss: float | None
+    severity_source: str | None
+    summary: str
+    published: datetime | None
+    modified: datetime | None
+    malicious: bool
+    priority: Priority
 
 
 def _compile_range(events: Iterable[Sequence[str]]) -> CompiledRange:
-    keyed: list[tuple[tuple[int, Version, int], tuple[str, Version | None]]] = []
+    keyed: list[tuple[tuple[int, Version, int], tuple[str, Version | None, str]]] = []
     limits: list[Version] | None = None
     unbounded = False
     for kind, value in events:
@@ -83,12 +112,17 @@ def _compile_range(events: Iterable[Sequence[str]]) -> CompiledRange:
             limits = limits if limits is not None else []
             if value == "*":  # infinity: every version is before it
                 unbounded = True
-            else:
-                limits.append(Version(value))
+            elif (at := parse_version(value)) is not None:
+                limits.append(at)
             continue
-        version = None if (kind == "introduced" and value == "0") else Version(value)
-        rank = _KIND_ORDER[kind]
-        keyed.append(((0, _ZERO, rank) if version is None else (1, version, rank), (kind, version)))
+        version = None if (kind == "introduced" and value == "0") else parse_version(value)
+        if version is None and not (kind == "introduced" and value == "0"):
+            continue  # parse_record keeps only parsable versions; a stored row could be older
+        rank = _KIND_ORDER.get(kind, 3)
+        text = str(version) if version is not None else "0"
+        keyed.append(
+            ((0, _ZERO, rank) if version is None else (1, version, rank), (kind, version, text))
+        )
     keyed.sort(key=lambda item: item[0])
     final_limits = None if unbounded or limits is None else tuple(limits)
     return CompiledRange(tuple(e for _, e in keyed), final_limits)
@@ -102,11 +136,11 @@ def compile_entry(data: dict[str, Any]) -> CompiledEntry:
     )
 
 
-def _in_range(rng: CompiledRange, v: Version) -> tuple[bool, Version | None]:
+def _in_range(rng: CompiledRange, v: Version) -> tuple[bool, tuple[Version, str] | None]:
     if rng.limits is not None and not any(v < limit for limit in rng.limits):
         return False, None
     vulnerable = False
-    for kind, at in rng.events:
+    for kind, at, _ in rng.events:
         if kind == "introduced" and (at is None or v >= at):
             vulnerable = True
         elif at is not None and (
@@ -116,7 +150,12 @@ def _in_range(rng: CompiledRange, v: Version) -> tuple[bool, Version | None]:
     if not vulnerable:
         return False, None
     fix = next(
-        (at for kind, at in rng.events if kind == "fixed" and at is not None and at > v), None
+        (
+            (at, text)
+            for kind, at, text in rng.events
+            if kind == "fixed" and at is not None and at > v
+        ),
+        None,
     )
     return True, fix
 
@@ -129,7 +168,7 @@ def evaluate(
     `version` is None when the installed version is not PEP 440: only `versions` lists can match.
     """
     affected = False
-    fixes: set[Version] = set()
+    fixes: dict[str, Version] = {}
     for entry in entries:
         if normalised in entry.versions:
             affected = True
@@ -140,16 +179,8 @@ def evaluate(
             if hit:
                 affected = True
                 if fix is not None:
-                    fixes.add(fix)
-    return affected, tuple(str(v) for v in sorted(fixes))
-
-
-def _id_rank(record_id: str) -> tuple[int, str]:
-    # pip-audit's preference (PYSEC first), with GHSA before CVE as the brief asks.
-    for rank, prefix in enumerate(("PYSEC-", "GHSA-", "CVE-")):
-        if record_id.startswith(prefix):
-            return rank, record_id
-    return 3, record_id
+                    fixes[fix[1]] = fix[0]
+    return affected, tuple(sorted(fixes, key=fixes.__getitem__))
 
 
 def _date(text: str | None) -> datetime | None:
@@ -161,8 +192,10 @@ def _date(text: str | None) -> datetime | None:
         return None
 
 
-def merge_aliases(dep: Dependency, hits: Sequence[Hit]) -> list[Vulnerability]:
-    """Merge hits that alias each other (transitively) into one `Vulnerability` each."""
+def group_hits(hits: Sequence[Hit]) -> list[list[Hit]]:
+    """The hits that alias each other (transitively), in groups; each group's order kept."""
+    if len(hits) == 1:
+        return [list(hits)]
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -172,35 +205,90 @@ def merge_aliases(dep: Dependency, hits: Sequence[Hit]) -> list[Vulnerability]:
         return x
 
     for hit in hits:
+        root = find(hit.facts.id)
         for alias in hit.facts.aliases:
-            parent[find(alias)] = find(hit.facts.id)
+            other = find(alias)
+            if other != root:
+                parent[other] = root
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         groups.setdefault(find(hit.facts.id), []).append(hit)
-    out: list[Vulnerability] = []
-    for group in groups.values():
-        ids = {h.facts.id for h in group} | {a for h in group for a in h.facts.aliases}
-        primary = min(ids, key=_id_rank)
-        lead = min(group, key=lambda h: _id_rank(h.facts.id)).facts
-        fixes = {f for h in group for f in h.fixed}
-        scores = [h.facts.cvss for h in group if h.facts.cvss is not None]
-        published = [d for h in group if (d := _date(h.facts.published))]
-        modified = [d for h in group if (d := _date(h.facts.modified))]
-        out.append(
-            Vulnerability(
-                package=dep.name,
-                version=dep.version,
-                id=primary,
-                aliases=tuple(sorted(ids - {primary}, key=_id_rank)),
-                severity=max(h.facts.severity for h in group),
-                cvss=max(scores) if scores else None,
-                fixed_in=tuple(sorted(fixes, key=lambda f: parse_version(f) or Version("0"))),
-                summary=lead.summary,
-                source=dep.source,
-                published=min(published) if published else None,
-                modified=max(modified) if modified else None,
-                malicious=any(h.facts.malicious for h in group),
-            )
+    return list(groups.values())
+
+
+def group_facts(
+    records: Sequence[RecordFacts],
+    *,
+    related: Related | None = None,
+    prioritise: Prioritise | None = None,
+) -> GroupFacts:
+    """Rate and describe one alias group of matched records (`related` adds the database's
+    other records of the group; `prioritise` joins EPSS/KEV through every id of it)."""
+    ids = {r.id for r in records} | {a for r in records for a in r.aliases}
+    primary = min(ids, key=id_rank)
+    everyone = {r.id: r for r in records}
+    if related is not None:
+        for other in related(frozenset(ids)):
+            everyone.setdefault(other.id, other)
+    all_ids = ids | set(everyone) | {a for r in everyone.values() for a in r.aliases}
+    malicious = next((rid for rid in sorted(all_ids) if rid.startswith("MAL-")), None)
+    severity, cvss, source = group_rating(
+        ((r.id, r.rating) for r in everyone.values()), malicious=malicious
+    )
+    lead = min(records, key=lambda r: id_rank(r.id))
+    published = [d for r in records if (d := _date(r.published))]
+    modified = [d for r in records if (d := _date(r.modified))]
+    return GroupFacts(
+        id=primary,
+        aliases=tuple(sorted(all_ids - {primary}, key=id_rank)),
+        severity=severity,
+        cvss=cvss,
+        severity_source=source,
+        summary=lead.summary,
+        published=min(published) if published else None,
+        modified=max(modified) if modified else None,
+        malicious=malicious is not None,
+        priority=prioritise(frozenset(all_ids)) if prioritise is not None else NO_PRIORITY,
+    )
+
+
+def vulnerability(
+    facts: GroupFacts, package: str, version: str, source: Source, fixed: Iterable[str]
+) -> Vulnerability:
+    """The finding of one group for one pin; `fixed` already in PEP 440 order."""
+    epss, percentile, kev = facts.priority
+    return Vulnerability(
+        package, version, facts.id, facts.aliases, facts.severity, facts.cvss, tuple(fixed),
+        facts.summary, source, ("osv",), facts.published, facts.modified, facts.malicious,
+        facts.severity_source, epss, percentile, kev,
+    )  # fmt: skip
+
+
+def merged_fixes(group: Sequence[Hit]) -> tuple[str, ...]:
+    """The union of a group's fix versions, in PEP 440 order."""
+    if len(group) == 1:
+        return group[0].fixed
+    fixes = {f for h in group for f in h.fixed}
+    return tuple(sorted(fixes, key=lambda f: parse_version(f) or _ZERO))
+
+
+def merge_aliases(
+    dep: Dependency,
+    hits: Sequence[Hit],
+    *,
+    related: Related | None = None,
+    prioritise: Prioritise | None = None,
+) -> list[Vulnerability]:
+    """Merge hits that alias each other (transitively) into one `Vulnerability` each."""
+    out = [
+        vulnerability(
+            group_facts([h.facts for h in group], related=related, prioritise=prioritise),
+            dep.name,
+            dep.version,
+            dep.source,
+            merged_fixes(group),
         )
-    out.sort(key=lambda v: _id_rank(v.id))
+        for group in group_hits(hits)
+    ]
+    out.sort(key=lambda v: id_rank(v.id))
     return out

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from packaging.version import InvalidVersion, Version
 
-from depsentry.models import Severity, Source, Vulnerability
+from depsentry.models import Source, Vulnerability
 
 __all__ = ["merge_vulnerabilities", "primary_id"]
 
@@ -42,11 +42,13 @@ def _version_key(version: str) -> tuple[int, Version | str]:
         return (1, version)
 
 
-def _highest_severity(severities: Iterable[Severity]) -> Severity:
-    # UNKNOWN ranks above LOW for thresholds, but a source that rated the problem knows more
-    # than one that did not: unknown only when nobody rated it.
-    known = [s for s in severities if s is not Severity.UNKNOWN]
-    return max(known, key=lambda s: s.rank) if known else Severity.UNKNOWN
+def _best_rated(group: Sequence[Vulnerability]) -> Vulnerability:
+    # As within one source (severity.group_rating): the highest CVSS score, else the highest
+    # bare level; unknown only when nobody rated it (UNKNOWN ranks lowest).
+    scored = [v for v in group if v.cvss is not None]
+    if scored:
+        return max(scored, key=lambda v: v.cvss or 0.0)
+    return max(group, key=lambda v: v.severity.rank)
 
 
 def _combine(group: Sequence[Vulnerability]) -> Vulnerability:
@@ -55,7 +57,9 @@ def _combine(group: Sequence[Vulnerability]) -> Vulnerability:
         return first
     all_ids = [i for v in group for i in (v.id, *v.aliases)]
     main = primary_id(all_ids)
-    cvss_scores = [v.cvss for v in group if v.cvss is not None]
+    rated = _best_rated(group)
+    scores = [(v.epss, v.epss_percentile) for v in group if v.epss is not None]
+    epss, percentile = max(scores, key=lambda s: s[0] or 0.0) if scores else (None, None)
     published = [v.published for v in group if v.published is not None]
     modified = [v.modified for v in group if v.modified is not None]
     fixed = {f for v in group for f in v.fixed_in}
@@ -63,8 +67,12 @@ def _combine(group: Sequence[Vulnerability]) -> Vulnerability:
         first,
         id=main,
         aliases=tuple(sorted(set(all_ids) - {main})),
-        severity=_highest_severity(v.severity for v in group),
-        cvss=max(cvss_scores) if cvss_scores else None,
+        severity=rated.severity,
+        cvss=rated.cvss,
+        severity_source=rated.severity_source,
+        epss=epss,
+        epss_percentile=percentile,
+        kev=any(v.kev for v in group),
         fixed_in=tuple(sorted(fixed, key=_version_key)),
         summary=next((v.summary for v in group if v.summary.strip()), ""),
         reported_by=tuple(dict.fromkeys(s for v in group for s in v.reported_by)),
@@ -78,9 +86,11 @@ def merge_vulnerabilities(lists: Sequence[Sequence[Vulnerability]]) -> list[Vuln
     """Union the findings of several sources so each problem is reported once per dependency.
 
     Findings merge when they have the same (package, version, source) and overlapping
-    ids/aliases (transitively); the same pin declared in two files stays two findings. The result keeps the order in which each problem was first seen; within a
-    merged finding, `reported_by` is the union of sources, severity and CVSS the highest,
-    `fixed_in` the union, and the summary the first non-empty one.
+    ids/aliases (transitively); the same pin declared in two files stays two findings. The
+    result keeps the order in which each problem was first seen; within a merged finding,
+    `reported_by` is the union of sources, the rating (severity, CVSS, its source) that of the
+    highest-rated finding, EPSS the highest, KEV when any says so, `fixed_in` the union, and
+    the summary the first non-empty one.
     """
     flat = [v for vulns in lists for v in vulns]
     parent = list(range(len(flat)))

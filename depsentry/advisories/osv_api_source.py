@@ -26,9 +26,10 @@ from depsentry.advisories.matcher import (
     compile_entry,
     evaluate,
     merge_aliases,
-    parse_version,
 )
 from depsentry.advisories.osv_record import ParsedRecord, parse_record
+from depsentry.advisories.priorities import Prioritiser, default_prioritiser
+from depsentry.advisories.versions import normalise_version, parse_version
 from depsentry.errors import AdvisoryDbError
 from depsentry.httpkit import RETRY_STATUS, redact, retry_delay, timeout
 from depsentry.models import AdvisoryDbInfo, Dependency, Vulnerability
@@ -51,7 +52,9 @@ class OsvApiSource(AdvisorySource):
 
     @classmethod
     def open(cls, options: SourceOptions) -> OsvApiSource:
-        return cls(options.osv_api_url or DEFAULT_OSV_API, offline=options.offline)
+        source = cls(options.osv_api_url or DEFAULT_OSV_API, offline=options.offline)
+        source.priorities = default_prioritiser()
+        return source
 
     def __init__(
         self,
@@ -82,14 +85,18 @@ class OsvApiSource(AdvisorySource):
         self._records = 0
         self._updated: datetime | None = None
         self._warnings: list[str] = []
+        self.priorities: Prioritiser | None = None  # EPSS/KEV joined through each alias group
 
     def info(self) -> AdvisoryDbInfo:
         """The API is live data: `updated` is when it was last asked, `records` how many it sent."""
+        p = self.priorities
         return AdvisoryDbInfo(
             source=f"osv-api {self._shown}",
             records=self._records,
             updated=self._updated,
             warnings=tuple(self._warnings),
+            epss=p.epss_info if p is not None else None,
+            kev=p.kev_info if p is not None else None,
         )
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
@@ -117,7 +124,7 @@ class OsvApiSource(AdvisorySource):
         for dep in dependencies:
             ids = ids_by_key.get((dep.name, dep.version), [])
             hits = [_hit(records[i], dep) for i in ids if i in records]
-            merged = merge_aliases(dep, hits)
+            merged = merge_aliases(dep, hits, prioritise=self.priorities)
             out.extend(dataclasses.replace(v, reported_by=(self.name,)) for v in merged)
         return out
 
@@ -241,8 +248,7 @@ def _hit(record: ParsedRecord, dep: Dependency) -> Hit:
     facts = RecordFacts(
         id=record.id,
         aliases=record.aliases,
-        severity=record.severity,
-        cvss=record.cvss,
+        rating=record.rating,
         summary=record.summary,
         published=record.published,
         modified=record.modified,
@@ -250,7 +256,7 @@ def _hit(record: ParsedRecord, dep: Dependency) -> Hit:
     )
     entries = [compile_entry(e.to_json()) for e in record.affected if e.package == dep.name]
     version = parse_version(dep.version)
-    normalised = str(version) if version is not None else dep.version
+    normalised = normalise_version(dep.version)
     affected, fixed = evaluate(entries, version, normalised)
     if not affected:
         # The API matched it (it expands GIT ranges and fuzzy-matches versions), so report it;

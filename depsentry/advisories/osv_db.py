@@ -1,13 +1,14 @@
 """`OsvDbSource`: match dependencies against the local OSV database.
 
 Speed comes from loading only the packages asked for (one SQL query per batch), compiling each
-package's ranges once, and memoising (name, version) results across the whole run.
+package's ranges once, matching and merging once per distinct (name, version) and rating each
+alias group once per run; a pin then costs one small object (`Vulnerability.at`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,20 +17,26 @@ from packaging.utils import canonicalize_name
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.matcher import (
     CompiledEntry,
+    GroupFacts,
     Hit,
     RecordFacts,
     compile_entry,
     evaluate,
-    merge_aliases,
-    parse_version,
+    group_facts,
+    group_hits,
+    merged_fixes,
+    vulnerability,
 )
-from depsentry.advisories.osv_record import normalise_version
 from depsentry.advisories.osv_store import OsvStore
-from depsentry.models import AdvisoryDbInfo, Dependency, Vulnerability
+from depsentry.advisories.priorities import Prioritiser
+from depsentry.advisories.severity import id_rank
+from depsentry.advisories.versions import normalise_version, parse_version
+from depsentry.models import AdvisoryDbInfo, Dependency, Source, Vulnerability
 
 __all__ = ["OsvDbSource"]
 
 _Candidates = list[tuple[RecordFacts, tuple[CompiledEntry, ...]]]
+_NOWHERE = Source("")
 
 
 class OsvDbSource(AdvisorySource):
@@ -37,15 +44,26 @@ class OsvDbSource(AdvisorySource):
 
     name = "osv"
 
-    def __init__(self, store: OsvStore, *, source: str | None = None, warnings: Sequence[str] = ()):
+    def __init__(
+        self,
+        store: OsvStore,
+        *,
+        source: str | None = None,
+        warnings: Sequence[str] = (),
+        priorities: Prioritiser | None = None,
+    ):
         self.store = store
         meta = store.meta()
         self._source = source or meta.get("source", store.label)
         self._updated = meta.get("updated")
         self._warnings = tuple(warnings)
+        self._priorities = priorities
         self._packages: dict[str, _Candidates] = {}
+        self._siblings: dict[str, list[RecordFacts]] = {}  # id or alias -> records naming it
         self._memo: dict[tuple[str, str], tuple[Hit, ...]] = {}
-        self._lock = threading.Lock()
+        self._found: dict[tuple[str, str], tuple[Vulnerability, ...]] = {}
+        self._groups: dict[frozenset[str], GroupFacts] = {}
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, options: SourceOptions) -> OsvDbSource:
@@ -58,6 +76,8 @@ class OsvDbSource(AdvisorySource):
 
     def close(self) -> None:
         self.store.close()
+        if self._priorities is not None:
+            self._priorities.close()
 
     def info(self) -> AdvisoryDbInfo:
         updated = None
@@ -66,16 +86,40 @@ class OsvDbSource(AdvisorySource):
                 updated = datetime.fromisoformat(self._updated.replace("Z", "+00:00"))
             except ValueError:
                 updated = None
-        return AdvisoryDbInfo(self._source, self.store.count(), updated, self._warnings)
+        p = self._priorities
+        return AdvisoryDbInfo(
+            self._source,
+            self.store.count(),
+            updated,
+            self._warnings,
+            epss=p.epss_info if p is not None else None,
+            kev=p.kev_info if p is not None else None,
+        )
 
-    def _load(self, names: Sequence[str]) -> None:
+    def _load(self, names: Iterable[str]) -> None:
         missing = [n for n in dict.fromkeys(names) if n not in self._packages]
         if not missing:
             return
         loaded: dict[str, _Candidates] = {n: [] for n in missing}
+        ids: set[str] = set()
         for package, facts, entries in self.store.affected_rows(missing):
             loaded[package].append((facts, tuple(compile_entry(e) for e in entries)))
+            ids.add(facts.id)
+            ids.update(facts.aliases)
+        if ids:
+            # The other records of each alias group (a GHSA beside a PYSEC) rate it too.
+            for other in self.store.related(ids):
+                for key in (other.id, *other.aliases):
+                    group = self._siblings.setdefault(key, [])
+                    if all(o.id != other.id for o in group):
+                        group.append(other)
+                ids.update(other.aliases)
+            if self._priorities is not None:
+                self._priorities.prefetch(ids)
         self._packages.update(loaded)
+
+    def _related(self, ids: frozenset[str]) -> list[RecordFacts]:
+        return [r for i in sorted(ids) for r in self._siblings.get(i, ())]
 
     def hits(self, name: str, version: str) -> tuple[Hit, ...]:
         """Every record affecting (name, version), unmerged (what the OSV API returns)."""
@@ -97,17 +141,53 @@ class OsvDbSource(AdvisorySource):
             self._memo[key] = result
             return result
 
+    def _group(self, hits: list[Hit]) -> GroupFacts:
+        key = frozenset([hits[0].facts.id] if len(hits) == 1 else [h.facts.id for h in hits])
+        facts = self._groups.get(key)
+        if facts is None:
+            facts = group_facts(
+                [h.facts for h in hits], related=self._related, prioritise=self._priorities
+            )
+            self._groups[key] = facts
+        return facts
+
+    def _vulnerabilities(
+        self, name: str, version: str, source: Source
+    ) -> tuple[Vulnerability, ...]:
+        key = (name, version)
+        found = self._found.get(key)
+        if found is None:
+            made = [
+                vulnerability(self._group(group), name, version, source, merged_fixes(group))
+                for group in group_hits(self.hits(name, version))
+            ]
+            made.sort(key=lambda v: id_rank(v.id))
+            found = self._found[key] = tuple(made)
+        return found
+
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
-        """One `Vulnerability` per (dependency, alias group)."""
-        with self._lock:
-            self._load([canonicalize_name(d.name) for d in dependencies])
+        """One `Vulnerability` per (dependency, alias group), in dependency order; matched and
+        merged once per distinct (name, version), then placed at each pin (`Vulnerability.at`)."""
+        names = {dep.name: canonicalize_name(dep.name) for dep in dependencies}
         out: list[Vulnerability] = []
-        for dep in dependencies:
-            hits = self.hits(dep.name, dep.version)
-            if hits:
-                out.extend(merge_aliases(dep, hits))
+        with self._lock:
+            self._load(names.values())
+            for dep in dependencies:
+                found = self._vulnerabilities(names[dep.name], dep.version, dep.source)
+                if found:
+                    out.extend(
+                        v.at(dep.source) if dep.name == v.package else _renamed(v, dep)
+                        for v in found
+                    )
         return out
 
     def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Full original records by id (for the OSV API)."""
         return self.store.records(ids)
+
+
+def _renamed(v: Vulnerability, dep: Dependency) -> Vulnerability:
+    # A dependency named in another spelling ("Django" for "django"): report its own name.
+    from dataclasses import replace
+
+    return replace(v, package=dep.name, source=dep.source)

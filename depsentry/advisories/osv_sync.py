@@ -1,28 +1,35 @@
 """`depsentry db sync`: import OSV records from a dump URL, a zip, or a directory into the store.
 
 Incremental: every source file has a fingerprint (size+mtime for files, CRC+size for zip members);
-only new or changed files are parsed, removed files are dropped, and an unchanged source writes
-nothing. Atomic: changes go into a temp copy next to the database, which then replaces it with
-`os.replace`, so an interrupted sync leaves the previous database as it was.
+only new or changed files are parsed, removed files are dropped (an id that another file also
+carries is re-read from that file), and an unchanged source writes nothing. Atomic: changes go
+into a temp copy next to the database, which then replaces it with `os.replace`, so an
+interrupted sync leaves the previous database as it was. One sync at a time per directory (a
+lock), so leftovers of a killed one are removed at once; a corrupted database is rebuilt.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from depsentry.advisories.download import download
-from depsentry.advisories.osv_record import load_text, parse_record
-from depsentry.advisories.osv_store import OsvStore
+from depsentry.advisories.osv_record import (
+    MAX_RECORD_BYTES,
+    RecordError,
+    load_text,
+    parse_record,
+)
+from depsentry.advisories.osv_store import OsvStore, check_regular, remove_stamp, write_stamp
 from depsentry.errors import AdvisoryDbError, reading
 from depsentry.httpkit import redact
 
@@ -31,6 +38,7 @@ __all__ = ["DEFAULT_URL", "Progress", "SyncResult", "sync"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip"
+MAX_DUMP_BYTES = 2 << 30  # the PyPI dump is ~30 MB; a download past this is not an OSV dump
 
 Progress = Callable[[str, int, int | None], None]
 """progress(stage, done, total): called during long work; the CLI draws it, the core stays silent."""
@@ -50,53 +58,101 @@ class SyncResult:
     records: int
     imported: int  # records (re)parsed from new or changed files
     removed: int
-    warnings: int  # malformed parts skipped (counted, logged at debug level)
+    warnings: int  # malformed records and parts skipped (counted, logged at debug level)
     unchanged: bool  # nothing new: the database was not rewritten
+    malformed: int = 0  # record files that could not be used at all (of `warnings`)
+    rebuilt: bool = False  # the old database was unreadable and was replaced from scratch
 
 
 Entry = tuple[str, str, Callable[[], bytes]]  # (origin, fingerprint, read)
+
+
+def _read_regular(path: str) -> bytes:
+    # O_NONBLOCK and fstat: a FIFO swapped in after the directory walk must not block the sync.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RecordError("not a regular file")
+        data = handle.read(MAX_RECORD_BYTES + 1)
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(f"record larger than {MAX_RECORD_BYTES >> 20} MiB")
+    return data
+
+
+def _too_large() -> bytes:
+    raise RecordError(f"record larger than {MAX_RECORD_BYTES >> 20} MiB")
 
 
 def _directory_entries(root: Path) -> Iterator[Entry]:
     # os.walk + scandir and plain strings, not Path.rglob: every scan with --osv-db DIR
     # fingerprints the whole tree to see whether it changed, so this is on the hot path.
     prefix = len(str(root)) + 1
+    inside = str(root) + os.sep
     found: list[Entry] = []
     for directory, subdirs, _ in os.walk(root):
         subdirs[:] = [d for d in subdirs if not d.startswith(".")]
         with os.scandir(directory) as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith(".") or not name.endswith(_SUFFIXES) or not entry.is_file():
+                if name.startswith(".") or not name.endswith(_SUFFIXES):
                     continue
-                st = entry.stat()
+                try:
+                    if not entry.is_file():
+                        continue
+                    if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
+                        logger.debug("%s: a symlink out of %s, ignored", entry.path, root)
+                        continue
+                    st = entry.stat()
+                except OSError as exc:  # a symlink loop, a file gone since the listing
+                    logger.warning("%s: %s", entry.path, exc.strerror or exc)
+                    continue
                 rel = entry.path[prefix:].replace(os.sep, "/")
-                found.append(
-                    (rel, f"{st.st_size}:{st.st_mtime_ns}", partial(_read_bytes, entry.path))
+                read = (
+                    _too_large
+                    if st.st_size > MAX_RECORD_BYTES
+                    else partial(_read_regular, entry.path)
                 )
+                found.append((rel, f"{st.st_size}:{st.st_mtime_ns}", read))
     found.sort(key=lambda item: item[0])
     yield from found
 
 
-def _yaml_error() -> type[Exception]:
-    import yaml  # loaded only when records are actually parsed
-
-    return yaml.YAMLError
-
-
-def _read_bytes(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def _zip_entries(archive: zipfile.ZipFile) -> Iterator[Entry]:
-    def reader(name: str) -> Callable[[], bytes]:
-        return lambda: archive.read(name)
+    def reader(info: zipfile.ZipInfo) -> Callable[[], bytes]:
+        if info.file_size > MAX_RECORD_BYTES:
+            return _too_large
+        return lambda: archive.read(info)  # zipfile stops at the declared size
 
     for info in archive.infolist():
         if info.is_dir() or not info.filename.endswith(_SUFFIXES):
             continue
-        yield info.filename, f"{info.CRC:08x}:{info.file_size}", reader(info.filename)
+        yield info.filename, f"{info.CRC:08x}:{info.file_size}", reader(info)
+
+
+def _decode_errors() -> tuple[type[Exception], ...]:
+    import zlib
+
+    import yaml  # loaded only when records are actually parsed
+
+    # ValueError covers bad JSON and UTF-8 and RecordError; the zip ones a damaged member.
+    return (
+        ValueError, RecursionError, yaml.YAMLError, zipfile.BadZipFile, zlib.error, EOFError,
+        NotImplementedError,
+    )  # fmt: skip
+
+
+def _open_old(db_path: Path) -> tuple[OsvStore | None, bool]:
+    """The current database, if usable; and whether one was there but unreadable."""
+    if not os.path.lexists(db_path):
+        return None, False
+    check_regular(db_path)  # a directory or FIFO in its place is the operator's to remove
+    try:
+        return OsvStore.open(db_path), False
+    except AdvisoryDbError as exc:
+        if "another depsentry version" in exc.message:
+            return None, False
+        logger.warning("%s; rebuilding it from scratch", exc)
+        return None, True
 
 
 def _import(
@@ -106,13 +162,10 @@ def _import(
     extra_meta: dict[str, str | None],
     progress: Progress,
 ) -> SyncResult:
-    old: OsvStore | None = None
-    if db_path.is_file():
-        with suppress(AdvisoryDbError):
-            old = OsvStore.open(db_path)
+    old, broken = _open_old(db_path)
     same_source = old is not None and old.meta().get("source") == label
     before = old.origins() if old is not None and same_source else {}
-    current = {origin: fp for origin, fp, _ in entries}
+    current = {origin: (fp, read) for origin, fp, read in entries}
     changed = [e for e in entries if before.get(e[0]) != e[1]]
     gone = [o for o in before if o not in current]
     if old is not None and same_source and not changed and not gone:
@@ -134,50 +187,97 @@ def _import(
             tmp.unlink()
             store = OsvStore.create(tmp)
         try:
-            removed = store.remove_origins([*gone, *(o for o, _, _ in changed)])
-            imported = warnings = 0
-            for done, (origin, fingerprint, read) in enumerate(changed, 1):
-                with reading(f"{label}/{origin}", AdvisoryDbError):
-                    data = read()
+            touched = set(gone) | {o for o, _, _ in changed}
+            # An id that a touched file carried may also be in an untouched file: re-read
+            # those too, or removing one copy would drop the record until the other changes.
+            also = {
+                o
+                for carriers in store.carried_by(touched).values()
+                for o in carriers
+                if o not in touched and o in current
+            }
+            removed = len(store.remove_origins([*touched, *also]))
+            todo = [*changed, *((o, current[o][0], current[o][1]) for o in sorted(also))]
+            imported = warnings = malformed = 0
+            errors = _decode_errors()
+            for done, (origin, fingerprint, read) in enumerate(todo, 1):
+                problems: list[str]
                 try:
-                    parsed, problems = parse_record(load_text(data, origin))
-                except (ValueError, _yaml_error()) as exc:  # bad JSON/YAML/UTF-8: skip the file
-                    parsed, problems = None, [f"unreadable record: {exc}"]
+                    parsed, problems = parse_record(load_text(read(), origin))
+                except errors as exc:  # bad JSON/YAML/UTF-8, hostile text: skip the file
+                    parsed, problems = None, [f"unreadable record: {str(exc)[:200]}"]
+                    malformed += 1
+                except OSError as exc:  # one unreadable file costs that record only
+                    logger.warning("%s/%s: %s", label, origin, exc.strerror or exc)
+                    parsed, problems = None, [f"unreadable file: {exc.strerror or exc}"]
+                    malformed += 1
                 for problem in problems:
                     logger.debug("%s: %s", origin, problem)
                 warnings += len(problems)
                 if parsed is not None:
-                    store.add(parsed, origin)
-                    imported += 1
+                    try:
+                        store.add(parsed, origin)
+                        imported += 1
+                    except (ValueError, RecursionError) as exc:  # e.g. nested past json's limit
+                        logger.debug("%s: unstorable record: %s", origin, exc)
+                        warnings += 1
+                        malformed += 1
                 store.set_origin(origin, fingerprint)
-                if done % 200 == 0 or done == len(changed):
-                    progress("import", done, len(changed))
-            store.set_meta(
-                source=label, updated=datetime.now(UTC).isoformat(timespec="seconds"), **extra_meta
-            )
-            store.commit()
+                if done % 200 == 0 or done == len(todo):
+                    progress("import", done, len(todo))
             records = store.count()
-            store.set_meta(records=records)
+            store.set_meta(
+                source=label,
+                updated=store.data_date(),
+                imported=datetime.now(UTC).isoformat(timespec="seconds"),
+                records=records,
+                **extra_meta,
+            )
             store.commit()
         finally:
             store.close()
+        remove_stamp(db_path)
         os.replace(tmp, db_path)
+        write_stamp(db_path)  # just written whole: the next open needs no quick_check
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     if warnings:
         logger.warning(
-            "%s: skipped %d malformed part(s) of OSV records (see -v for each)", label, warnings
+            "%s: skipped %d malformed record(s) or part(s) of OSV records (see -v for each)",
+            label,
+            warnings,
         )
-    return SyncResult(label, records, imported, removed, warnings, False)
+    return SyncResult(
+        label, records, imported, removed, warnings, False, malformed=malformed, rebuilt=broken
+    )
 
 
-def _remove_stale(directory: Path) -> None:
-    # Temp files of a sync that was killed; a live sync never runs for an hour.
-    if not directory.is_dir():
+@contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """One sync at a time in `directory` (a lock on the directory itself: no lock file to leak)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; concurrent syncs there only waste work
+        yield
         return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _remove_stale(db_path: Path) -> None:
+    # Under the lock no other sync of this database runs: its temp files (and their SQLite
+    # journals) are leftovers of a killed one. Downloads may belong to any database here.
+    directory = db_path.parent
+    for path in directory.glob(f".{db_path.name}.*.tmp*"):
+        with suppress(OSError):
+            path.unlink()
     cutoff = time.time() - 3600
-    for path in [*directory.glob(".*.tmp"), *directory.glob(".osv-download.*.zip")]:
+    for path in directory.glob(".osv-download.*"):
         with suppress(OSError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
@@ -197,51 +297,81 @@ def sync(
 ) -> SyncResult:
     """Bring the database at `db_path` up to date with `source` (default: the OSV PyPI dump)."""
     text = str(source) if source is not None else DEFAULT_URL
-    _remove_stale(db_path.parent)
-    if _is_url(text):
-        url, text = text, redact(text)
-        if offline:
-            raise AdvisoryDbError(
-                f"cannot download {text} with --offline; sync from a local path instead"
-            )
-        meta: dict[str, str] = {}
-        if db_path.is_file():
-            with suppress(AdvisoryDbError):
-                old = OsvStore.open(db_path)
-                meta = old.meta()
-                old.close()
-        same = meta.get("source") == text
+    if os.path.lexists(db_path):
+        check_regular(db_path)
+    try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        fetched = download(
-            url,
-            db_path.parent,
-            etag=meta.get("etag") if same else None,
-            last_modified=meta.get("last_modified") if same else None,
-            progress=progress,
-            connect_timeout=connect_timeout,
-        )
-        if fetched is None:  # 304 Not Modified
-            logger.info("%s not modified since the last sync", text)
-            return SyncResult(text, int(meta.get("records", 0)), 0, 0, 0, True)
-        try:
-            with reading(text, AdvisoryDbError), zipfile.ZipFile(fetched.path) as archive:
-                return _import(
-                    db_path,
-                    text,
-                    list(_zip_entries(archive)),
-                    {"etag": fetched.etag, "last_modified": fetched.last_modified},
-                    progress,
-                )
-        except zipfile.BadZipFile as exc:
-            raise AdvisoryDbError(f"not a zip file ({exc})", text) from exc
-        finally:
-            fetched.path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise AdvisoryDbError(
+            f"cannot create the database directory ({exc.strerror or exc})", db_path.parent
+        ) from exc
+    with _exclusive(db_path.parent):
+        _remove_stale(db_path)
+        if _is_url(text):
+            return _sync_url(db_path, text, offline, progress, connect_timeout)
+        return _sync_path(db_path, Path(text).expanduser().resolve(), progress)
 
-    path = Path(text).expanduser().resolve()
-    if path.is_dir():
+
+def _sync_path(db_path: Path, path: Path, progress: Progress) -> SyncResult:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise AdvisoryDbError(
+            "no such file or directory" if isinstance(exc, FileNotFoundError) else str(exc), path
+        ) from exc
+    if stat.S_ISDIR(mode):
         return _import(db_path, str(path), list(_directory_entries(path)), {}, progress)
+    if not stat.S_ISREG(mode):
+        raise AdvisoryDbError(
+            "not a regular file or directory (a FIFO, device or socket); expected a zip or a "
+            "directory of OSV records",
+            path,
+        )
     try:
         with reading(path, AdvisoryDbError), zipfile.ZipFile(path) as archive:
             return _import(db_path, str(path), list(_zip_entries(archive)), {}, progress)
     except zipfile.BadZipFile as exc:
         raise AdvisoryDbError("not a zip file or a directory of OSV records", path) from exc
+
+
+def _sync_url(
+    db_path: Path, url: str, offline: bool, progress: Progress, connect_timeout: float
+) -> SyncResult:
+    from depsentry.advisories.download import download
+
+    text = redact(url)
+    if offline:
+        raise AdvisoryDbError(
+            f"cannot download {text} with --offline; sync from a local path instead"
+        )
+    meta: dict[str, str] = {}
+    old, _ = _open_old(db_path)
+    if old is not None:
+        meta = old.meta()
+        old.close()
+    same = meta.get("source") == text
+    fetched = download(
+        url,
+        db_path.parent,
+        etag=meta.get("etag") if same else None,
+        last_modified=meta.get("last_modified") if same else None,
+        progress=progress,
+        connect_timeout=connect_timeout,
+        max_bytes=MAX_DUMP_BYTES,
+    )
+    if fetched is None:  # 304 Not Modified
+        logger.info("%s not modified since the last sync", text)
+        return SyncResult(text, int(meta.get("records", 0)), 0, 0, 0, True)
+    try:
+        with reading(text, AdvisoryDbError), zipfile.ZipFile(fetched.path) as archive:
+            return _import(
+                db_path,
+                text,
+                list(_zip_entries(archive)),
+                {"etag": fetched.etag, "last_modified": fetched.last_modified},
+                progress,
+            )
+    except zipfile.BadZipFile as exc:
+        raise AdvisoryDbError(f"not a zip file ({exc})", text) from exc
+    finally:
+        fetched.path.unlink(missing_ok=True)

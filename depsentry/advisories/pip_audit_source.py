@@ -24,6 +24,7 @@ from packaging.version import InvalidVersion, Version
 
 from depsentry.advisories.external import Pins, find_tool
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
+from depsentry.advisories.priorities import Prioritiser, attach_priorities, default_prioritiser
 from depsentry.errors import AdvisoryDbError, InputError
 from depsentry.models import AdvisoryDbInfo, Dependency, Severity, Source, Vulnerability
 
@@ -42,6 +43,7 @@ class PipAuditSource(AdvisorySource):
     def open(cls, options: SourceOptions) -> PipAuditSource:
         source = cls(osv_url=options.pip_audit_osv_url, offline=options.offline)
         source.command()  # a missing extra fails now, before any project is read
+        source.priorities = default_prioritiser()
         return source
 
     def __init__(
@@ -79,6 +81,7 @@ class PipAuditSource(AdvisorySource):
         self._command: list[str] | None = None
         self._updated: datetime | None = None
         self._warnings: list[str] = []
+        self.priorities: Prioritiser | None = None  # EPSS/KEV joined through each alias group
 
     def info(self) -> AdvisoryDbInfo:
         """pip-audit does not say how many records its service holds (pip-audit #504): 0."""
@@ -88,6 +91,8 @@ class PipAuditSource(AdvisorySource):
             records=0,
             updated=self._updated,
             warnings=tuple(self._warnings),
+            epss=self.priorities.epss_info if self.priorities else None,
+            kev=self.priorities.kev_info if self.priorities else None,
         )
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
@@ -101,7 +106,7 @@ class PipAuditSource(AdvisorySource):
                 requirements.write_text(pins.requirements(layer), encoding="utf-8")
                 report = self._run(["-r", str(requirements), "--no-deps", "--disable-pip"], tmp)
             out.extend(self._vulnerabilities(report, pins.lookup))
-        return out
+        return attach_priorities(out, self.priorities)
 
     def audit_requirements_file(self, path: Path) -> list[Vulnerability]:
         """Let pip resolve `path` (unpinned is fine) and audit the result; needs the index."""

@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 
 from depsentry.advisories.external import Pins, find_tool
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
+from depsentry.advisories.priorities import Prioritiser, attach_priorities, default_prioritiser
 from depsentry.advisories.safety_db import (
     SafetyAdvisory,
     SafetyDb,
@@ -50,6 +51,7 @@ class SafetySource(AdvisorySource):
     def open(cls, options: SourceOptions) -> SafetySource:
         source = cls(options.safety_db, offline=options.offline)
         source.command()  # a missing extra fails now, before any project is read
+        source.priorities = default_prioritiser()
         return source
 
     def __init__(
@@ -75,6 +77,7 @@ class SafetySource(AdvisorySource):
         self._db: SafetyDb | None = None
         self._updated: datetime | None = None
         self._warnings: list[str] = []
+        self.priorities: Prioritiser | None = None  # EPSS/KEV joined through each alias group
 
     def info(self) -> AdvisoryDbInfo:
         """The local database's size and timestamp, or the CLI run's time."""
@@ -85,18 +88,22 @@ class SafetySource(AdvisorySource):
                 records=db.count,
                 updated=db.updated,
                 warnings=db.warnings,
+                epss=self.priorities.epss_info if self.priorities else None,
+                kev=self.priorities.kev_info if self.priorities else None,
             )
         return AdvisoryDbInfo(
             source="safety (Safety CLI, API key)",
             records=0,
             updated=self._updated,
             warnings=tuple(self._warnings),
+            epss=self.priorities.epss_info if self.priorities else None,
+            kev=self.priorities.kev_info if self.priorities else None,
         )
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
         """Return the advisories whose specs contain each pinned version."""
         if self.db_path is None:
-            return self._match_cli(dependencies)
+            return attach_priorities(self._match_cli(dependencies), self.priorities)
         db = self._load()
         out: list[Vulnerability] = []
         for dep in dependencies:
@@ -108,7 +115,7 @@ class SafetySource(AdvisorySource):
                 fixes = advisory.affects(version)
                 if fixes is not None:
                     out.append(_vulnerability(advisory, dep, fixes))
-        return out
+        return attach_priorities(out, self.priorities)
 
     def command(self) -> list[str] | None:
         """The Safety CLI command line, or None with a local database.
@@ -158,6 +165,7 @@ def _vulnerability(
         source=dep.source,
         reported_by=("safety",),
         published=advisory.published,
+        severity_source=advisory.id if advisory.severity is not Severity.UNKNOWN else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""`depsentry db`: sync, inspect and serve the local OSV advisory database."""
+"""`depsentry db`: sync, inspect and serve the local OSV advisory database; import EPSS and KEV."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from pathlib import Path
 
 import click
 
-from depsentry.advisories.osv_store import OsvStore
+from depsentry.advisories.epss import DEFAULT_EPSS_URL, MAX_EPSS_BYTES, read_epss
+from depsentry.advisories.kev import DEFAULT_KEV_URL, MAX_KEV_BYTES, read_kev
 from depsentry.advisories.osv_sync import DEFAULT_URL, Progress, sync
 from depsentry.advisories.resolve import database_path, open_advisories
-from depsentry.errors import AdvisoryDbError, ConfigError
+from depsentry.errors import ConfigError
 
 
 @click.group(name="db")
 def db() -> None:
-    """Sync, inspect and serve the local OSV advisory database."""
+    """Sync, inspect and serve the local OSV advisory database; import EPSS and KEV data."""
 
 
 def _detail(stage: str, done: int, total: int | None) -> str:
@@ -68,13 +69,19 @@ def sync_command(source: str | None, offline: bool) -> None:
     target = database_path()
     with _progress() as progress:
         result = sync(target, source, offline=offline, progress=progress)
+    if result.rebuilt:
+        click.echo("The old database was unreadable and has been rebuilt from scratch.", err=True)
     if result.unchanged:
         click.echo(
             f"Advisory database up to date: {result.records} records from {result.source}", err=True
         )
     else:
+        skipped = (
+            f"{result.malformed} malformed records and "
+            f"{result.warnings - result.malformed} malformed parts skipped"
+        )
         click.echo(
-            f"Imported {result.imported} records ({result.removed} removed, {result.warnings} malformed parts skipped); "
+            f"Imported {result.imported} records ({result.removed} removed, {skipped}); "
             f"{result.records} records from {result.source} in {target}",
             err=True,
         )
@@ -85,25 +92,117 @@ def sync_command(source: str | None, offline: bool) -> None:
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def status_command(fmt: str) -> None:
-    """Show the source, record count and last update of the local database."""
-    path = database_path()
-    if not path.is_file():
-        raise AdvisoryDbError(f"no advisory database at {path}; run `depsentry db sync`")
-    store = OsvStore.open(path)
-    try:
-        meta, records = store.meta(), store.count()
-    finally:
-        store.close()
-    info = {
-        "path": str(path),
-        "source": meta.get("source"),
-        "records": records,
-        "updated": meta.get("updated"),
-    }
+    """Show what scans use: the database (source, records, the data's own date), or the
+    snapshot they fall back to; and the imported EPSS and KEV data with their dates."""
+    from depsentry.advisories.status import database_status
+
+    info = database_status()
     if fmt == "json":
         click.echo(json.dumps(info, indent=2))
+        return
+    for key, value in info.items():
+        label = key.replace("_", " ")
+        if key in ("epss", "kev") and value is None:
+            click.echo(f"{label}: not imported (`depsentry db import-{key} --download` or FILE)")
+        elif isinstance(value, dict):
+            shown = ", ".join(f"{k} {v}" for k, v in value.items() if v is not None)
+            click.echo(f"{label}: {shown}")
+        else:
+            click.echo(f"{label}: {value if value is not None else '-'}")
+
+
+def _fetch(url: str, kind: str, etag: str | None) -> tuple[Path, str | None] | None:
+    """Download `url` into the state directory: (temp file, ETag), or None when unchanged."""
+    from depsentry import paths
+    from depsentry.advisories.download import download
+
+    cap, suffix = (MAX_EPSS_BYTES, ".csv.gz") if kind == "epss" else (MAX_KEV_BYTES, ".json")
+    with _progress() as progress:
+        fetched = download(
+            url,
+            paths.state_dir(),
+            etag=etag,
+            progress=progress,
+            max_bytes=cap,
+            suffix=suffix,
+            what=f"{kind.upper()} import",
+        )
+    return (fetched.path, fetched.etag) if fetched is not None else None
+
+
+def _import_command(kind: str, file: Path | None, download: bool, url: str) -> None:
+    from depsentry.advisories import priorities
+    from depsentry.httpkit import redact
+
+    if (file is None) != download:
+        raise ConfigError(f"import-{kind}: give either FILE or --download, not both or neither")
+    etag = None
+    if file is None:
+        shown = redact(url)
+        old_etag = priorities.stored_etag(kind)
+        fetched = _fetch(url, kind, old_etag)
+        if fetched is None:
+            click.echo(
+                f"{kind.upper()} data not modified since the last import ({shown})", err=True
+            )
+            return
+        local, etag = fetched
     else:
-        click.echo("\n".join(f"{key}: {value}" for key, value in info.items()))
+        shown, local = str(file), file
+    try:
+        if kind == "epss":
+            epss = read_epss(local)
+            where = priorities.import_epss(epss, shown, etag=etag)
+            when = epss.score_date.date().isoformat() if epss.score_date else "an unknown date"
+            click.echo(
+                f"Imported EPSS scores of {len(epss.rows)} CVEs (model {epss.model or '?'}, "
+                f"scores of {when}) from {shown} into {where}",
+                err=True,
+            )
+        else:
+            kev = read_kev(local)
+            where = priorities.import_kev(kev, shown, etag=etag)
+            when = kev.released.date().isoformat() if kev.released else "an unknown date"
+            click.echo(
+                f"Imported the KEV catalogue {kev.version or '?'} of {when} "
+                f"({len(kev.entries)} CVEs) from {shown} into {where}",
+                err=True,
+            )
+    finally:
+        if file is None:
+            local.unlink(missing_ok=True)
+
+
+@db.command(name="import-epss")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--download", is_flag=True, help="Download FIRST's current scores (from --url).")
+@click.option(
+    "--url",
+    metavar="URL",
+    default=DEFAULT_EPSS_URL,
+    show_default=True,
+    help="Where --download gets the scores (a mirror works too).",
+)
+def import_epss_command(file: Path | None, download: bool, url: str) -> None:
+    """Import FIRST EPSS scores (epss_scores-YYYY-MM-DD.csv.gz, or plain CSV) into the local
+    database: findings get the EPSS of their CVEs, and --fail-on can use it."""
+    _import_command("epss", file, download, url)
+
+
+@db.command(name="import-kev")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--download", is_flag=True, help="Download CISA's current catalogue (from --url).")
+@click.option(
+    "--url",
+    metavar="URL",
+    default=DEFAULT_KEV_URL,
+    show_default=True,
+    help="Where --download gets the catalogue (a mirror works too).",
+)
+def import_kev_command(file: Path | None, download: bool, url: str) -> None:
+    """Import CISA's Known Exploited Vulnerabilities catalogue (known_exploited_vulnerabilities.json)
+    into the local database: findings in it are marked `kev`, and --fail-on can use it."""
+    _import_command("kev", file, download, url)
 
 
 def _listen(value: str) -> tuple[str, int]:

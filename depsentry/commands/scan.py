@@ -6,19 +6,31 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from depsentry.advisories.registry import SOURCES
-from depsentry.errors import DepsentryError
-from depsentry.models import ScanResult, Severity
+from depsentry.errors import ConfigError, DepsentryError
+from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.registry import FORMATS
 from depsentry.scan import Progress, ScanOptions, run_scan
 
+if TYPE_CHECKING:
+    from depsentry.policy.gate import Gate
+    from depsentry.policy.model import VulnerabilityRules
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-FAIL_ON = ("critical", "high", "medium", "low", "any", "none")
+FAIL_ON = (
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "any",
+    "none",
+)  # the plain levels; see policy/gate.py
+UNRATED_AS = ("critical", "high", "medium", "low", "ignore")
 
 
 def scan_options(func: F) -> F:
@@ -225,29 +237,91 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
     click.echo(summarize(result), err=True)
 
 
-def exit_code(result: ScanResult, fail_on: str) -> int:
-    """0 nothing at or above the threshold, 1 findings that fail it, 2 a project was unreadable."""
+def _check_gate(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    from depsentry.policy.gate import GateError, parse_gate
+
+    if value:
+        try:
+            parse_gate(value)
+        except GateError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _gate_for(
+    project: ProjectReport,
+    fail_on: tuple[str, ...],
+    unrated_as: str | None,
+    policy: str | None,
+    cache: dict[str, VulnerabilityRules],
+) -> Gate:
+    """The project's gate: the command line, else its policy's `[vulnerabilities]` keys
+    (`--policy`, else the project's own), else `any`."""
+    from depsentry.policy.gate import DEFAULT_UNRATED, parse_gate
+
+    ref = policy if policy is not None else project.policy
+    rules = None
+    if ref is not None and (not fail_on or unrated_as is None):
+        if ref not in cache:
+            from depsentry.policy import load_policy
+
+            cache[ref] = load_policy(ref).vulnerabilities
+        rules = cache[ref]
+    expression = fail_on or (rules.fail_on if rules is not None else ()) or ("any",)
+    unrated = unrated_as or (rules.unrated_as if rules is not None else DEFAULT_UNRATED)
+    return parse_gate(expression, unrated)
+
+
+def exit_code(
+    result: ScanResult,
+    fail_on: str | tuple[str, ...] = (),
+    *,
+    unrated_as: str | None = None,
+    policy: str | None = None,
+) -> int:
+    """0 nothing fails the gate, 1 findings that fail it, 2 a project was unreadable (or the
+    gate asks for EPSS/KEV data that was never imported: a gate that cannot look must not pass)."""
     if any(project.error for project in result.projects):
         return 2
-    if fail_on == "none":
-        return 0
-    threshold = None if fail_on == "any" else Severity(fail_on)
+    texts = (fail_on,) if isinstance(fail_on, str) else tuple(fail_on)
+    cache: dict[str, VulnerabilityRules] = {}
+    failing = False
     for project in result.projects:
-        for vuln in project.vulnerabilities:
-            if threshold is None or vuln.severity.rank >= threshold.rank:
-                return 1
-    return 0
+        gate = _gate_for(project, texts, unrated_as, policy, cache)
+        if gate.needs_epss and result.advisory_db.epss is None:
+            raise ConfigError(
+                f"the gate {str(gate)!r} uses EPSS, but no EPSS data is imported; run "
+                "`depsentry db import-epss --download` (or import-epss FILE)"
+            )
+        if gate.needs_kev and result.advisory_db.kev is None:
+            raise ConfigError(
+                f"the gate {str(gate)!r} uses KEV, but no KEV catalogue is imported; run "
+                "`depsentry db import-kev --download` (or import-kev FILE)"
+            )
+        failing = failing or any(gate.fails(v) for v in project.vulnerabilities)
+    return 1 if failing else 0
 
 
 @click.command(name="scan")
 @scan_options
 @click.option(
     "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default="any",
-    show_default=True,
-    help="Exit 1 when a vulnerability at or above this severity is found "
-    "('unknown' counts between low and medium).",
+    multiple=True,
+    metavar="GATE",
+    callback=_check_gate,
+    help="Exit 1 when a vulnerability meets GATE: critical, high, medium, low, any (the "
+    "default) or none; kev; epss>=N or percentile>=N; joined by 'and', alternatives by ',' "
+    "(repeatable). Unrated vulnerabilities meet every level (see --unrated-as). "
+    "[default: the policy's fail_on, else any]",
+)
+@click.option(
+    "--unrated-as",
+    type=click.Choice(UNRATED_AS),
+    default=None,
+    help="What a vulnerability without a rating counts as for --fail-on levels; 'ignore' "
+    "never fails a level on it. [default: the policy's unrated_as, else critical]",
 )
 @click.option("--policy", metavar="FILE|NAME", help="Evaluate this update policy (violations).")
 @click.option(
@@ -255,11 +329,17 @@ def exit_code(result: ScanResult, fail_on: str) -> int:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="An earlier JSON report: findings already in it count as first seen then.",
 )
-def scan(fail_on: str, policy: str | None, since: Path | None, **kwargs: Any) -> int:
+def scan(
+    fail_on: tuple[str, ...],
+    unrated_as: str | None,
+    policy: str | None,
+    since: Path | None,
+    **kwargs: Any,
+) -> int:
     """Scan projects for known vulnerabilities (and outdated releases with --outdated).
 
     PATH is a project directory (its requirements files, pyproject.toml and lockfiles are found
-    automatically) or a single file. Exit codes: 0 clean, 1 findings at or above --fail-on,
+    automatically) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
     2 bad usage or unreadable input.
     """
     fmt = kwargs.pop("fmt")
@@ -270,4 +350,4 @@ def scan(fail_on: str, policy: str | None, since: Path | None, **kwargs: Any) ->
     with terminal_progress() as progress:
         result = run_scan(options, progress)
     emit(result, fmt, output)
-    return exit_code(result, fail_on)
+    return exit_code(result, fail_on, unrated_as=unrated_as, policy=policy)

@@ -102,12 +102,15 @@ def _vulnerabilities(report: ProjectReport, policy: Policy, now: datetime) -> It
             continue  # reported by the scan, but nothing to apply yet
         severity = "critical" if v.malicious else v.severity.value
         fix = f"fixed in {', '.join(v.fixed_in)}" if fixed else "no fix yet"
+        shown = "unrated" if severity == "unknown" else severity
+        if v.cvss is not None:
+            shown += f" {v.cvss:.1f}"
         yield Finding(
             key=f"vuln:{v.package}:{v.id}",
             kind="vulnerability",
             package=v.package,
             version=v.version,
-            what=f"{v.package} {v.version}: {v.id} ({severity}), {fix}",
+            what=f"{v.package} {v.version}: {v.id} ({shown}), {fix}",
             days=rules.days_for(severity),
             by_review=False,
             clock=fix_keys(v) if fixed and after_fix else vuln_keys(v),

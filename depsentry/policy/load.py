@@ -224,6 +224,27 @@ def _specifier(value: Any, key: str) -> str:
     return text
 
 
+def _fail_on(value: Any, key: str) -> tuple[str, ...]:
+    from depsentry.policy.gate import GateError, parse_gate
+
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise _Bad(key, f'expected a gate expression like "high, kev", got {value!r}')
+    try:
+        parse_gate(items)
+    except GateError as exc:
+        raise _Bad(key, str(exc)) from None
+    return tuple(items)
+
+
+def _unrated_as(value: Any, key: str) -> str:
+    from depsentry.policy.gate import UNRATED_CHOICES
+
+    if value not in UNRATED_CHOICES:
+        raise _Bad(key, f"expected one of {', '.join(UNRATED_CHOICES)}, got {value!r}")
+    return str(value)
+
+
 def _rules(value: Any, key: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise _Bad(key, f"expected a list of finding kinds, got {value!r}")
@@ -309,7 +330,12 @@ _SCHEMA: dict[str, Checker] = {
     "extends": _str,
     "review": _table({"every": _every, "day": _day, "time": _time, "timezone": _timezone}),
     "vulnerabilities": _table(
-        {"deadline_days": _table(dict.fromkeys(SEVERITIES, _int)), "needs_fix": _bool}
+        {
+            "deadline_days": _table(dict.fromkeys(SEVERITIES, _int)),
+            "needs_fix": _bool,
+            "fail_on": _fail_on,
+            "unrated_as": _unrated_as,
+        }
     ),
     "updates": _table(
         {

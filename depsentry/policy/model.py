@@ -59,6 +59,9 @@ class VulnerabilityRules:
     # True: the clock starts when a fixed version first exists; an advisory with no fix is
     # reported but never a violation. False: no fix is no excuse (remove it or add a waiver).
     needs_fix: bool = True
+    # The CI gate of `scan` (policy/gate.py); () leaves it to --fail-on (default "any").
+    fail_on: tuple[str, ...] = ()
+    unrated_as: str = "critical"  # what an unrated vulnerability counts as there; or "ignore"
 
     def days_for(self, severity: str) -> int:
         return int(getattr(self, f"{severity}_days"))

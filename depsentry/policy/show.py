@@ -41,6 +41,9 @@ def policy_to_toml(policy: Policy) -> str:
         unknown=vulns.unknown_days,
     )
     vt = _table(needs_fix=vulns.needs_fix)
+    if vulns.fail_on:
+        vt.add("fail_on", list(vulns.fail_on) if len(vulns.fail_on) > 1 else vulns.fail_on[0])
+    vt.add("unrated_as", vulns.unrated_as)
     vt.add("deadline_days", deadlines)
     doc.add("vulnerabilities", vt)
     u = policy.updates

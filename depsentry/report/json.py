@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast, get_args
 from depsentry.errors import InputError, reading
 from depsentry.models import (
     AdvisoryDbInfo,
+    DataSetInfo,
     Dependency,
     Outdated,
     ProjectReport,
@@ -74,11 +75,19 @@ def to_document(result: ScanResult) -> dict[str, Any]:
         "advisory_db": {
             "source": db.source,
             "records": db.records,
-            "updated": _datetime(db.updated),
+            "updated": _datetime(db.updated),  # the data's own date (its newest record)
             "warnings": list(db.warnings),
+            "epss": _dataset(db.epss),
+            "kev": _dataset(db.kev),
         },
         "projects": [_project(p) for p in result.projects],
     }
+
+
+def _dataset(info: DataSetInfo | None) -> dict[str, Any] | None:
+    if info is None:
+        return None
+    return {"date": _datetime(info.date), "version": info.version, "entries": info.entries}
 
 
 def _datetime(value: datetime | None) -> str | None:
@@ -126,8 +135,13 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "version": v.version,
         "id": v.id,
         "aliases": sorted(v.aliases),
-        "severity": v.severity.value,
+        "severity": v.severity.value,  # "unknown" when unrated: see `rated`
+        "rated": v.rated,
+        "severity_source": v.severity_source,
         "cvss": v.cvss,
+        "epss": v.epss,
+        "epss_percentile": v.epss_percentile,
+        "kev": v.kev,
         "fixed_in": list(sorted_versions(v.fixed_in)),
         "summary": v.summary,
         "source": str(v.source),
@@ -310,8 +324,23 @@ def read_report(text: str, path: str = "<report>") -> ScanResult:
             records=db.get("records", int),
             updated=db.parsed("updated", _parse_datetime, nullable=True),
             warnings=db.strings("warnings", required=False),
+            epss=_read_dataset(db, "epss"),
+            kev=_read_dataset(db, "kev"),
         ),
         projects=[_read_project(p) for p in top.objects("projects")],
+    )
+
+
+def _read_dataset(db: _Reader, name: str) -> DataSetInfo | None:
+    raw: dict[str, object] | None = db.get(name, dict, required=False)
+    if raw is None:
+        return None
+    d = _Reader(raw, f"{db.where}.{name}", db.path)
+    return DataSetInfo(
+        name=name,
+        date=d.parsed("date", _parse_datetime, required=False),
+        version=d.get("version", str, required=False),
+        entries=d.get("entries", int, required=False, default=0),
     )
 
 
@@ -365,6 +394,10 @@ def _read_vulnerability(v: _Reader) -> Vulnerability:
         published=v.parsed("published", _parse_datetime, required=False),
         modified=v.parsed("modified", _parse_datetime, required=False),
         malicious=v.get("malicious", bool, required=False, default=False),
+        severity_source=v.get("severity_source", str, required=False),
+        epss=v.get("epss", float, required=False),
+        epss_percentile=v.get("epss_percentile", float, required=False),
+        kev=v.get("kev", bool, required=False, default=False),
     )
 
 

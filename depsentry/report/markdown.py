@@ -16,7 +16,7 @@ from depsentry.report.ordering import (
     sorted_violations,
     sorted_vulnerabilities,
 )
-from depsentry.report.summary import plural, summarize
+from depsentry.report.summary import data_line, plural, priority_text, severity_text, summarize
 
 __all__ = ["MarkdownRenderer", "escape"]
 
@@ -71,6 +71,7 @@ class MarkdownRenderer(Renderer):
 
     def _render(self, result: ScanResult) -> str:
         lines = ["## depsentry scan", "", escape(summarize(result)), ""]
+        lines += [f"<sub>{escape(data_line(result.advisory_db))}</sub>", ""]
         lines += [f"> **Warning:** {escape(w)}" for w in result.advisory_db.warnings]
         if result.advisory_db.warnings:
             lines.append("")
@@ -89,7 +90,9 @@ class MarkdownRenderer(Renderer):
                 link = f"[{escape(v.id)}]({OSV_URL}{quote(v.id, safe='')})"
                 if v.aliases:
                     link += " (" + ", ".join(escape(a) for a in sorted(v.aliases)) + ")"
-                severity = v.severity.value + (f" ({v.cvss:.1f})" if v.cvss is not None else "")
+                severity = escape(severity_text(v))
+                if priority := priority_text(v):
+                    severity += f" ({escape(priority)})"
                 rows.append(
                     [
                         escape(v.package),

@@ -3,7 +3,8 @@
 GitHub's requirements: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 `security-severity` is the CVSS base score when the advisory has one, else a fixed value per
 severity (SEVERITY_SCORES) that lands in the same GitHub band: critical 9.5, high 8.0,
-medium 5.5, low 2.0, unknown 5.0 (shown as medium: unrated is not assumed harmless).
+medium 5.5, low 2.0, unrated 5.0 (shown as medium: unrated is not assumed harmless; the
+result's message and `properties.severity` say "unrated").
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from depsentry.report.ordering import (
     sorted_vulnerabilities,
     upgrade_target,
 )
+from depsentry.report.summary import priority_text, severity_label, severity_text
 
 __all__ = ["SEVERITY_SCORES", "SarifRenderer"]
 
@@ -167,6 +169,8 @@ def _rule(vuln: Vulnerability) -> dict[str, Any]:
         f"Upgrade to a fixed version. Details: [{escape(vuln.id)}]({link})"
     )
     tags = [*TAGS, "malicious"] if vuln.malicious else list(TAGS)
+    if vuln.kev:
+        tags.append("known-exploited")
     return {
         "id": vuln.id,
         "shortDescription": {"text": _clip(f"{vuln.id}: {summary}", MAX_DESCRIPTION)},
@@ -192,7 +196,8 @@ def _result(
         advice = f"Upgrade to {target} or later (fixed in {fixed})."
     else:
         advice = f"Fixed in {fixed}." if fixed else "No fixed version is known."
-    message = f"{vuln.package} {vuln.version} is affected by {vuln.id}{also}. {advice}"
+    rating = severity_text(vuln) + (f", {p}" if (p := priority_text(vuln)) else "")
+    message = f"{vuln.package} {vuln.version} is affected by {vuln.id}{also} ({rating}). {advice}"
     return {
         "ruleId": vuln.id,
         "ruleIndex": rule_index,
@@ -207,5 +212,11 @@ def _result(
             }
         ],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
-        "properties": {"package": vuln.package, "version": vuln.version},
+        "properties": {
+            "package": vuln.package,
+            "version": vuln.version,
+            "severity": severity_label(vuln.severity),
+            **({"epss": vuln.epss} if vuln.epss is not None else {}),
+            **({"kev": True} if vuln.kev else {}),
+        },
     }

@@ -18,7 +18,7 @@ from depsentry.report.ordering import (
     sorted_violations,
     sorted_vulnerabilities,
 )
-from depsentry.report.summary import plural
+from depsentry.report.summary import data_line, plural, priority_text, severity_text
 
 __all__ = ["TableRenderer"]
 
@@ -62,6 +62,8 @@ class TableRenderer(Renderer):
             self._project(console, project, heading=several)
         for warning in result.advisory_db.warnings:
             console.print(Text(f"Warning: {warning}", style="yellow"))
+        if any(project.error is None for project in result.projects):
+            console.print(Text(data_line(result.advisory_db), style="dim"))
         if not result.projects:
             console.print("No projects scanned.")
         text = out.getvalue()
@@ -100,9 +102,11 @@ class TableRenderer(Renderer):
                 ids = Text(v.id)
                 if v.aliases:
                     ids.append("\n" + "\n".join(sorted(v.aliases)), style="dim")
-                severity = v.severity.value + (f" {v.cvss:.1f}" if v.cvss is not None else "")
+                severity = severity_text(v)
                 if v.malicious:
                     severity += " malicious"
+                if priority := priority_text(v):
+                    severity += "\n" + priority
                 table.add_row(
                     v.package,
                     v.version,

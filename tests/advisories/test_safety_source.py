@@ -108,6 +108,7 @@ def test_schema_2_database_matches_pins(db_file: Path) -> None:
             source=Source("requirements.txt", 2),
             reported_by=("safety",),
             published=datetime(2015, 7, 14, tzinfo=UTC),
+            severity_source="pyup.io-25713",
         )
     ]
 

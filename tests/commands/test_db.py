@@ -57,10 +57,17 @@ def test_sync_then_status(tmp_path: Path, home: Path, capsys: pytest.CaptureFixt
     assert "records: 1" in capsys.readouterr().out
 
 
-def test_status_without_database_is_exit_2(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["db", "status"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "depsentry db sync" in err
+def test_status_without_database_says_scans_fall_back_to_the_snapshot(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "scans use: no synced database" in out and "embedded snapshot of 2024-10-10" in out
+    assert "epss: not imported" in out and "kev: not imported" in out
+    assert main(["db", "status", "--format", "json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["records"] == 0 and "embedded snapshot" in status["scans_use"]
+    assert status["epss"] is None and status["kev"] is None
 
 
 def test_offline_sync_of_a_url_is_exit_2(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

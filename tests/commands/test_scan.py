@@ -75,11 +75,13 @@ def test_findings_exit_1(
         ("low", "low", 1),
         ("low", "any", 1),
         ("crit", "none", 0),
-        # unknown ranks between low and medium
-        ("unrated", "medium", 0),
+        # a gate must not pass what it cannot rate: unrated fails every level
+        ("unrated", "critical", 1),
+        ("unrated", "high", 1),
+        ("unrated", "medium", 1),
         ("unrated", "low", 1),
-        ("unrated", "high", 0),
         ("unrated", "any", 1),
+        ("unrated", "none", 0),
     ],
 )
 def test_fail_on_thresholds(
@@ -90,13 +92,33 @@ def test_fail_on_thresholds(
     assert scan(*args, "--fail-on", fail_on) == code
 
 
+@pytest.mark.parametrize(
+    ("unrated_as", "fail_on", "code"),
+    [
+        ("high", "critical", 0),
+        ("high", "high", 1),
+        ("medium", "high", 0),
+        ("low", "low", 1),
+        ("ignore", "low", 0),
+        ("ignore", "any", 1),  # `any` is every vulnerability, rated or not
+        ("ignore", "high, kev", 2),  # no KEV data imported: the gate cannot look, exit 2
+    ],
+)
+def test_unrated_as(
+    tmp_path: Path, home: Path, osv: Path, unrated_as: str, fail_on: str, code: int
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "unrated==1.0\n"})
+    args = [str(app), "--osv-db", str(osv), "--offline", "-f", "json"]
+    assert scan(*args, "--fail-on", fail_on, "--unrated-as", unrated_as) == code
+
+
 def test_unrated_advisory_is_reported_as_unknown(
     tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "unrated==1.0\n"})
     scan(str(app), "--osv-db", str(osv), "--offline", "-f", "json")
     (vuln,) = json.loads(capsys.readouterr().out)["projects"][0]["vulnerabilities"]
-    assert vuln["severity"] == "unknown"
+    assert (vuln["severity"], vuln["rated"], vuln["severity_source"]) == ("unknown", False, None)
 
 
 # --- unreadable input: exit 2, one line, no traceback -------------------------------------------
@@ -344,7 +366,11 @@ def test_snapshot_warning_is_said_once(
     assert scan(str(app), "--offline", "-f", fmt) == 0
     captured = capsys.readouterr()
     printed = [line for line in captured.err.splitlines() if "snapshot" in line]
-    printed += [line for line in captured.out.splitlines() if "snapshot" in line and fmt == "table"]
+    printed += [
+        line
+        for line in captured.out.splitlines()
+        if "snapshot" in line and fmt == "table" and not line.startswith("Advisory data:")
+    ]
     logged = [
         r for r in caplog.records if "snapshot" in r.getMessage() and r.levelno >= logging.WARNING
     ]
@@ -556,3 +582,23 @@ def test_console_script_runs(tmp_path: Path, osv: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "No known vulnerabilities found in 1 dependency" in done.stderr
+
+
+def test_policy_gate_keys_apply_and_the_command_line_wins(
+    tmp_path: Path, home: Path, osv: Path
+) -> None:
+    policy = tmp_path / "gate.toml"
+    policy.write_text('[vulnerabilities]\nfail_on = "critical"\nunrated_as = "ignore"\n')
+    unrated = project(tmp_path / "a", {"requirements.txt": "unrated==1.0\nhigh==1.0\n"})
+    args = [str(unrated), "--osv-db", str(osv), "--offline", "-f", "json", "--policy", str(policy)]
+    assert scan(*args) == 0  # critical only; unrated ignored
+    assert scan(*args, "--fail-on", "high") == 1  # the command line wins over fail_on
+    assert scan(*args, "--unrated-as", "critical") == 1  # and over unrated_as
+    own = project(
+        tmp_path / "b",
+        {
+            "requirements.txt": "unrated==1.0\n",
+            "pyproject.toml": f'[tool.depsentry]\npolicy = "{policy}"\n',
+        },
+    )
+    assert scan(str(own), "--osv-db", str(osv), "--offline", "-f", "json") == 0  # its own policy

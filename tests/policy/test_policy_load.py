@@ -191,6 +191,24 @@ BAD = {
         '[[assessments]]\npackage = "django"\nmajor = "5.x"\ndecision = "d"\n',
         "assessments[0].major: expected a major version number like 5, got '5.x'",
     ),
+    "fail_on_unknown": (
+        '[vulnerabilities]\nfail_on = "severe"\n',
+        "vulnerabilities.fail_on: 'severe': unknown condition 'severe'; use critical, high, "
+        "medium, low, any, none, kev, epss>=N or percentile>=N (N between 0 and 1), joined by "
+        "'and' and ','",
+    ),
+    "fail_on_epss_range": (
+        '[vulnerabilities]\nfail_on = ["high", "epss >= 5"]\n',
+        "vulnerabilities.fail_on: 'epss >= 5': epss is a probability between 0 and 1, not 5",
+    ),
+    "fail_on_not_text": (
+        "[vulnerabilities]\nfail_on = 7\n",
+        'vulnerabilities.fail_on: expected a gate expression like "high, kev", got 7',
+    ),
+    "unrated_as_unknown": (
+        '[vulnerabilities]\nunrated_as = "severe"\n',
+        "vulnerabilities.unrated_as: expected one of critical, high, medium, low, ignore, got 'severe'",
+    ),
     "invalid_toml": ("[review\n", "invalid TOML: Expected ']' at the end of a table declaration"),
     "extends_unknown_name": (
         'extends = "nope"\n',
@@ -309,3 +327,23 @@ def test_any_value_loads_or_names_the_key(section: str, key: str, value: object,
     except PolicyError as exc:
         assert str(exc).startswith(f"{path}: {section}.")
         assert "\n" not in str(exc)
+
+
+def test_gate_keys_load_and_show(tmp_path: Path) -> None:
+    from depsentry.policy import policy_to_toml
+
+    path = write(
+        tmp_path / "gate.toml",
+        'extends = "monthly"\n[vulnerabilities]\nfail_on = "high, kev"\nunrated_as = "medium"\n',
+    )
+    policy = load_policy(path)
+    assert (policy.vulnerabilities.fail_on, policy.vulnerabilities.unrated_as) == (
+        ("high, kev",),
+        "medium",
+    )
+    shown = policy_to_toml(policy)
+    assert 'fail_on = "high, kev"' in shown and 'unrated_as = "medium"' in shown
+    assert (
+        load_policy(write(tmp_path / "again.toml", shown)).vulnerabilities == policy.vulnerabilities
+    )
+    assert load_policy("monthly").vulnerabilities.unrated_as == "critical"

@@ -61,7 +61,17 @@ CONTRACT = {
 }
 EXTRAS = {
     "dependencies": {"pinned", "markers", "extras", "groups", "specifier"},
-    "vulnerabilities": {"reported_by", "malicious", "published", "modified"},
+    "vulnerabilities": {
+        "reported_by",
+        "malicious",
+        "published",
+        "modified",
+        "rated",
+        "severity_source",
+        "epss",
+        "epss_percentile",
+        "kev",
+    },
     "outdated": {"pinned", "source"},
     "violations": set(),
     "skipped": {"source", "kind", "name", "specifier", "direct", "markers"},
@@ -83,8 +93,10 @@ def test_top_level_keys_and_schema(result: ScanResult) -> None:
         "records": 2662,
         "updated": "2026-11-21T23:59:01Z",
         "warnings": ["advisory database is 25 hours old"],
+        "epss": None,
+        "kev": None,
     }
-    assert set(doc["advisory_db"]) - {"warnings"} == CONTRACT_DB
+    assert set(doc["advisory_db"]) - {"warnings", "epss", "kev"} == CONTRACT_DB
 
 
 def test_every_list_entry_has_exactly_the_contract_keys_plus_documented_extras(
@@ -115,6 +127,11 @@ def test_vulnerability_values(result: ScanResult) -> None:
         "malicious": False,
         "published": "2021-06-08T18:15:00Z",
         "modified": None,
+        "rated": True,
+        "severity_source": None,
+        "epss": None,
+        "epss_percentile": None,
+        "kev": False,
     }
     requests = web["vulnerabilities"][1]
     assert requests["aliases"] == ["CVE-2018-18074", "PYSEC-2018-28"]

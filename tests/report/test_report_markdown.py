@@ -47,7 +47,7 @@ def test_vulnerability_table_cells(result: ScanResult) -> None:
         '<a href="https://osv.dev/vulnerability/PYSEC-2021-98">PYSEC-2021-98</a> (CVE-2021-33203)'
     )
     assert django[3:6] == [
-        "critical (9.8)",
+        "critical 9.8",
         "2.2.24, 3.1.12, 3.2.4",
         "services/web/requirements.txt:7",
     ]

@@ -66,7 +66,7 @@ def test_unknown_format_is_a_one_line_config_error() -> None:
 
 def test_summary_of_the_realistic_result(result: ScanResult) -> None:
     assert summarize(result) == (
-        "Found 7 vulnerabilities (1 critical, 3 high, 1 medium, 1 low, 1 unknown) in 5 packages"
+        "Found 7 vulnerabilities (1 critical, 3 high, 1 medium, 1 low, 1 unrated) in 5 packages"
         " across 2 projects; 1 outdated; 1 policy violation (1 overdue); 1 skipped"
     )
 

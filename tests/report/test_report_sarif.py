@@ -200,7 +200,7 @@ def test_message_names_the_package_the_aliases_and_the_smallest_fix(result: Scan
     results = results_by(render(result))
     text = results[("PYSEC-2021-98", "services/web/requirements.txt")]["message"]["text"]
     assert text == (
-        "django 3.2.0 is affected by PYSEC-2021-98 (also CVE-2021-33203). "
+        "django 3.2.0 is affected by PYSEC-2021-98 (also CVE-2021-33203) (critical 9.8). "
         "Upgrade to 3.2.4 or later (fixed in 2.2.24, 3.1.12, 3.2.4)."
     )
     mal = results[("MAL-2026-1", "services/api/poetry.lock")]["message"]["text"]

@@ -30,7 +30,8 @@ def test_plain_output_has_every_finding_and_no_ansi(result: ScanResult) -> None:
     assert "requirements.txt:7" in text and "poetry.lock:120" in text
     assert "critical 9.8" in text
     assert "2.2.24, 3.1.12," in text
-    assert "unknown malicious" in text
+    assert "unrated malicious" in text
+    assert "Advisory data: osv:/var/lib/depsentry/osv (2662 records) of 2026-11-21" in text
 
 
 def test_plain_output_is_ascii_without_trailing_spaces(result: ScanResult) -> None:
@@ -82,7 +83,9 @@ def test_sources_are_shown_relative_to_the_project(result: ScanResult) -> None:
 
 def test_empty_result_says_so(empty_result: ScanResult) -> None:
     text = TableRenderer().render(empty_result)
-    assert text == "No known vulnerabilities found in 2 dependencies.\n"
+    assert text == (
+        "No known vulnerabilities found in 2 dependencies.\nAdvisory data: osv (10 records)\n"
+    )
 
 
 def test_no_projects() -> None:
