@@ -127,3 +127,14 @@ def test_apply_writes_requirements_and_names_relock(tmp_path: Path) -> None:
 
     apply_bumps(bumps, root=tmp_path, write=True)
     assert (tmp_path / "requirements.txt").read_text() == "# app\nflask==2.2.5\njinja2==2.11.3\n"
+
+
+def test_candidates_are_rechecked_against_every_source(tmp_path: Path) -> None:
+    # The first source knows flask 2.2.5 fixes VULN-1; the second knows 2.2.5 is still affected
+    # by VULN-9 (fixed in 2.3.2): the plan must not stop at what the first source says.
+    report = report_for(tmp_path, {"flask": "1.0"})
+    second = TableSource([("flask", "<2.3.2", ("2.3.2",), "VULN-9")])
+    [bump] = plan_fixes(report, [SOURCE, second])
+    assert bump.target == "2.3.2"
+    [only_first] = plan_fixes(report, SOURCE)
+    assert only_first.target == "2.2.5"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from depsentry.commands.scan import build_options, scan_options, terminal_progress
-from depsentry.errors import DepsentryError
+from depsentry.errors import DepsentryError, ResolverError
 from depsentry.models import ProjectReleases, ProjectReport
 
 if TYPE_CHECKING:
@@ -103,6 +103,11 @@ def fix(
                     texts=planned.texts,
                     codemod_hints=codemods_for,
                 )
+            except ResolverError as exc:
+                hint = "" if "--no-verify" in str(exc) else "; --no-verify writes it unchecked"
+                click.echo(f"depsentry: error: {project.path}: {exc}{hint}", err=True)
+                status = 2
+                continue
             except DepsentryError as exc:
                 click.echo(f"depsentry: error: {project.path}: {exc}", err=True)
                 status = 2
