@@ -57,6 +57,7 @@ class Fault:
     delay: float = 0.0  # seconds to wait before answering
     body: bytes | None = None  # answer 200 with this body instead of the page
     content_type: str = "text/html"
+    location: str | None = None  # answer 302 to this URL (a redirect, e.g. to another host)
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             if fault.delay:
                 state._wait(fault.delay)
+            if fault.location is not None:
+                return self._send(302, b"", "text/plain", {"Location": fault.location})
             if fault.status is not None:
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return self._send(fault.status, b"", "text/plain", extra)
