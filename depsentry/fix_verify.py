@@ -5,7 +5,7 @@ a lockfile) is resolved with the plan's pins. When it does not resolve, every ex
 floor and uv picks the lowest releases that fit (each re-checked against the advisories); a bump
 that fits nowhere is dropped and its conflict reported with uv's chain, as Dependabot's "security
 update not possible" does. A uv project is checked by `uv lock --dry-run --upgrade-package ...`
-in a copy of its manifests, as its re-lock command will run.
+in a copy of its manifests, as its re-lock command will run; what else the re-lock moves is said.
 """
 
 from __future__ import annotations
@@ -329,48 +329,35 @@ def _check_uv_project(
     if not keys:
         return
     copy = _copy_manifests(root, texts, work / "uv-project")
-    extra: dict[str, str] = {}  # moved packages pinned up to a safe release
     active = list(keys)
-    for _ in range(_MAX_ROUNDS):
-        upgrades = [f"{k[0]}=={verdict.targets[k]}" for k in active]
-        result = uv.lock(copy, upgrades + [f"{n}=={v}" for n, v in extra.items()])
+    while active:
+        result = uv.lock(copy, [f"{k[0]}=={verdict.targets[k]}" for k in active])
         if isinstance(result, LockChanges):
-            ours = {k[0] for k in active} | set(extra)
-            moved = {n: c for n, c in result.changes.items() if n not in ours and c[1] is not None}
-            unsafe = {
-                n: f for n, (_, new) in moved.items() if new and (f := safe_floor(n, new)) != new
-            }
-            if unsafe:
-                extra.update(unsafe)
-                continue
-            for name, version in extra.items():
-                old = result.changes.get(name, (None, None))[0]
-                if old is not None:
-                    verdict.targets[(name, old)] = version
-                    verdict.raised[(name, old)] = (
-                        "its re-locked release is affected by a known advisory"
-                    )
-                    verdict.sources[(name, old)] = Source("uv.lock")
-            verdict.moves["uv.lock"] = [
-                f"{name} {old or '(new)'} -> {new}" for name, (old, new) in sorted(moved.items())
-            ]
+            ours = {k[0] for k in active}
+            moves = []
+            for name, (old, new) in sorted(result.changes.items()):
+                if name in ours or new is None:
+                    continue
+                # uv takes the newest release that fits; say so when even that one is affected.
+                floor = safe_floor(name, new)
+                affected = (
+                    f" (affected by a known advisory, fixed in {floor})" if floor != new else ""
+                )
+                moves.append(f"{name} {old or '(new)'} -> {new}{affected}")
+            verdict.moves["uv.lock"] = moves
             verdict.checked.append("uv.lock")
             return
-        blocked_now = _lock_culprit(copy, verdict, active, extra, uv)
-        for key in [blocked_now] if blocked_now is not None else list(active):
+        culprit = _lock_culprit(copy, verdict, active, uv)
+        for key in [culprit] if culprit is not None else list(active):
             verdict.blocked[key] = result.summary
             verdict.targets.pop(key, None)
             active.remove(key)
-        if not active:
-            return
 
 
-def _lock_culprit(
-    copy: Path, verdict: Verdict, active: Sequence[Key], extra: Mapping[str, str], uv: Uv
-) -> Key | None:
+def _lock_culprit(copy: Path, verdict: Verdict, active: Sequence[Key], uv: Uv) -> Key | None:
+    """The one upgrade without which the re-lock works, if there is one."""
     for key in active:
         trial = [f"{k[0]}=={verdict.targets[k]}" for k in active if k != key]
-        trial += [f"{n}=={v}" for n, v in extra.items()]
         if isinstance(uv.lock(copy, trial), LockChanges):
             return key
     return None
@@ -380,12 +367,15 @@ def _copy_manifests(root: Path, texts: Mapping[Path, str], target: Path) -> Path
     """The project's pyproject.toml files, uv.toml, uv.lock and .python-version, in place, with
     the planned edits; nothing else (uv lock needs no sources when metadata is static)."""
     copied = 0
+    real_root = Path(os.path.realpath(root))
     for folder, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in _PRUNED and not d.startswith(".")]
         for name in filenames:
             source = Path(folder) / name
             if name not in _MANIFESTS or not source.is_file():
                 continue
+            if not Path(os.path.realpath(source)).is_relative_to(real_root):
+                continue  # a symlink out of the project: never read
             copied += 1
             if copied > _MAX_MANIFESTS:
                 return target

@@ -126,12 +126,7 @@ class Uv:
     env: Mapping[str, str] | None = None
 
     def compile(
-        self,
-        requirements: Sequence[str],
-        *,
-        constraints: Sequence[str] = (),
-        lowest: bool = False,
-        workdir: Path,
+        self, requirements: Sequence[str], *, lowest: bool = False, workdir: Path
     ) -> Resolved | Conflict:
         """Resolve `requirements` for every platform; `lowest`: the lowest versions that fit."""
         args = ["pip", "compile", "-", "--universal", "--no-header", "--no-annotate"]
@@ -140,10 +135,6 @@ class Uv:
             args += ["--python-version", self.python]
         if lowest:
             args += ["--resolution", "lowest-direct"]
-        if constraints:
-            path = workdir / "constraints.txt"
-            path.write_text("".join(f"{line}\n" for line in constraints), encoding="utf-8")
-            args += ["--constraints", str(path)]
         text = "".join(f"{line}\n" for line in requirements)
         done = self._run(args, text, workdir, self._index_env())
         if done.returncode == 0:

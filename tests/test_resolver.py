@@ -100,3 +100,53 @@ def test_a_failure_that_is_not_a_conflict_is_an_error_without_secrets(
         uv.compile(["calm==1.0"], workdir=tmp_path)
     assert "cannot check the plan" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_uv_that_cannot_run_or_hangs_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ResolverError, match="cannot run uv"):
+        Uv(str(tmp_path / "missing-uv"), indexes=()).compile(["a"], workdir=tmp_path)
+    slow = tmp_path / "slow-uv"
+    slow.write_text("#!/bin/sh\nsleep 5\n")
+    slow.chmod(0o755)
+    with pytest.raises(ResolverError, match="did not finish in 0.2s"):
+        Uv(str(slow), indexes=(), timeout=0.2).compile(["a"], workdir=tmp_path)
+
+
+def test_a_uv_on_path_is_used_when_the_wheel_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    fake = tmp_path / "bin" / "uv"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    monkeypatch.setitem(sys.modules, "uv", None)  # `import uv` fails, as without the wheel
+    monkeypatch.setenv("PATH", str(fake.parent))
+    assert find_uv({}) == str(fake)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(ResolverError, match="uv is not installed"):
+        find_uv({})
+
+
+def test_other_uv_errors_are_one_line(tmp_path: Path) -> None:
+    odd = tmp_path / "odd-uv"
+    odd.write_text("#!/bin/sh\necho 'warning: something' >&2\necho 'error: it broke' >&2\nexit 2\n")
+    odd.chmod(0o755)
+    with pytest.raises(ResolverError, match="uv failed: error: it broke$"):
+        Uv(str(odd), indexes=()).compile(["a"], workdir=tmp_path)
+    silent = tmp_path / "silent-uv"
+    silent.write_text("#!/bin/sh\nexit 2\n")
+    silent.chmod(0o755)
+    with pytest.raises(ResolverError, match="uv failed: no output"):
+        Uv(str(silent), indexes=()).compile(["a"], workdir=tmp_path)
+    tree = tmp_path / "tree-uv"
+    tree.write_text(
+        "#!/bin/sh\necho '  x No solution found when resolving dependencies:' >&2\n"
+        "echo '  ╰─▶ Because a==1 depends on b<1 and you require b==2, we can conclude that "
+        "your requirements are unsatisfiable.' >&2\nexit 1\n"
+    )
+    tree.chmod(0o755)
+    result = Uv(str(tree), indexes=()).compile(["a==1", "b==2"], workdir=tmp_path)
+    assert isinstance(result, Conflict)
+    assert result.summary == "a==1 depends on b<1; you require b==2"

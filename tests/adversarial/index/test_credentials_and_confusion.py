@@ -137,3 +137,31 @@ def test_no_secret_in_any_log_line(tmp_path: Path, caplog: pytest.LogCaptureFixt
         with PackageIndex(url, use_cache=False, env={}, netrc_file=tmp_path / "x") as client:
             client.fetch("acme")
     assert SECRET not in caplog.text
+
+
+def test_fix_latest_says_when_the_pin_comes_from_no_index_or_its_index_has_nothing_newer(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DEPSENTRY_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))
+    db = write_osv(tmp_path / "osv", [osv_record("PYSEC-2099-32", "other", "9.0")])
+    app = project(tmp_path / "app", {"requirements.txt": "acme-lib==1.2\nacme-old==0.5\n"})
+    private = IndexServer(
+        {"acme-lib": [wheel("acme_lib", "1.2")], "acme-old": [wheel("acme_old", "1.0")]}
+    )
+    public = IndexServer(
+        {"acme-lib": [wheel("acme_lib", "99.0")], "acme-old": [wheel("acme_old", "2.0")]}
+    )
+    with private, public:
+        args = ["--osv-db", str(db), "--index-url", private.simple_url, "--dry-run", "--no-verify"]
+        main(["fix", str(app), *args, "--extra-index-url", public.simple_url, "--latest"])
+    captured = capsys.readouterr()
+    assert " acme-lib==1.2\n" in captured.out  # the newest on its own index: unchanged context
+    assert "+acme-lib" not in captured.out
+    assert "staying on it: no newer release there" in captured.err
+    assert (
+        "requirements.txt:2: acme-old 0.5 is on none of the indexes; 2.0 comes from "
+        f"{public.simple_url}: make sure it is the package you mean (dependency confusion)"
+    ) in captured.err
