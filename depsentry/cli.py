@@ -42,6 +42,9 @@ COMMANDS = {
     "policy": "depsentry.commands.policy:policy",
     "db": "depsentry.commands.db:db",
     "codemod": "depsentry.commands.codemod:codemod",
+    "daemon": "depsentry.commands.daemon:daemon",
+    "init": "depsentry.commands.init:init",
+    "findings": "depsentry.commands.findings:findings",
 }
 
 
@@ -76,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = cli.main(args=argv, prog_name="depsentry", standalone_mode=False)
     except DepsentryError as exc:
-        click.echo(f"depsentry: error: {exc}", err=True)
+        for line in str(exc).splitlines() or [""]:  # ConfigErrors: one line per problem
+            click.echo(f"depsentry: error: {line}", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("depsentry: aborted", err=True)

@@ -3,7 +3,8 @@
 ```
 DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; CLI exit 2
  ├─ InputError        requirements/pyproject/lock file or environment we cannot read
- ├─ ConfigError       depsentry config; └─ PolicyError (policies/*.toml)
+ ├─ ConfigError       depsentry config; ├─ ConfigErrors (every problem of a file at once)
+ │                                       └─ PolicyError (policies/*.toml)
  ├─ AdvisoryDbError   DB missing or corrupt (a malformed OSV record is skipped and counted, not raised)
  ├─ PackageIndexError index unreachable or bad answer
  ├─ ResolverError     the resolver (uv) cannot check a fix plan: missing, offline, failed
@@ -11,6 +12,8 @@ DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; C
  │   ├─ RateLimited   the service (or our own limiter) says wait `retry_after` seconds; retried
  │   ├─ Rejected      permanent: bad signature/keyword/IP, invalid blocks, other 4xx; never retried
  │   └─ Unreachable   timeouts, resets, 5xx, unknown answers; retried with backoff
+ ├─ StoreError        the daemon's store cannot be opened, or was written by a newer depsentry
+ ├─ TriageError       a triage request that cannot apply (unknown finding, bad reason, wrong state)
  └─ CodemodError      input or output would not parse; the file stays untouched
 ```
 """
@@ -28,6 +31,7 @@ __all__ = [
     "AdvisoryDbError",
     "CodemodError",
     "ConfigError",
+    "ConfigErrors",
     "DepsentryError",
     "InputError",
     "NotifyError",
@@ -37,6 +41,8 @@ __all__ = [
     "Rejected",
     "ResolverError",
     "Unreachable",
+    "StoreError",
+    "TriageError",
     "reading",
 ]
 
@@ -63,6 +69,14 @@ class InputError(DepsentryError):
 
 class ConfigError(DepsentryError):
     """A depsentry configuration file that cannot be used."""
+
+
+class ConfigErrors(ConfigError):
+    """Every problem found in a configuration at once, one line each (the CLI prints each)."""
+
+    def __init__(self, problems: list[str] | tuple[str, ...]):
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
 
 
 class PolicyError(ConfigError):
@@ -119,6 +133,20 @@ class Rejected(NotifyError):
 
 class Unreachable(NotifyError):
     """The service did not answer usefully (timeout, reset, 5xx); retried later."""
+
+
+class StoreError(DepsentryError):
+    """The daemon's store cannot be opened or used (or was written by a newer depsentry)."""
+
+
+class TriageError(DepsentryError):
+    """A triage request that cannot apply: no such finding (`missing`), a bad argument, or a
+    state that forbids it (`conflict`, e.g. dismissing a resolved finding)."""
+
+    def __init__(self, message: str, *, missing: bool = False, conflict: bool = False):
+        super().__init__(message)
+        self.missing = missing
+        self.conflict = conflict
 
 
 class CodemodError(DepsentryError):

@@ -17,12 +17,14 @@ from depsentry.advisories.interface import AdvisorySource
 from depsentry.errors import DepsentryError
 from depsentry.models import (
     AdvisoryDbInfo,
+    Dependency,
     ProjectReleases,
     ProjectReport,
     ScanResult,
     SkipKind,
     Skipped,
     Source,
+    Vulnerability,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +64,9 @@ class ScanOptions:
     since: Path | None = None
     allow_embedded: bool = True
     now: datetime | None = None
+    # When each finding key was first seen (the daemon's store); takes the place of `since`.
+    first_seen: Callable[[str], datetime | None] | None = None
+    exclude: tuple[str, ...] = ()  # gitignore-style patterns of files and folders to leave out
 
 
 def run_scan(
@@ -89,7 +94,7 @@ def run_scan(
     total = len(options.paths)
     for done, path in enumerate(options.paths):
         progress("reading", done, total)
-        reports.append(_read(path, options.environment))
+        reports.append(_read(path, options.environment, options.exclude))
     progress("reading", total, total)
     policies = _policies(reports, options)
 
@@ -110,7 +115,7 @@ def run_scan(
     if options.outdated:
         _find_outdated(reports, policies, answers, options.python, now)
     if any(policies):
-        _evaluate_policy(reports, policies, releases, options.since, now)
+        _evaluate_policy(reports, policies, releases, options.since, now, options.first_seen)
 
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
 
@@ -175,12 +180,12 @@ def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Po
     return chosen
 
 
-def _read(path: Path, environment: Path | None) -> ProjectReport:
+def _read(path: Path, environment: Path | None, exclude: Sequence[str] = ()) -> ProjectReport:
     from depsentry.inputs import read_project
 
     report = ProjectReport(path=str(path))
     try:
-        project = read_project(path, environment=environment)
+        project = read_project(path, environment=environment, exclude=exclude)
     except DepsentryError as exc:
         report.error = str(exc)
         # Recorded, not logged: whoever reports the result shows it once (the CLI as its one
@@ -215,10 +220,18 @@ def open_sources(options: ScanOptions) -> list[AdvisorySource]:
 
 
 def _match(report: ProjectReport, sources: Sequence[AdvisorySource]) -> None:
+    report.vulnerabilities = match_dependencies(report.dependencies, sources)
+
+
+def match_dependencies(
+    dependencies: Sequence[Dependency], sources: Sequence[AdvisorySource]
+) -> list[Vulnerability]:
+    """The vulnerabilities of an already known dependency set, merged across `sources` by alias
+    (no files are read: the daemon re-matches stored dependency sets after an advisory sync)."""
     from depsentry.advisories.merge import merge_vulnerabilities
 
-    found = [source.match(report.dependencies) for source in sources]
-    report.vulnerabilities = merge_vulnerabilities(found) if len(found) > 1 else found[0]
+    found = [source.match(dependencies) for source in sources]
+    return merge_vulnerabilities(found) if len(found) > 1 else found[0]
 
 
 def _pip_audit_transitive(
@@ -356,14 +369,17 @@ def _evaluate_policy(
     releases: Mapping[str, ProjectReleases],
     since: Path | None,
     now: datetime,
+    known: Callable[[str], datetime | None] | None = None,
 ) -> None:
     from depsentry.policy import evaluate, first_seen_dates, first_seen_from_report
 
-    old = _read_since(since) if since is not None else None
+    old = _read_since(since) if since is not None and known is None else None
     for report, policy in zip(reports, policies, strict=True):
         if report.error is not None or policy is None:
             continue
-        first_seen = first_seen_from_report(old, policy, project=report.path) if old else None
+        first_seen = known
+        if old is not None:
+            first_seen = first_seen_from_report(old, policy, project=report.path)
         report.violations = evaluate(
             report, policy, now=now, first_seen=first_seen, releases=releases
         )
@@ -381,4 +397,11 @@ def _read_since(path: Path) -> ScanResult:
     return read_report(text, str(path))
 
 
-__all__ = ["Progress", "ScanOptions", "open_index", "open_sources", "run_scan"]
+__all__ = [
+    "Progress",
+    "ScanOptions",
+    "match_dependencies",
+    "open_index",
+    "open_sources",
+    "run_scan",
+]

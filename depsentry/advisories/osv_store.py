@@ -194,6 +194,33 @@ class OsvStore:
             out.update((rid, json.loads(zlib.decompress(blob))) for rid, blob in rows)
         return out
 
+    def ids_with_alias(self, alias: str) -> list[str]:
+        """Ids of the records that list `alias` among their aliases, sorted."""
+        needle = json.dumps(alias)  # as `aliases` was written; instr() narrows, json decides
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, aliases FROM vulns WHERE instr(aliases, ?) > 0", (needle,)
+            ).fetchall()
+        return sorted(rid for rid, aliases in rows if alias in json.loads(aliases))
+
+    def fingerprints(self) -> dict[str, str | None]:
+        """Every record id with its `modified` (what changed between two databases)."""
+        with self._lock:
+            return dict(self._conn.execute("SELECT id, modified FROM vulns").fetchall())
+
+    def packages_of(self, ids: Sequence[str]) -> set[str]:
+        """The packages that records `ids` affect."""
+        found: set[str] = set()
+        for start in range(0, len(ids), _BATCH):
+            chunk = list(ids[start : start + _BATCH])
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT DISTINCT package FROM affected WHERE id IN ({marks})", chunk
+                ).fetchall()
+            found.update(r[0] for r in rows)
+        return found
+
     def modified_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """`modified` of each record in `ids`."""
         out: dict[str, str | None] = {}

@@ -123,25 +123,81 @@ def _listen(value: str) -> tuple[str, int]:
 @click.option(
     "--offline", is_flag=True, help="Never download (fall back to the embedded snapshot)."
 )
-def serve_command(listen: str, osv_db: Path | None, offline: bool) -> None:
+@click.option(
+    "--request-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="A request's head and body must arrive within this, else the connection is closed.",
+)
+@click.option(
+    "--keep-alive",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Close a keep-alive connection idle this long.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=512,
+    show_default=True,
+    help="Past this many open connections, the one idle longest is closed.",
+)
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1024),
+    default=1 << 20,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger request bodies are answered 413.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=4,
+    show_default=True,
+    help="Threads doing look-ups; 64 more requests may wait, then 503.",
+)
+@click.option("--access-log", is_flag=True, help="Log one line per request on stderr.")
+def serve_command(
+    listen: str,
+    osv_db: Path | None,
+    offline: bool,
+    request_timeout: float,
+    keep_alive: int,
+    max_connections: int,
+    max_body: int,
+    workers: int,
+    access_log: bool,
+) -> None:
     """Serve the database as an OSV-compatible API (/v1/query, /v1/querybatch, /v1/vulns/ID)."""
-    from depsentry.advisories.osv_api import make_server
+    from depsentry.advisories.osv_api import ApiLimits, build_osv_app
+    from depsentry.serving import ServerLimits, bind, make_server
 
     host, port = _listen(listen)
     source = open_advisories(osv_db=osv_db, offline=offline)
     try:
-        server = make_server(source, host, port)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {listen}: {exc.strerror or exc}") from exc
-    bound_host, bound_port = server.server_address[:2]
-    click.echo(
-        f"Serving {source.info().records} advisories from {source.info().source} on http://{bound_host!s}:{bound_port}/v1/query",
-        err=True,
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        sock = bind(host, port)
+        try:
+            app = build_osv_app(source, ApiLimits(max_body=max_body, workers=workers))
+            limits = ServerLimits(
+                request_timeout=request_timeout,
+                keep_alive=keep_alive,
+                max_connections=max_connections,
+            )
+            server = make_server(app, limits, access_log=access_log)
+            bound_host, bound_port = sock.getsockname()[:2]
+            shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+            info = source.info()
+            click.echo(
+                f"Serving {info.records} advisories from {info.source} on http://{shown}:{bound_port}/v1/query",
+                err=True,
+            )
+            server.run(sockets=[sock])  # until SIGINT/SIGTERM, then a graceful shutdown
+        finally:
+            sock.close()
     finally:
-        server.server_close()
         source.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Change", "ChangeKind", "Event", "EventKind", "FindingView", "ProjectDigest"]
@@ -63,6 +63,23 @@ class FindingView:
     dev_only: bool = False
     fix_command: str | None = None
     codemod: str | None = None
+    update_type: str | None = None  # updates: major, minor, patch, other
+    libyears: float | None = None  # updates: how far behind the version in use is
+    overdue: bool = False  # violations: past the due date
+    source: str | None = None  # where the dependency is declared (file:line)
+    first_seen: str | None = None  # ISO 8601, UTC
+    id: int | None = None  # the finding's number in the store (`depsentry findings show ID`)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FindingView:
+        """The inverse of `dataclasses.asdict` (lists back to tuples; unknown keys dropped)."""
+        known = cls.__dataclass_fields__
+        fields: dict[str, Any] = {
+            k: tuple(v) if k in {"aliases", "fixed_in"} else v
+            for k, v in data.items()
+            if k in known
+        }
+        return cls(**fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +121,7 @@ class Event:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        document = asdict(self)
+        document = _plain(self)
         document["schema"] = EVENT_SCHEMA
         return json.dumps(document, default=_enum_value, sort_keys=True)
 
@@ -129,10 +146,7 @@ class Event:
 
 
 def _finding(data: dict[str, Any]) -> FindingView:
-    fields: dict[str, Any] = {
-        k: tuple(v) if k in {"aliases", "fixed_in"} else v for k, v in data.items()
-    }
-    return FindingView(**fields)
+    return FindingView.from_dict(data)
 
 
 def _digest(data: dict[str, Any]) -> ProjectDigest:
@@ -142,6 +156,18 @@ def _digest(data: dict[str, Any]) -> ProjectDigest:
         for k, v in data.items()
     }
     return ProjectDigest(**fields)
+
+
+def _plain(value: Any) -> Any:
+    # What dataclasses.asdict gives, without its deep copy of every leaf (a baseline event of a
+    # few hundred findings spent most of its time there).
+    if hasattr(value, "__dataclass_fields__"):
+        return {f: _plain(getattr(value, f)) for f in value.__dataclass_fields__}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def _enum_value(value: object) -> object:

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -68,17 +69,39 @@ def reader_for(path: Path) -> InputReader | None:
     return None
 
 
-def discover(root: Path) -> list[Path]:
-    """Every file under `root` a reader claims, sorted; virtualenvs, VCS and hidden dirs pruned."""
+def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Every regular file under `root` a reader claims, sorted; virtualenvs, VCS and hidden dirs
+    pruned, and whatever the gitignore-style `exclude` patterns name (relative to `root`)."""
+    spec = None
+    if exclude:
+        from pathspec import GitIgnoreSpec  # only excludes need it; plain scans start faster
+
+        spec = GitIgnoreSpec.from_lines(exclude)
     found: list[Path] = []
     for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in _PRUNED and not d.startswith(".")]
         base = Path(folder)
-        found.extend(base / name for name in filenames if reader_for(base / name) is not None)
+        rel = base.relative_to(root).as_posix()
+        prefix = "" if rel == "." else f"{rel}/"
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d not in _PRUNED
+            and not d.startswith(".")
+            and not (spec and spec.match_file(f"{prefix}{d}/"))
+        ]
+        for name in filenames:
+            path = base / name
+            if reader_for(path) is None or (spec and spec.match_file(prefix + name)):
+                continue
+            # A FIFO or device named requirements.txt would block the read forever.
+            if path.is_file():
+                found.append(path)
     return sorted(found, key=lambda p: p.as_posix())
 
 
-def read_project(path: Path, *, environment: Path | None = None) -> ProjectInputs:
+def read_project(
+    path: Path, *, environment: Path | None = None, exclude: Sequence[str] = ()
+) -> ProjectInputs:
     """Read the project at `path` (a directory, or one file) and merge what its inputs say.
 
     Raises InputError when `path` is missing, has no inputs, when the file named is unreadable,
@@ -87,7 +110,7 @@ def read_project(path: Path, *, environment: Path | None = None) -> ProjectInput
     if not path.exists():
         raise InputError("no such file or directory", path)
     if path.is_dir():
-        root, files, named = path, discover(path), False
+        root, files, named = path, discover(path, exclude), False
         if not files and environment is None:
             # Declared inputs first (requirements, pyproject, Pipfile), then the lockfiles.
             ordered = sorted(readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))

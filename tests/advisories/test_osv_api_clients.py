@@ -6,17 +6,17 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from osvdata import PYPA_DB, PYPA_REASON, dep
 
-from depsentry.advisories.osv_api import make_server
+from depsentry.advisories.osv_api import build_osv_app
 from depsentry.advisories.osv_db import OsvDbSource
 from depsentry.advisories.osv_store import OsvStore
 from depsentry.advisories.osv_sync import sync
+from tests.servers.asgi import running
 
 BIN = Path(sys.executable).parent
 PINS = {
@@ -47,13 +47,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, OsvD
     db = tmp_path_factory.mktemp("osv") / "osv.sqlite3"
     sync(db, PYPA_DB)
     source = OsvDbSource(OsvStore.open(db))
-    server = make_server(source, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", source
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running(build_osv_app(source)) as served:
+        yield served.url, source
     source.close()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from depsentry.advisories.pip_audit_source import PipAuditSource
 from depsentry.errors import AdvisoryDbError, InputError
 from depsentry.models import Dependency, Severity, Source, Vulnerability
+from tests.servers.asgi import running
 from tests.servers.osv_api_server import OsvApiStandIn, record
 
 RECORDS = [
@@ -162,9 +162,9 @@ def test_offline_forbids_resolution_through_the_index(tmp_path) -> None:
 
 
 def test_pip_audit_and_osv_api_source_against_depsentry_db_serve(tmp_path, monkeypatch) -> None:
-    """The real pip-audit, and OsvApiSource, asking `depsentry db serve` (make_server) over a
+    """The real pip-audit, and OsvApiSource, asking `depsentry db serve` (build_osv_app) over a
     database imported from OSV files: both find the same advisory."""
-    from depsentry.advisories.osv_api import make_server
+    from depsentry.advisories.osv_api import build_osv_app
     from depsentry.advisories.osv_api_source import OsvApiSource
     from depsentry.advisories.resolve import open_advisories
 
@@ -174,19 +174,13 @@ def test_pip_audit_and_osv_api_source_against_depsentry_db_serve(tmp_path, monke
     for raw in RECORDS:
         (osv_dir / f"{raw['id']}.json").write_text(json.dumps(raw))
     db = open_advisories(osv_db=osv_dir, offline=True)
-    server = make_server(db, port=0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
     try:
-        host, port = server.server_address[:2]
-        url = f"http://{host!s}:{port}"
-        deps = [dep("jinja2", "3.1.2", 3), dep("requests", "2.19.1", 4), dep("click", "8.0", 5)]
-        by_pip_audit = PipAuditSource(osv_url=url, cache_dir=tmp_path / "cache").match(deps)
-        by_api = OsvApiSource(url).match(deps)
+        with running(build_osv_app(db)) as served:
+            url = served.url
+            deps = [dep("jinja2", "3.1.2", 3), dep("requests", "2.19.1", 4), dep("click", "8.0", 5)]
+            by_pip_audit = PipAuditSource(osv_url=url, cache_dir=tmp_path / "cache").match(deps)
+            by_api = OsvApiSource(url).match(deps)
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
         db.close()
     expected = [("jinja2", "PYSEC-2024-1", ("3.1.3",)), ("requests", "PYSEC-2020-9", ("2.20.0",))]
     assert [(v.package, v.id, v.fixed_in) for v in by_pip_audit] == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -76,6 +77,55 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_serve_on_a_taken_port_is_one_line_exit_2(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = [
+            "db",
+            "serve",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--osv-db",
+            str(source_dir(tmp_path)),
+        ]
+        assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot listen on 127.0.0.1:{port}" in err
+
+
+def test_serve_port_0_sigterm_and_no_server_libraries_for_scan(tmp_path: Path) -> None:
+    """Port 0 is announced as the bound port; SIGTERM ends it cleanly (exit 0, no traceback)."""
+    env = {"DEPSENTRY_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    cmd = [sys.executable, "-m", "depsentry.cli", "db", "serve", "--listen", "127.0.0.1:0"]
+    proc = subprocess.Popen(
+        [*cmd, "--osv-db", str(source_dir(tmp_path))], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert "Serving 1 advisories" in line, line
+        url = line.rsplit(" on ", 1)[1].strip().removesuffix("/v1/query")
+        body = {"package": {"name": "pkg", "ecosystem": "PyPI"}, "version": "1.0"}
+        assert httpx.post(f"{url}/v1/query", json=body, timeout=5).json() == {"vulns": [RECORD]}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    # `scan` must not pay for the server libraries at start-up.
+    probe = (
+        "import sys; from depsentry.cli import main; main(['scan', '--help']);"
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2', 'anyio') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip().endswith("[]"), out.stdout + out.stderr
 
 
 def test_serve_as_a_subprocess(tmp_path: Path) -> None:

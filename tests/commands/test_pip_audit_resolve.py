@@ -4,17 +4,17 @@ dependencies (the one thing only pip can see), against `depsentry db serve` for 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from depsentry.advisories.osv_api import make_server
+from depsentry.advisories.osv_api import build_osv_app
 from depsentry.advisories.resolve import open_advisories
 from depsentry.cli import main
 from tests.commands.scenario import SNAPSHOT
+from tests.servers.asgi import running
 
 
 @pytest.fixture
@@ -22,13 +22,8 @@ def osv_api(tmp_path: Path) -> Iterator[str]:
     if not SNAPSHOT.is_dir():
         pytest.skip(f"the OSV snapshot {SNAPSHOT} is not on this machine")
     source = open_advisories(osv_db=SNAPSHOT, offline=True, home=tmp_path / "served")
-    server = make_server(source, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with running(build_osv_app(source)) as served:
+        yield served.url
     source.close()
 
 

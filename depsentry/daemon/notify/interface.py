@@ -156,6 +156,8 @@ class Notifier(ABC):
             ) from None
         except httpx.HTTPError as exc:
             raise Unreachable(f"{payload.label}: {transport_problem(exc)}") from None
+        finally:
+            self.limiter(payload.channel).settle()
 
 
 def transport_problem(exc: BaseException) -> str:

@@ -57,6 +57,12 @@ class Limiter:
                 await self._sleep(wait)
             self._sent.append(self._clock())
 
+    def settle(self) -> None:
+        """A send just finished: count its slot from now. The service counts a request when it
+        arrives, which may be well after we took the slot on a busy machine or network."""
+        if self._sent:
+            self._sent[-1] = max(self._sent[-1], self._clock())
+
     def pause(self, seconds: float) -> None:
         """The service asked us to wait (429 Retry-After, DingTalk 130101): hold every send."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -1,0 +1,182 @@
+"""One project's scan in the daemon (run in a worker thread): check it out, call the engine,
+and record the outcome; a failing project records its error and never raises.
+
+The attempt is recorded before any work, so a crash mid-scan leaves a `running` run that the
+next start marks interrupted and scans again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from depsentry.advisories.interface import AdvisorySource
+from depsentry.daemon.checkout import Interrupted, checkout
+from depsentry.daemon.events import Event
+from depsentry.daemon.settings import ProjectSettings, Settings
+from depsentry.daemon.store import KINDS, Store
+from depsentry.errors import DepsentryError
+from depsentry.scan import ScanOptions, match_dependencies, run_scan
+
+__all__ = ["Cancel", "ScanSummary", "rematch_project", "scan_project"]
+
+logger = logging.getLogger(__name__)
+
+
+class Cancel:
+    """Why a running scan should stop: the daemon is stopping, or the scan ran out of time."""
+
+    def __init__(self, stopping: threading.Event, deadline: float | None = None):
+        self.stopping = stopping
+        self.deadline = deadline
+
+    def check(self) -> None:
+        if self.stopping.is_set():
+            raise Interrupted("stopping")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimeoutError
+
+    def remaining(self) -> float:
+        return 3600.0 if self.deadline is None else max(self.deadline - time.monotonic(), 0.1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSummary:
+    project: str
+    run_id: int
+    result: str  # ok | failed | interrupted
+    duration: float
+    error: str | None = None
+    changes: int = 0
+    event: Event | None = None
+    findings: int = 0
+
+
+def _one_line(text: str, root: Path | None) -> str:
+    line = " ".join(text.split())
+    if root is not None:
+        line = line.replace(f"{root}/", "").replace(str(root), ".")
+    return line[:500]
+
+
+def scan_project(
+    project: ProjectSettings,
+    settings: Settings,
+    store: Store,
+    sources: Sequence[AdvisorySource],
+    *,
+    trigger: str,
+    cancel: Cancel,
+    timeout: float,
+) -> ScanSummary:
+    """Scan `project` once and record it; return what happened."""
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    run_id = store.start_run(project.name, project.location, trigger, now)
+    root: Path | None = None
+    try:
+        cancel.check()
+        if project.git is not None:
+            clone = settings.clones_dir / project.name
+            root = checkout(project.git, clone, cancel=cancel.stopping, timeout=cancel.remaining())
+            shown_root: Path | None = clone
+        else:
+            assert project.path is not None
+            root, shown_root = project.path, None
+        known = store.first_seen(project.name)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            cancel.check()  # the engine reports between steps: a stop or a timeout ends it there
+
+        options = ScanOptions(
+            paths=[root],
+            offline=settings.offline,
+            outdated=project.outdated,
+            policy=project.policy,
+            evaluate_policy=True,
+            index_url=settings.index_url,
+            extra_index_urls=settings.extra_index_urls,
+            allow_embedded=False,
+            now=now,
+            first_seen=known.get,
+            exclude=project.excludes,
+        )
+        result = run_scan(options, progress, sources=sources)
+        report = result.projects[0]
+        cancel.check()  # a stop that came during the scan: record nothing half-way
+        duration = time.monotonic() - started
+        if report.error is not None:
+            error = _one_line(report.error, shown_root or root)
+            store.record_failure(
+                project.name, run_id, error, now=datetime.now(UTC), duration=duration
+            )
+            return ScanSummary(project.name, run_id, "failed", duration, error)
+        kinds = tuple(k for k in KINDS if k != "update" or project.outdated)
+        outcome = store.record_scan(
+            project.name, run_id, report, now=datetime.now(UTC), duration=duration, kinds=kinds
+        )
+        found = len(report.vulnerabilities) + len(report.outdated) + len(report.violations)
+        return ScanSummary(
+            project.name, run_id, "ok", duration, None, len(outcome.changes), outcome.event, found
+        )
+    except Interrupted:
+        return _failed(
+            store, project, run_id, started, "interrupted", "the daemon stopped during the scan"
+        )
+    except TimeoutError:
+        return _failed(
+            store,
+            project,
+            run_id,
+            started,
+            "failed",
+            f"timed out after {timeout:.0f}s (daemon.scan_timeout)",
+        )
+    except DepsentryError as exc:
+        return _failed(store, project, run_id, started, "failed", _one_line(str(exc), root))
+    except Exception as exc:
+        logger.exception(
+            "scan of %s failed unexpectedly",
+            project.name,
+            extra={"action": "scan_error", "project": project.name},
+        )
+        return _failed(
+            store, project, run_id, started, "failed", f"internal error: {type(exc).__name__}"
+        )
+
+
+def _failed(
+    store: Store, project: ProjectSettings, run_id: int, started: float, result: str, error: str
+) -> ScanSummary:
+    duration = time.monotonic() - started
+    store.record_failure(
+        project.name, run_id, error, now=datetime.now(UTC), duration=duration, result=result
+    )
+    return ScanSummary(project.name, run_id, result, duration, error)
+
+
+def rematch_project(
+    name: str, store: Store, sources: Sequence[AdvisorySource]
+) -> ScanSummary | None:
+    """Match `name`'s stored dependency set against `sources` again (no files, no clone)."""
+    started = time.monotonic()
+    deps = store.dependencies(name)
+    if deps is None:
+        return None  # never scanned: its first scan will match everything anyway
+    vulns = match_dependencies(deps, sources)
+    outcome = store.rematch(name, vulns, now=datetime.now(UTC), dependencies=deps)
+    return ScanSummary(
+        name,
+        0,
+        "ok",
+        time.monotonic() - started,
+        None,
+        len(outcome.changes),
+        outcome.event,
+        len(vulns),
+    )

@@ -1,0 +1,372 @@
+"""The daemon's store: every operation the service, the HTTP API and the CLI need, each one
+transaction (SQLAlchemy Core; SQLite WAL by default, PostgreSQL by URL).
+
+Only this package imports SQLAlchemy. Finding changes and their outbox events are written by
+the same transaction, so an alert is never lost nor sent for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import DBAPIError
+
+from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
+from depsentry.daemon.store import outbox, queries, runs, triage
+from depsentry.daemon.store.desired import (
+    KINDS,
+    from_outdated,
+    from_violations,
+    from_vulnerabilities,
+)
+from depsentry.daemon.store.engine import connect, migrate, writing
+from depsentry.daemon.store.findings import reconcile
+from depsentry.daemon.store.outbox import Pending, uuid7
+from depsentry.daemon.store.queries import STATES, FindingFilter, FindingRecord
+from depsentry.daemon.store.runs import JobState, ProjectState, RunRecord
+from depsentry.daemon.store.schema import jobs, projects
+from depsentry.daemon.store.triage import DISMISS_REASONS
+from depsentry.errors import StoreError
+from depsentry.models import Dependency, ProjectReport, Vulnerability
+
+__all__ = [
+    "DISMISS_REASONS",
+    "KINDS",
+    "STATES",
+    "FindingFilter",
+    "FindingRecord",
+    "JobState",
+    "Pending",
+    "ProjectState",
+    "RunRecord",
+    "ScanOutcome",
+    "Store",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def _all_new(changes: Sequence[Change]) -> bool:
+    return all(c.kind in (ChangeKind.NEW, ChangeKind.OVERDUE) for c in changes)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """What recording a scan did: its changes and the outbox event written for them (if any)."""
+
+    changes: tuple[Change, ...]
+    event: Event | None
+
+
+class Store:
+    """One open store. Thread-safe: each call is its own connection and transaction."""
+
+    def __init__(self, engine: Engine, where: str):
+        self.engine = engine
+        self.where = where
+
+    @classmethod
+    def open(cls, url: str, *, password: str | None = None) -> Store:
+        """Open (creating or migrating) the store at `url`; StoreError if it cannot be used."""
+        engine = connect(url, password)
+        where = engine.url.render_as_string(hide_password=True)
+        try:
+            migrate(engine, where)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, where)
+
+    def close(self) -> None:
+        from depsentry.daemon.store.engine import forget
+
+        forget(self.engine)
+        self.engine.dispose()
+
+    def check_writable(self, now: datetime) -> None:
+        """A real write (the readiness probe's): StoreError when the store cannot take one."""
+        try:
+            with writing(self.engine) as conn:
+                runs.record_job(conn, "readyz", now, result="running")
+        except DBAPIError as exc:
+            raise StoreError(f"store not writable ({type(exc.orig).__name__})", self.where) from exc
+
+    # -- projects and runs -------------------------------------------------------------------
+
+    def ensure_projects(self, located: Sequence[tuple[str, str]]) -> None:
+        with writing(self.engine) as conn:
+            for name, location in located:
+                runs.ensure_project(conn, name, location)
+
+    def project_states(self) -> dict[str, ProjectState]:
+        with self.engine.connect() as conn:
+            return runs.project_states(conn)
+
+    def start_run(self, name: str, location: str, trigger: str, now: datetime) -> int:
+        """Record an attempt (before any work) and open its run."""
+        with writing(self.engine) as conn:
+            return runs.start_run(conn, name, location, trigger, now)
+
+    def record_failure(
+        self, name: str, run_id: int, error: str, *, now: datetime, duration: float,
+        result: str = "failed",
+    ) -> None:  # fmt: skip
+        """A run that ended without findings to record: the project's findings stay as they were."""
+        with writing(self.engine) as conn:
+            runs.finish_run(
+                conn, run_id, name, result=result, now=now, duration=duration, error=error
+            )
+
+    def record_scan(
+        self,
+        name: str,
+        run_id: int,
+        report: ProjectReport,
+        *,
+        now: datetime,
+        duration: float,
+        kinds: Collection[str] = KINDS,
+    ) -> ScanOutcome:
+        """Reconcile the findings of a successful scan, write its outbox event and close its
+        run, in one transaction."""
+        desired = [
+            *from_vulnerabilities(report.vulnerabilities),
+            *(from_outdated(report.outdated) if "update" in kinds else ()),
+            *(from_violations(report.violations) if "violation" in kinds else ()),
+        ]
+        present = {(d.name, d.version) for d in report.dependencies}
+        with writing(self.engine) as conn:
+            result = reconcile(conn, name, desired, kinds=kinds, present=present, now=now)
+            runs.add_first_seen(conn, name, report.first_seen)
+            baselined = conn.execute(
+                select(projects.c.baselined).where(projects.c.name == name)
+            ).scalar_one()
+            event = None
+            if not baselined:
+                # A first scan inserted everything it found: its changes are the baseline.
+                views = (
+                    [c.finding for c in result.changes]
+                    if _all_new(result.changes)
+                    else queries.open_views(conn, name)
+                )
+                event = self._event(EventKind.BASELINE, name, now, run_id,
+                                    tuple(Change(ChangeKind.NEW, v) for v in views))  # fmt: skip
+            elif result.changes:
+                event = self._event(EventKind.SCAN, name, now, run_id, result.changes)
+            if event is not None:
+                outbox.add_event(conn, event, now)
+            conn.execute(
+                update(projects)
+                .where(projects.c.name == name)
+                .values(
+                    baselined=True,
+                    policy=report.policy,
+                    dependencies=runs.encode_dependencies(report.dependencies),
+                    dependencies_at=now,
+                )
+            )
+            stats = {
+                "dependencies": len(report.dependencies),
+                "vulnerabilities": len(report.vulnerabilities),
+                "updates": len(report.outdated),
+                "violations": len(report.violations),
+                "skipped": len(report.skipped),
+                "changes": len(result.changes),
+            }
+            runs.finish_run(
+                conn, run_id, name, result="ok", now=now, duration=duration, stats=stats
+            )
+        return ScanOutcome(result.changes, event)
+
+    def rematch(
+        self,
+        name: str,
+        vulnerabilities: Sequence[Vulnerability],
+        *,
+        now: datetime,
+        dependencies: Sequence[Dependency] | None = None,
+    ) -> ScanOutcome:
+        """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
+        `dependencies` is that set when the caller has already read it."""
+        with writing(self.engine) as conn:
+            deps = dependencies
+            if deps is None:
+                deps = runs.project_dependencies(conn, name) or []
+            present = {(d.name, d.version) for d in deps}
+            desired = from_vulnerabilities(vulnerabilities)
+            result = reconcile(
+                conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
+            )
+            event = None
+            if result.changes:
+                event = self._event(EventKind.SCAN, name, now, None, result.changes,
+                                    extra={"trigger": "advisory-sync"})  # fmt: skip
+                outbox.add_event(conn, event, now)
+        return ScanOutcome(result.changes, event)
+
+    def projects_using(self, packages: Collection[str]) -> set[str]:
+        """Projects whose stored dependency set names any of `packages`."""
+        wanted = set(packages)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(projects.c.name, projects.c.dependencies))
+            return {name for name, deps in rows if deps and any(d[0] in wanted for d in deps)}
+
+    def dependencies(self, name: str) -> list[Dependency] | None:
+        with self.engine.connect() as conn:
+            return runs.project_dependencies(conn, name)
+
+    def interrupt_running(self, now: datetime, reason: str) -> list[str]:
+        with writing(self.engine) as conn:
+            return runs.interrupt_running(conn, now, reason)
+
+    def runs(
+        self, *, project: str | None = None, limit: int = 50, before: int | None = None
+    ) -> list[RunRecord]:
+        with self.engine.connect() as conn:
+            return runs.list_runs(conn, project=project, limit=limit, before=before)
+
+    def run(self, run_id: int) -> RunRecord | None:
+        with self.engine.connect() as conn:
+            return runs.get_run(conn, run_id)
+
+    def first_seen(self, name: str) -> dict[str, datetime]:
+        with self.engine.connect() as conn:
+            return runs.first_seen_map(conn, name)
+
+    # -- jobs ----------------------------------------------------------------------------------
+
+    def jobs(self) -> dict[str, JobState]:
+        with self.engine.connect() as conn:
+            return runs.all_jobs(conn)
+
+    def record_job(
+        self, job_id: str, now: datetime, *, result: str, error: str | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        with writing(self.engine) as conn:
+            runs.record_job(conn, job_id, now, result=result, error=error, info=info)
+
+    def forget_jobs(self, prefix: str, keep: Collection[str]) -> None:
+        """Drop the state of `prefix` jobs no longer configured (e.g. a policy's review)."""
+        with writing(self.engine) as conn:
+            query = jobs.delete().where(jobs.c.id.startswith(prefix))
+            if keep:
+                query = query.where(jobs.c.id.not_in(list(keep)))
+            conn.execute(query)
+
+    # -- findings and triage -------------------------------------------------------------------
+
+    def findings(self, flt: FindingFilter | None = None) -> list[FindingRecord]:
+        with self.engine.connect() as conn:
+            return queries.list_findings(conn, flt or FindingFilter())
+
+    def finding(self, finding_id: int) -> FindingRecord | None:
+        with self.engine.connect() as conn:
+            return queries.finding_detail(conn, finding_id)
+
+    def dismiss(
+        self, finding_id: int, *, reason: str, comment: str, actor: str, now: datetime
+    ) -> FindingRecord:
+        with writing(self.engine) as conn:
+            triage.dismiss(conn, finding_id, reason=reason, comment=comment, actor=actor, now=now)
+            return self._detail(conn, finding_id)
+
+    def snooze(
+        self, finding_id: int, *, until: datetime | None, until_fix: bool, comment: str,
+        actor: str, now: datetime,
+    ) -> FindingRecord:  # fmt: skip
+        with writing(self.engine) as conn:
+            triage.snooze(conn, finding_id, until=until, until_fix=until_fix, comment=comment,
+                          actor=actor, now=now)  # fmt: skip
+            return self._detail(conn, finding_id)
+
+    def reopen(self, finding_id: int, *, comment: str, actor: str, now: datetime) -> FindingRecord:
+        with writing(self.engine) as conn:
+            triage.reopen(conn, finding_id, comment=comment, actor=actor, now=now)
+            return self._detail(conn, finding_id)
+
+    def expire_snoozes(self, now: datetime) -> list[Event]:
+        """Reopen snoozes whose date has passed; one EXPIRY event per project, same transaction."""
+        with writing(self.engine) as conn:
+            reopened = triage.expire_snoozes(conn, now)
+            events = [
+                self._event(EventKind.EXPIRY, name, now, None, tuple(changes))
+                for name, changes in sorted(reopened.items())
+            ]
+            for event in events:
+                outbox.add_event(conn, event, now)
+        return events
+
+    def counts(self) -> dict[str, dict[tuple[str, str], int]]:
+        with self.engine.connect() as conn:
+            return queries.counts(conn)
+
+    def open_violations(self) -> list[tuple[str, str, str, str | None, bool]]:
+        with self.engine.connect() as conn:
+            return queries.open_violations(conn)
+
+    # -- digests and the outbox ----------------------------------------------------------------
+
+    def write_digest(self, name: str, now: datetime, *, since: datetime | None,
+                     extra: dict[str, Any] | None = None) -> Event:  # fmt: skip
+        """The review digest of `name` from its stored findings, written to the outbox."""
+        with writing(self.engine) as conn:
+            views = queries.open_views(conn, name)
+            triaged = queries.triaged_counts(conn, name)
+            updates = tuple(v for v in views if v.kind == "update")
+            digest = ProjectDigest(
+                outdated=updates,
+                overdue=tuple(v for v in views if v.kind == "violation" and v.overdue),
+                due=tuple(v for v in views if v.kind == "violation" and not v.overdue),
+                open_vulnerabilities=tuple(v for v in views if v.kind == "vulnerability"),
+                libyears=round(sum(v.libyears or 0.0 for v in updates), 2),
+                fixed_since_last=queries.resolved_since(conn, name, since),
+                dismissed=triaged.get("dismissed", 0),
+                snoozed=triaged.get("snoozed", 0),
+            )
+            event = Event(
+                id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),
+                digest=digest, extra=extra or {},
+            )  # fmt: skip
+            outbox.add_event(conn, event, now)
+        return event
+
+    def pending_events(
+        self, *, after: int = 0, limit: int = 100, include_processed: bool = False
+    ) -> list[Pending]:
+        """Outbox events in order (`seq` > `after`); what the relay reads."""
+        with self.engine.connect() as conn:
+            return outbox.pending(
+                conn, after=after, limit=limit, include_processed=include_processed
+            )
+
+    def mark_processed(self, seqs: Sequence[int], now: datetime) -> int:
+        with writing(self.engine) as conn:
+            return outbox.mark_processed(conn, seqs, now)
+
+    def outbox_depth(self) -> int:
+        with self.engine.connect() as conn:
+            return outbox.depth(conn)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event(
+        kind: EventKind, name: str, now: datetime, run_id: int | None,
+        changes: tuple[Change, ...], extra: dict[str, Any] | None = None,
+    ) -> Event:  # fmt: skip
+        return Event(
+            id=uuid7(), kind=kind, project=name, created_at=now.isoformat(), run_id=run_id,
+            changes=changes, extra=extra or {},
+        )  # fmt: skip
+
+    @staticmethod
+    def _detail(conn: Any, finding_id: int) -> FindingRecord:
+        record = queries.finding_detail(conn, finding_id)
+        assert record is not None
+        return record

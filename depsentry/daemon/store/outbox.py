@@ -1,0 +1,90 @@
+"""The transactional outbox: events are inserted by the same transaction as the finding changes
+they describe, and read back in `seq` order by the relay (issue 13), which marks them processed.
+
+An event's `id` is a UUIDv7 (time-ordered; receivers de-duplicate on it). Python has uuid7 only
+from 3.14, so it is built here from RFC 9562's layout.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from depsentry.daemon.events import Event
+from depsentry.daemon.store.schema import outbox
+
+__all__ = ["Pending", "add_event", "depth", "mark_processed", "pending", "uuid7"]
+
+
+def uuid7() -> str:
+    """A UUIDv7 string: 48 bits of Unix milliseconds, then random bits (RFC 9562 section 5.7)."""
+    millis = time.time_ns() // 1_000_000
+    value = (millis & ((1 << 48) - 1)) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
+    return str(uuid.UUID(int=value))
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One outbox row: its position in the order, and the event."""
+
+    seq: int
+    event: Event
+    processed_at: datetime | None = None
+
+
+def add_event(conn: Connection, event: Event, created_at: datetime) -> int:
+    """Insert `event` in the caller's transaction; return its `seq`."""
+    result = conn.execute(
+        insert(outbox).values(
+            id=event.id,
+            kind=event.kind.value,
+            project=event.project,
+            created_at=created_at,
+            run_id=event.run_id,
+            payload=event.to_json(),
+        )
+    )
+    seq = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    assert isinstance(seq, int)
+    return seq
+
+
+def pending(
+    conn: Connection, *, after: int = 0, limit: int = 100, include_processed: bool = False
+) -> list[Pending]:
+    """Events with `seq` > `after`, oldest first (unprocessed only, unless asked)."""
+    query = select(outbox.c.seq, outbox.c.payload, outbox.c.processed_at).where(
+        outbox.c.seq > after
+    )
+    if not include_processed:
+        query = query.where(outbox.c.processed_at.is_(None))
+    rows = conn.execute(query.order_by(outbox.c.seq).limit(limit))
+    return [Pending(seq, Event.from_json(payload), at) for seq, payload, at in rows]
+
+
+def mark_processed(conn: Connection, seqs: Sequence[int], at: datetime) -> int:
+    """Mark these events handed on; return how many were still pending."""
+    if not seqs:
+        return 0
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.seq.in_(list(seqs)), outbox.c.processed_at.is_(None))
+        .values(processed_at=at)
+    )
+    return int(result.rowcount or 0)
+
+
+def depth(conn: Connection) -> int:
+    """How many events wait for the relay."""
+    count = conn.execute(
+        select(func.count()).select_from(outbox).where(outbox.c.processed_at.is_(None))
+    ).scalar_one()
+    return int(count)

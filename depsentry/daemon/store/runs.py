@@ -1,0 +1,254 @@
+"""Scan runs, each project's state (attempts, last result, last dependency set) and the
+daemon's own jobs: what the scheduler's catch-up and the status page read.
+
+An attempt is recorded when a run starts, not when it succeeds, so a project that always
+fails waits for its next scheduled time instead of being retried in a loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from depsentry.daemon.store.schema import first_seen, jobs, projects, runs
+from depsentry.models import Dependency, Source
+
+__all__ = [
+    "JobState",
+    "ProjectState",
+    "RunRecord",
+    "decode_dependencies",
+    "encode_dependencies",
+]
+
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectState:
+    name: str
+    location: str
+    policy: str | None
+    baselined: bool
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_result: str | None
+    last_error: str | None
+    last_run_id: int | None
+    interrupted_streak: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    project: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    result: str
+    error: str | None
+    duration: float | None
+    stats: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "project": self.project,
+            "trigger": self.trigger,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "result": self.result,
+            "error": self.error,
+            "duration": self.duration,
+            "stats": self.stats,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    id: str
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_result: str | None
+    last_error: str | None
+    info: dict[str, Any]
+
+
+def encode_dependencies(deps: Iterable[Dependency]) -> list[list[Any]]:
+    """Compact JSON for the last dependency set (what matching needs, and where each came from)."""
+    return [[d.name, d.version, d.direct, d.source.path, d.source.line] for d in deps]
+
+
+def decode_dependencies(data: Sequence[Sequence[Any]] | None) -> list[Dependency]:
+    return [
+        Dependency(name=n, version=v, direct=bool(direct), source=Source(path, line))
+        for n, v, direct, path, line in data or ()
+    ]
+
+
+def ensure_project(conn: Connection, name: str, location: str) -> None:
+    exists = conn.execute(select(projects.c.name).where(projects.c.name == name)).first()
+    if exists is None:
+        conn.execute(
+            insert(projects).values(
+                name=name, location=location, baselined=False, interrupted_streak=0
+            )
+        )
+    else:
+        conn.execute(update(projects).where(projects.c.name == name).values(location=location))
+
+
+def start_run(conn: Connection, name: str, location: str, trigger: str, now: datetime) -> int:
+    ensure_project(conn, name, location)
+    result = conn.execute(
+        insert(runs).values(project=name, trigger=trigger, started_at=now, result="running")
+    )
+    run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+    assert isinstance(run_id, int)
+    conn.execute(
+        update(projects)
+        .where(projects.c.name == name)
+        .values(last_attempt_at=now, last_run_id=run_id, last_result="running")
+    )
+    return run_id
+
+
+def finish_run(
+    conn: Connection,
+    run_id: int,
+    name: str,
+    *,
+    result: str,
+    now: datetime,
+    duration: float,
+    error: str | None = None,
+    stats: dict[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == run_id)
+        .values(finished_at=now, result=result, error=error, duration=duration, stats=stats or {})
+    )
+    values: dict[str, Any] = {"last_result": result, "last_error": error}
+    if result == "ok":
+        values.update(last_success_at=now, interrupted_streak=0)
+    elif result == "failed":
+        values.update(interrupted_streak=0)
+    conn.execute(update(projects).where(projects.c.name == name).values(**values))
+
+
+def interrupt_running(conn: Connection, now: datetime, reason: str) -> list[str]:
+    """Mark every run still `running` as interrupted (a stop, or a crash found at start)."""
+    rows = conn.execute(select(runs.c.id, runs.c.project).where(runs.c.result == "running")).all()
+    for run_id, name in rows:
+        conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(finished_at=now, result=INTERRUPTED, error=reason)
+        )
+        streak = conn.execute(
+            select(projects.c.interrupted_streak).where(projects.c.name == name)
+        ).scalar_one_or_none()
+        conn.execute(
+            update(projects)
+            .where(projects.c.name == name)
+            .values(
+                last_result=INTERRUPTED, last_error=reason, interrupted_streak=(streak or 0) + 1
+            )
+        )
+    return [name for _, name in rows]
+
+
+def project_states(conn: Connection) -> dict[str, ProjectState]:
+    out: dict[str, ProjectState] = {}
+    columns = [c for c in projects.c if c.name != "dependencies"]
+    for row in conn.execute(select(*columns)).mappings():
+        out[row["name"]] = ProjectState(**{k: row[k] for k in ProjectState.__slots__})
+    return out
+
+
+def project_dependencies(conn: Connection, name: str) -> list[Dependency] | None:
+    row = conn.execute(select(projects.c.dependencies).where(projects.c.name == name)).first()
+    return None if row is None or row[0] is None else decode_dependencies(row[0])
+
+
+def list_runs(
+    conn: Connection, *, project: str | None = None, limit: int = 50, before: int | None = None
+) -> list[RunRecord]:
+    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    if project is not None:
+        query = query.where(runs.c.project == project)
+    if before is not None:
+        query = query.where(runs.c.id < before)
+    return [_run(row) for row in conn.execute(query).mappings()]
+
+
+def get_run(conn: Connection, run_id: int) -> RunRecord | None:
+    row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
+    return None if row is None else _run(row)
+
+
+def _run(row: Any) -> RunRecord:
+    return RunRecord(
+        **{k: row[k] for k in RunRecord.__slots__ if k != "stats"}, stats=row["stats"] or {}
+    )
+
+
+def first_seen_map(conn: Connection, name: str) -> dict[str, datetime]:
+    rows = conn.execute(
+        select(first_seen.c.key, first_seen.c.at).where(first_seen.c.project == name)
+    )
+    return dict(rows.all())
+
+
+def add_first_seen(conn: Connection, name: str, dates: dict[str, datetime]) -> None:
+    known = set(first_seen_map(conn, name))
+    fresh = [{"project": name, "key": k, "at": at} for k, at in dates.items() if k not in known]
+    if fresh:
+        conn.execute(insert(first_seen), fresh)
+
+
+def job_state(conn: Connection, job_id: str) -> JobState | None:
+    row = conn.execute(select(jobs).where(jobs.c.id == job_id)).mappings().first()
+    if row is None:
+        return None
+    return JobState(
+        **{k: row[k] for k in JobState.__slots__ if k != "info"}, info=row["info"] or {}
+    )
+
+
+def all_jobs(conn: Connection) -> dict[str, JobState]:
+    out = {}
+    for row in conn.execute(select(jobs)).mappings():
+        out[row["id"]] = JobState(
+            **{k: row[k] for k in JobState.__slots__ if k != "info"}, info=row["info"] or {}
+        )
+    return out
+
+
+def record_job(
+    conn: Connection,
+    job_id: str,
+    now: datetime,
+    *,
+    result: str,
+    error: str | None = None,
+    info: dict[str, Any] | None = None,
+) -> None:
+    """Record one attempt of a job (`result` "running" marks only the attempt)."""
+    values: dict[str, Any] = {"last_attempt_at": now} if result == "running" else {}
+    if result != "running":
+        values.update(last_result=result, last_error=error)
+        if result == "ok":
+            values["last_success_at"] = now
+        if info is not None:
+            values["info"] = info
+    exists = conn.execute(select(jobs.c.id).where(jobs.c.id == job_id)).first()
+    if exists is None:
+        conn.execute(insert(jobs).values(id=job_id, **values))
+    else:
+        conn.execute(update(jobs).where(jobs.c.id == job_id).values(**values))
