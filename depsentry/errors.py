@@ -7,6 +7,7 @@ DepsentryError(message, path=None, line=None)   str() -> "path:line: message"; C
  │                                       └─ PolicyError (policies/*.toml)
  ├─ AdvisoryDbError   DB missing or corrupt (a malformed OSV record is skipped and counted, not raised)
  ├─ PackageIndexError index unreachable or bad answer
+ ├─ ResolverError     the resolver (uv) cannot check a fix plan: missing, offline, failed
  ├─ NotifyError       daemon only, never exit 2
  │   ├─ RateLimited   the service (or our own limiter) says wait `retry_after` seconds; retried
  │   ├─ Rejected      permanent: bad signature/keyword/IP, invalid blocks, other 4xx; never retried
@@ -38,6 +39,7 @@ __all__ = [
     "PolicyError",
     "RateLimited",
     "Rejected",
+    "ResolverError",
     "Unreachable",
     "StoreError",
     "TriageError",
@@ -87,6 +89,10 @@ class AdvisoryDbError(DepsentryError):
 
 class PackageIndexError(DepsentryError):
     """The package index is unreachable or answered something we cannot use."""
+
+
+class ResolverError(DepsentryError):
+    """The resolver (uv) could not say whether a fix plan installs (not: it does not)."""
 
 
 class NotifyError(DepsentryError):

@@ -218,6 +218,7 @@ class Release:
     yanked: bool
     requires_python: str | None
     files: tuple[DistFile, ...] = ()
+    indexes: tuple[str, ...] = ()  # the index URLs that list it (credentials removed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,8 @@ def run_scan(
     afterwards (`fix`); by default they are opened from `options`.
     """
     now = options.now or datetime.now(UTC)
+    if options.since is not None:
+        _confine_since(options.since, options.paths)
     if options.evaluate_policy and options.policy is not None:
         _load_policy(options.policy, {})  # a bad --policy fails before any work
     # Sources open first: a missing database or extra fails before any project work.
@@ -118,13 +120,43 @@ def run_scan(
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
 
 
-def _load_policy(ref: str | Path | None, cache: dict[str, Policy]) -> Policy:
+def _load_policy(
+    ref: str | Path | None, cache: dict[str, Policy], root: Path | None = None
+) -> Policy:
+    """`root`: the project that named this policy itself; its files must stay inside it."""
     from depsentry.policy import load_policy
 
-    key = str(ref)
+    key = f"{ref}\0{root}"
     if key not in cache:
-        cache[key] = load_policy(ref)
+        cache[key] = load_policy(ref, root=root)
     return cache[key]
+
+
+def _policy_root(report: ProjectReport, options: ScanOptions) -> Path | None:
+    """Where a policy's files must stay: the project, for the one it names itself or for a
+    `--policy` file inside it (repository content); None for the operator's own files."""
+    from depsentry.paths import project_of
+
+    project = Path(report.path)
+    project = project if project.is_dir() else project.parent
+    if options.policy is None:
+        return project if report.policy is not None else None
+    text = str(options.policy)
+    if "/" not in text and "\\" not in text and not text.endswith(".toml"):
+        return None  # a bundled policy by name
+    return project_of(Path(text), [project], what="--policy")
+
+
+def _project_roots(paths: Sequence[Path]) -> list[Path]:
+    return [path if path.is_dir() else path.parent for path in paths]
+
+
+def _confine_since(since: Path, paths: Sequence[Path]) -> None:
+    """A `--since` file inside a scanned project must not leave it through a symlink."""
+    from depsentry.errors import InputError
+    from depsentry.paths import project_of
+
+    project_of(since, _project_roots(paths), what="--since", error=InputError)
 
 
 def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Policy | None]:
@@ -139,7 +171,7 @@ def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Po
             chosen.append(None)
             continue
         try:
-            chosen.append(_load_policy(ref, cache))
+            chosen.append(_load_policy(ref, cache, _policy_root(report, options)))
         except DepsentryError as exc:
             if options.policy is not None:
                 raise

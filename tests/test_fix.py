@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from packaging.specifiers import SpecifierSet
 
 from depsentry.advisories.interface import AdvisorySource
+from depsentry.errors import InputError
 from depsentry.fix import apply_bumps, plan_fixes
 from depsentry.models import (
     AdvisoryDbInfo,
@@ -127,3 +129,44 @@ def test_apply_writes_requirements_and_names_relock(tmp_path: Path) -> None:
 
     apply_bumps(bumps, root=tmp_path, write=True)
     assert (tmp_path / "requirements.txt").read_text() == "# app\nflask==2.2.5\njinja2==2.11.3\n"
+
+
+def test_candidates_are_rechecked_against_every_source(tmp_path: Path) -> None:
+    # The first source knows flask 2.2.5 fixes VULN-1; the second knows 2.2.5 is still affected
+    # by VULN-9 (fixed in 2.3.2): the plan must not stop at what the first source says.
+    report = report_for(tmp_path, {"flask": "1.0"})
+    second = TableSource([("flask", "<2.3.2", ("2.3.2",), "VULN-9")])
+    [bump] = plan_fixes(report, [SOURCE, second])
+    assert bump.target == "2.3.2"
+    [only_first] = plan_fixes(report, SOURCE)
+    assert only_first.target == "2.2.5"
+
+
+def test_a_failed_write_puts_back_the_files_already_written(tmp_path: Path) -> None:
+    """All or nothing: the second file cannot be written (the file size limit, a real EFBIG),
+    so the first, already replaced, gets its old text back."""
+    import resource
+    import signal
+
+    (tmp_path / "a.txt").write_text("flask==1.0\n")
+    padding = "# " + "x" * 4000 + "\n"
+    (tmp_path / "b.txt").write_text(padding + "jinja2==2.10\n")
+    deps = [
+        Dependency("flask", "1.0", True, Source("a.txt", 1)),
+        Dependency("jinja2", "2.10", True, Source("b.txt", 2)),
+    ]
+    report = ProjectReport(path=str(tmp_path), dependencies=deps)
+    report.vulnerabilities = SOURCE.match(deps)
+    bumps = plan_fixes(report, SOURCE)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(padding) + 13, old_limit[1]))
+    try:
+        with pytest.raises(InputError, match="b.txt: cannot write"):
+            apply_bumps(bumps, root=tmp_path, write=True)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert (tmp_path / "a.txt").read_text() == "flask==1.0\n"
+    assert (tmp_path / "b.txt").read_text() == padding + "jinja2==2.10\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]

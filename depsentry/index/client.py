@@ -7,6 +7,7 @@ data (`IndexFailure`), never an exception, so one bad name or a down index spoil
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -25,6 +26,7 @@ from packaging.utils import canonicalize_name
 from depsentry.errors import PackageIndexError
 from depsentry.httpkit import RETRY_STATUS, redact, retry_delay, timeout
 from depsentry.index.cache import CachedResponse, HttpCache
+from depsentry.index.origins import confusion, tag
 from depsentry.index.pypi_json import parse_pypi_json
 from depsentry.index.simple import (
     SIMPLE_JSON,
@@ -35,7 +37,14 @@ from depsentry.index.simple import (
 from depsentry.models import DistFile, ProjectReleases
 from depsentry.paths import state_dir
 
-__all__ = ["DEFAULT_INDEX_URL", "IndexFailure", "PackageIndex", "redact"]
+__all__ = [
+    "DEFAULT_INDEX_URL",
+    "IndexFailure",
+    "PackageIndex",
+    "NOT_ON_INDEX",
+    "credentialed_urls",
+    "redact",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +54,8 @@ _SIMPLE_ACCEPT = f"{SIMPLE_JSON}, text/html;q=0.1"
 _USER_AGENT = "depsentry (https://github.com/depsentry/depsentry)"
 
 FailureKind = Literal["not-found", "unavailable"]
+
+NOT_ON_INDEX = "private package, or a name that someone could register (dependency confusion)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +87,10 @@ class _Failed(Exception):
 class PackageIndex:
     """A client for one index plus extra indexes; every name is looked up at most once.
 
-    Credentials come, per index, from the URL's userinfo, else `DEPSENTRY_INDEX_USERNAME`/
-    `DEPSENTRY_INDEX_PASSWORD` (never sent to pypi.org), else the netrc file ($NETRC or ~/.netrc).
+    Credentials are scoped to the index they were given for: the URL's own userinfo; for the
+    main index (`index_url`) only, `DEPSENTRY_INDEX_USERNAME`/`DEPSENTRY_INDEX_PASSWORD` (never
+    sent to pypi.org, nor to any extra index); else the netrc entry for that host ($NETRC or
+    ~/.netrc). A redirect to another host drops them (httpx strips Authorization off-origin).
     """
 
     def __init__(
@@ -100,9 +113,15 @@ class PackageIndex:
         env = os.environ if env is None else env
         netrc_auth = _netrc_auth(netrc_file, env)
         self._indexes = [
-            _make_index(url, env, netrc_auth, json_api if i == 0 else False)
+            _make_index(url, env if i == 0 else {}, netrc_auth, json_api if i == 0 else False)
             for i, url in enumerate([index_url, *extra_index_urls])
         ]
+        if env.get("DEPSENTRY_INDEX_USERNAME") and self._indexes[0].host in _PYPI_HOSTS:
+            logger.warning(
+                "DEPSENTRY_INDEX_USERNAME is set but the main index is %s, which never gets it "
+                "(nor does any extra index): put an extra index's credentials in its URL or netrc",
+                self._indexes[0].host,
+            )
         if cache is None and use_cache:
             cache = HttpCache(state_dir() / "http-cache")
         self.cache = cache
@@ -189,12 +208,18 @@ class PackageIndex:
             for failure in failures:
                 if failure.kind != "not-found":
                     logger.warning("%s: partial answer, %s", name, failure.reason)
-            return found[0] if len(found) == 1 else _merge(name, found)
+            if len(found) == 1:
+                return found[0]
+            merged = _merge(name, found)
+            warning = confusion(merged)
+            if warning is not None:
+                logger.warning("%s", warning)
+            return merged
         unavailable = [f for f in failures if f.kind == "unavailable"]
         if unavailable:
             return IndexFailure(name, "; ".join(f.reason for f in unavailable), "unavailable")
         hosts = ", ".join(dict.fromkeys(index.host for index in self._indexes))
-        return IndexFailure(name, f"not found on {hosts}", "not-found")
+        return IndexFailure(name, f"not on {hosts}: {NOT_ON_INDEX}", "not-found")
 
     def _lookup_one(self, index: _Index, name: str) -> ProjectReleases:
         if index.json_api is not None:
@@ -205,10 +230,12 @@ class PackageIndex:
             entry = self._get(index, url, _SIMPLE_ACCEPT)
         try:
             if index.json_api is not None:
-                return parse_pypi_json(name, entry.body)
-            if entry.content_type.split(";")[0].strip().lower() == SIMPLE_JSON:
-                return parse_simple_json(name, entry.body)
-            return parse_simple_html(name, entry.body)
+                parsed = parse_pypi_json(name, entry.body)
+            elif entry.content_type.split(";")[0].strip().lower() == SIMPLE_JSON:
+                parsed = parse_simple_json(name, entry.body)
+            else:
+                parsed = parse_simple_html(name, entry.body)
+            return tag(parsed, index.url)
         except PackageIndexError as exc:
             raise _Failed(f"{redact(url)}: malformed page: {exc.message}") from exc
 
@@ -292,6 +319,24 @@ class PackageIndex:
         return retry_delay(attempt, retry_after, backoff=self.backoff, cap=self.max_retry_after)
 
 
+def credentialed_urls(
+    index_url: str, extra_index_urls: Iterable[str] = (), env: Mapping[str, str] | None = None
+) -> list[str]:
+    """The index URLs for another client (uv), credentials scoped as `PackageIndex` scopes them:
+    the main index gets `DEPSENTRY_INDEX_USERNAME`/`PASSWORD` unless it is PyPI or names its own.
+    These URLs hold secrets: pass them through an environment, never argv, logs or messages."""
+    env = os.environ if env is None else env
+    urls = [index_url, *extra_index_urls]
+    user = env.get("DEPSENTRY_INDEX_USERNAME")
+    parts = urlsplit(index_url)
+    if user and parts.username is None and parts.hostname and parts.hostname not in _PYPI_HOSTS:
+        from urllib.parse import quote
+
+        secret = f"{quote(user, safe='')}:{quote(env.get('DEPSENTRY_INDEX_PASSWORD', ''), safe='')}"
+        urls[0] = urlunsplit(parts._replace(netloc=f"{secret}@{parts.netloc}"))
+    return urls
+
+
 def _make_index(
     url: str, env: Mapping[str, str], netrc_auth: httpx.Auth | None, json_api: bool | None
 ) -> _Index:
@@ -348,5 +393,12 @@ def _merge(name: str, found: list[ProjectReleases]) -> ProjectReleases:
             by_name = files.setdefault(release.version, {})
             for dist in release.files:
                 by_name.setdefault(dist.filename, dist)
-    releases = tuple(build_release(v, list(fs.values())) for v, fs in files.items())
+    origins: dict[str, dict[str, None]] = {}
+    for project in found:
+        for release in project.releases:
+            origins.setdefault(release.version, {}).update(dict.fromkeys(release.indexes))
+    releases = tuple(
+        dataclasses.replace(build_release(v, list(fs.values())), indexes=tuple(origins[v]))
+        for v, fs in files.items()
+    )
     return ProjectReleases(name=name, releases=releases)

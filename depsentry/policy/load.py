@@ -1,11 +1,15 @@
 """Read policy files (tomllib), resolve `extends`, validate every key, build a `Policy`.
 
 Each file is checked on its own before merging, so an error names the file that holds the
-bad key: "policies/x.toml: vulnerabilities.deadline_days.critcal: unknown key".
+bad key: "policies/x.toml: vulnerabilities.deadline_days.critcal: unknown key". Files stay
+inside their root (the project, or the directory of a policy named on the command line).
 """
 
 from __future__ import annotations
 
+import math
+import os
+import stat
 import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -18,6 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from depsentry.errors import PolicyError, reading
+from depsentry.paths import confined
 from depsentry.policy.model import (
     FINDING_KINDS,
     Assessment,
@@ -45,6 +50,10 @@ DEFAULT_POLICY = "monthly"
 # `policies/` at the repo root holds the same files (tests/policy asserts they are equal).
 PRESETS_DIR = Path(__file__).parent / "presets"
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
+MAX_EXTENDS = 16  # files in one `extends` chain
+MAX_POLICY_BYTES = 1024 * 1024
+MAX_DAYS = 36500  # a hundred years: beyond that a date overflows, and no deadline means it
+MAX_NUMBER = 1_000_000.0
 
 
 class _Bad(Exception):
@@ -79,18 +88,34 @@ def resolve_policy_path(ref: Path | str | None, relative_to: Path | None = None)
     raise PolicyError(f"no policy named {text!r} (bundled: {names}); give a path to a .toml file")
 
 
-def load_policy(path: Path | str | None = None) -> Policy:
-    """Load a policy file (None: the bundled default `monthly`; "strict": a bundled one by name)."""
+def load_policy(path: Path | str | None = None, *, root: Path | None = None) -> Policy:
+    """Load a policy file (None: the bundled default `monthly`; "strict": a bundled one by name).
+
+    `root` is the project a policy came from (its `[tool.depsentry] policy`, or a `--policy`
+    file inside it): the file and every file it `extends` must lie inside it, symlinks
+    resolved; bundled policies may always be extended. Without `root` (the operator's own
+    file) `extends` may name any file. Chains longer than MAX_EXTENDS files are refused.
+    """
     top = resolve_policy_path(path)
-    merged, chain = _load_chain(top, ())
+    roots: tuple[Path, ...] | None = None
+    if root is not None:
+        roots = (root, PRESETS_DIR)
+        if not _is_bundled(top):
+            confined(top, [root], what="policy", error=PolicyError)
+    merged, chain = _load_chain(top, (), roots)
     name = merged.get("name") or top.stem
     return _build(merged, name=name, sources=chain)
 
 
-def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _is_bundled(path: Path) -> bool:
+    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(PRESETS_DIR))
+
+
+def _load_chain(
+    path: Path, seen: tuple[Path, ...], roots: tuple[Path, ...] | None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
     key = path.resolve()
-    with reading(path, PolicyError), path.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = _read(path)
     try:
         own = _validate(raw, str(path))
     except _Bad as exc:
@@ -98,17 +123,39 @@ def _load_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], tup
     parent_ref = own.pop("extends", None)
     if parent_ref is None:
         return own, (str(path),)
+    if len(seen) + 1 >= MAX_EXTENDS:
+        raise PolicyError(f"extends: more than {MAX_EXTENDS} files in the chain", path)
     try:
         parent_path = resolve_policy_path(parent_ref, relative_to=path.parent)
     except PolicyError as exc:
         raise PolicyError(f"extends: {exc.message}", path) from None
+    if roots is not None:
+        # Before looking at the file: whether a path outside exists is not for a repository to learn.
+        confined(parent_path, roots, what="extends", error=PolicyError, where=path)
     if not parent_path.is_file():
         raise PolicyError(f"extends: {parent_ref!r}: no such file ({parent_path})", path)
     if parent_path.resolve() in (*seen, key):  # named on the file whose `extends` closes the loop
         cycle = " -> ".join(str(p) for p in (*seen, key, parent_path.resolve()))
         raise PolicyError(f"extends: cyclic extends ({cycle})", path)
-    parent, chain = _load_chain(parent_path, (*seen, key))
+    parent, chain = _load_chain(parent_path, (*seen, key), roots)
     return _merge(parent, own), (str(path), *chain)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """One policy file: a regular file (a FIFO would block), at most MAX_POLICY_BYTES, TOML."""
+    with reading(path, PolicyError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise PolicyError("not a regular file", path)
+            if info.st_size > MAX_POLICY_BYTES:
+                raise PolicyError(f"larger than {MAX_POLICY_BYTES // 1024} KiB", path)
+            data = handle.read(MAX_POLICY_BYTES + 1)
+        try:
+            return tomllib.loads(data.decode("utf-8"))
+        except RecursionError:
+            raise PolicyError("invalid TOML: nested too deeply", path) from None
 
 
 def _merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
@@ -134,14 +181,20 @@ def _int(value: Any, key: str) -> int:
         raise _Bad(key, f"expected a whole number of days, got {value!r}")
     if value < 0:
         raise _Bad(key, f"must not be negative, got {value}")
+    if value > MAX_DAYS:
+        raise _Bad(key, f"must be at most {MAX_DAYS} days (100 years), got {value}")
     return value
 
 
 def _number(value: Any, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Bad(key, f"expected a number, got {value!r}")
+    if isinstance(value, float) and math.isnan(value):
+        raise _Bad(key, "expected a number, got nan")
     if value < 0:
         raise _Bad(key, f"must not be negative, got {value}")
+    if value > MAX_NUMBER:
+        raise _Bad(key, f"must be at most {MAX_NUMBER:g}, got {value}")
     return float(value)
 
 
@@ -290,7 +343,7 @@ _WAIVER_KEYS: dict[str, Checker] = {
 
 
 def _major(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
         raise _Bad(key, f"expected a major version number like 5, got {value!r}")
     return value
 

@@ -17,6 +17,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """DEPSENTRY_HOME in tmp_path, so no test sees a real synced database or HTTP cache."""
     state = tmp_path / "home"
     monkeypatch.setenv("DEPSENTRY_HOME", str(state))
+    monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))  # fix's uv checks
     monkeypatch.delenv("DEPSENTRY_LOG_LEVEL", raising=False)
     return state
 

@@ -81,25 +81,40 @@ def _yaml(record: dict[str, Any]) -> str:
 
 
 def index_projects() -> dict[str, list[IndexFile]]:
-    """What the loopback index holds: demo has a fix (1.2), a later fix (1.3) and a newest 2.0."""
+    """What the loopback index holds: demo has a fix (1.2), a later fix (1.3) and a newest 2.0.
+
+    Every release the fix tests pin has a real wheel, so `fix` can check its plans with uv.
+    """
     return {
         "demo": [
             IndexFile("demo-1.0.tar.gz", upload_time=when(2020)),
+            IndexFile("demo-1.0-py3-none-any.whl", upload_time=when(2020)),
             IndexFile("demo-1.2.tar.gz", upload_time=when(2021)),
+            IndexFile("demo-1.2-py3-none-any.whl", upload_time=when(2021)),
             IndexFile("demo-1.3-py3-none-any.whl", upload_time=when(2021, 6)),
             IndexFile("demo-1.3.tar.gz", upload_time=when(2021, 6)),
             IndexFile("demo-2.0.tar.gz", upload_time=when(2023)),
+            IndexFile("demo-2.0-py3-none-any.whl", upload_time=when(2023)),
             IndexFile("demo-3.0b1.tar.gz", upload_time=when(2024)),
         ],
         "calm": [
             IndexFile("calm-1.0.tar.gz", upload_time=when(2020)),
+            IndexFile("calm-1.0-py3-none-any.whl", upload_time=when(2020)),
             IndexFile("calm-1.0.1.tar.gz", upload_time=when(2020, 3)),
             IndexFile("calm-1.4.0.tar.gz", upload_time=when(2022)),
+            IndexFile("calm-1.4.0-py3-none-any.whl", upload_time=when(2022)),
         ],
         "openai": [
             IndexFile("openai-0.28.1.tar.gz", upload_time=when(2023, 9)),
+            IndexFile("openai-0.28.1-py3-none-any.whl", upload_time=when(2023, 9)),
             IndexFile("openai-1.0.0.tar.gz", upload_time=when(2023, 11)),
+            IndexFile("openai-1.0.0-py3-none-any.whl", upload_time=when(2023, 11)),
         ],
+        "high": [
+            IndexFile("high-1.0-py3-none-any.whl", upload_time=when(2020)),
+            IndexFile("high-2.0-py3-none-any.whl", upload_time=when(2022)),
+        ],
+        "nofix": [IndexFile("nofix-1.0-py3-none-any.whl", upload_time=when(2020))],
     }
 
 
@@ -114,6 +129,7 @@ def project(root: Path, files: dict[str, str]) -> Path:
 def run_cli(*args: str, cwd: Path | None = None, home: Path) -> subprocess.CompletedProcess[str]:
     """The CLI as a real process (python -m depsentry.cli), with its own state directory."""
     env = {**os.environ, "DEPSENTRY_HOME": str(home)}
+    env.setdefault("UV_CACHE_DIR", str(home / "uv-cache"))  # fix's checks never touch ~/.cache
     env.pop("DEPSENTRY_LOG_LEVEL", None)
     return subprocess.run(
         [sys.executable, "-m", "depsentry.cli", *args],

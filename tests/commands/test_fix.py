@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from depsentry.cli import main
+from depsentry.resolver import find_uv
 from tests.commands.scenario import project, run_cli
 from tests.paths import EXAMPLE
 from tests.servers.index_server import SIMPLE_JSON, Fault, IndexServer
@@ -38,10 +40,10 @@ def fix(*args: str) -> int:
 
 
 def test_dry_run_prints_a_diff_and_changes_nothing(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": REQUIREMENTS})
-    assert fix(str(app), "--osv-db", str(osv), "--offline", "--dry-run") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url, "--dry-run") == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("--- a/requirements.txt\n+++ b/requirements.txt\n@@ ")
     diff_lines = captured.out.splitlines()
@@ -56,10 +58,10 @@ def test_dry_run_prints_a_diff_and_changes_nothing(
 
 
 def test_fix_rewrites_requirements_and_pyproject_keeping_comments(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": REQUIREMENTS, "pyproject.toml": PYPROJECT})
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 0
     captured = capsys.readouterr()
     assert captured.out == ""
     assert (app / "requirements.txt").read_text() == REQUIREMENTS.replace(
@@ -72,20 +74,20 @@ def test_fix_rewrites_requirements_and_pyproject_keeping_comments(
 
 
 def test_nothing_to_fix(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "calm==1.0\n"})
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 0
     assert "nothing to fix" in capsys.readouterr().err
     assert (app / "requirements.txt").read_text() == "calm==1.0\n"
 
 
 def test_advisory_without_a_fix_is_said(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "nofix==1.0\ndemo==1.0\n"})
     assert (
-        fix(str(app), "--osv-db", str(osv), "--offline") == 1
+        fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 1
     )  # a vulnerability stays: no release fixes it
     captured = capsys.readouterr()
     assert (app / "requirements.txt").read_text() == "nofix==1.0\ndemo==1.3\n"
@@ -93,13 +95,13 @@ def test_advisory_without_a_fix_is_said(
 
 
 def test_pin_repeated_in_two_files_is_fixed_in_both(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pyproject = '[project]\nname = "app"\nversion = "0"\ndependencies = ["demo==1.0"]\n'
     app = project(
         tmp_path / "app", {"requirements.txt": "demo==1.0\n", "pyproject.toml": pyproject}
     )
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 0
     assert (app / "requirements.txt").read_text() == "demo==1.3\n"
     assert (app / "pyproject.toml").read_text() == pyproject.replace("demo==1.0", "demo==1.3")
     assert main(["scan", str(app), "--osv-db", str(osv), "--offline"]) == 0
@@ -136,12 +138,12 @@ content-hash = "0"
 
 
 def test_lockfile_pin_prints_the_relock_command(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(
         tmp_path / "app", {"pyproject.toml": POETRY_PYPROJECT, "poetry.lock": POETRY_LOCK}
     )
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 0
     captured = capsys.readouterr()
     assert "re-lock: poetry.lock: demo 1.0 -> 1.3: poetry update demo" in captured.err
     assert (app / "poetry.lock").read_text() == POETRY_LOCK
@@ -196,7 +198,7 @@ def test_hashes_are_refreshed_from_the_index(
     index.add_fault("/simple/demo/", Fault(body=demo_page_with_hashes(), content_type=SIMPLE_JSON))
     app = project(tmp_path / "app", {"requirements.txt": HASHED})
     args = ["--osv-db", str(osv), "--index-url", index.simple_url]
-    assert fix(str(app), "--hashes", *args) == 0
+    assert fix(str(app), "--hashes", "--no-verify", *args) == 0
     wheel, sdist = sorted([digest("demo-1.3-py3-none-any.whl"), digest("demo-1.3.tar.gz")])
     assert (app / "requirements.txt").read_text() == (
         f"demo==1.3 \\\n    --hash=sha256:{wheel} \\\n    --hash=sha256:{sdist}\ncalm==1.0\n"
@@ -205,20 +207,20 @@ def test_hashes_are_refreshed_from_the_index(
 
 
 def test_without_hashes_flag_stale_hashes_are_removed_with_a_warning(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": HASHED})
-    assert fix(str(app), "--osv-db", str(osv), "--offline") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url) == 0
     assert (app / "requirements.txt").read_text() == "demo==1.3\ncalm==1.0\n"
     err = capsys.readouterr().err
     assert "depsentry: warning:" in err and "--hash" in err and "demo" in err
 
 
 def test_openai_major_upgrade_prints_the_codemod_command(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "openai==0.28.1\n"})
-    assert fix(str(app), "--osv-db", str(osv), "--offline", "--dry-run") == 0
+    assert fix(str(app), "--osv-db", str(osv), "--index-url", index.simple_url, "--dry-run") == 0
     err = capsys.readouterr().err
     assert "openai 0.28.1 -> 1.0.0" in err
     assert f"depsentry codemod run openai-v1 {app}" in err
@@ -233,11 +235,11 @@ def test_codemod_hints_follow_the_registry() -> None:
 
 
 def test_unreadable_project_exits_2_and_the_others_are_fixed(
-    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, home: Path, osv: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
     missing = tmp_path / "missing"
-    assert fix(str(app), str(missing), "--osv-db", str(osv), "--offline") == 2
+    assert fix(str(app), str(missing), "--osv-db", str(osv), "--index-url", index.simple_url) == 2
     assert (app / "requirements.txt").read_text() == "demo==1.3\n"
     errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert errors == [f"depsentry: error: {missing}: no such file or directory"]
@@ -246,25 +248,61 @@ def test_unreadable_project_exits_2_and_the_others_are_fixed(
 def test_real_snapshot_fix_of_the_example_project(
     tmp_path: Path, home: Path, snapshot: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Issue 10: the naive plan pins flask 2.2.5 beside jinja2 2.11.3, which cannot install
+    (flask 2.2.5 needs Jinja2>=3.0); the checked plan raises jinja2 to 3.0.0 instead."""
+    from tests.servers.example_index import example_index
+
     app = tmp_path / "app"
     app.mkdir()
     for name in ("requirements.txt", "requirements-ai.txt", "pyproject.toml"):
         (app / name).write_text((EXAMPLE / name).read_text())
-    assert fix(str(app), "--osv-db", str(snapshot), "--offline", "--dry-run") == 0
-    captured = capsys.readouterr()
-    diff = captured.out.splitlines()
-    # jinja2 2.10: PYSEC-2019-217 is fixed in 2.10.1, later ones further up
-    assert '+  "jinja2==2.11.3",' in diff
-    assert "+jinja2==2.11.3        # templates" in diff  # the same pin, repeated in requirements
-    assert "+aiohttp==3.9.2" in diff  # requirements-ai.txt, reached through -r
-    assert "would change 3 file(s)" in captured.err
-    assert (app / "requirements.txt").read_text() == (EXAMPLE / "requirements.txt").read_text()
+    with IndexServer(example_index()) as pypi:
+        args = ["--osv-db", str(snapshot), "--index-url", pypi.simple_url]
+        assert fix(str(app), *args, "--dry-run") == 0
+        captured = capsys.readouterr()
+        diff = captured.out.splitlines()
+        assert '+  "flask==2.2.5",' in diff and '+  "jinja2==3.0.0",' in diff
+        assert "+jinja2==3.0.0        # templates" in diff  # the same pin, repeated
+        assert "+aiohttp==3.9.2" in diff  # requirements-ai.txt, reached through -r
+        assert not any("2.11.3" in line for line in diff)
+        assert "would change 3 file(s)" in captured.err
+        assert "jinja2 2.10 -> 3.0.0 (fixes PYSEC-2019-217, PYSEC-2021-66)" in captured.err
+        assert (
+            "raised from 2.11.3 so that the plan installs: flask>=2.2.5 depends on jinja2>=3.0; "
+            "you require flask==2.2.5; you require jinja2==2.11.3"
+        ) in captured.err
+        assert "plan checked with uv (requirements.txt, pyproject.toml)" in captured.err
+        assert (app / "requirements.txt").read_text() == (EXAMPLE / "requirements.txt").read_text()
+
+        assert fix(str(app), *args) == 0
+        # What was written installs: uv resolves the files themselves, as a user would.
+        done = subprocess.run(
+            [
+                find_uv(),
+                "pip",
+                "compile",
+                "requirements.txt",
+                "--no-config",
+                "--python-version",
+                "3.11",
+                "--default-index",
+                pypi.simple_url,
+                "--no-build",
+            ],
+            cwd=app,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "jinja2==3.0.0" in done.stdout and "flask==2.2.5" in done.stdout
 
 
 @pytest.mark.slow
-def test_process_dry_run(tmp_path: Path, osv: Path) -> None:
+def test_process_dry_run(tmp_path: Path, osv: Path, index: IndexServer) -> None:
     app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
-    done = run_cli("fix", str(app), "--osv-db", str(osv), "--dry-run", home=tmp_path / "home")
+    args = ["--osv-db", str(osv), "--index-url", index.simple_url, "--dry-run"]
+    done = run_cli("fix", str(app), *args, home=tmp_path / "home")
     assert done.returncode == 0, done.stderr
     assert "+demo==1.3" in done.stdout.splitlines()
     assert "Traceback" not in done.stderr
@@ -309,7 +347,7 @@ def test_advisory_data_is_opened_once_and_its_warning_said(
 ) -> None:
     caplog.set_level(logging.INFO, logger="depsentry.advisories.resolve")
     app = project(tmp_path / "app", {"requirements.txt": "jinja2==2.10\n"})
-    assert fix(str(app), "--offline", "--dry-run") == 0
+    assert fix(str(app), "--offline", "--dry-run", "--no-verify") == 0
     captured = capsys.readouterr()
     assert "+jinja2==2.11.3" in captured.out.splitlines()
     said = [line for line in captured.err.splitlines() if "embedded advisory snapshot" in line]

@@ -84,8 +84,8 @@ def test_no_store_and_no_cache(tmp_path: Path) -> None:
 def test_corrupt_entry_is_a_miss(tmp_path: Path) -> None:
     cache = HttpCache(tmp_path)
     cache.store("http://x/a/", {"cache-control": "max-age=60"}, b"a")
-    for meta in tmp_path.glob("*.json"):
-        meta.write_text("{not json")
+    [entry] = tmp_path.glob("*.entry")
+    entry.write_text("{not json")
     assert cache.get("http://x/a/") is None
 
 

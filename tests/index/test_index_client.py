@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.index import IndexFailure, PackageIndex
+from depsentry.index.client import NOT_ON_INDEX
 from depsentry.models import ProjectReleases, Release
 from tests.index.helpers import when
 from tests.servers.index_server import Fault, IndexFile, IndexServer, serve_directory
@@ -122,7 +123,7 @@ def test_gives_up_after_three_retries(server: IndexServer, make_index: MakeIndex
 
 def test_404_is_not_found_naming_the_host(server: IndexServer, make_index: MakeIndex) -> None:
     result = make_index(server.simple_url).fetch("nope")
-    assert result == IndexFailure("nope", "not found on 127.0.0.1", "not-found")
+    assert result == IndexFailure("nope", f"not on 127.0.0.1: {NOT_ON_INDEX}", "not-found")
     assert server.count("/simple/nope/") == 1  # no retries for a 404
 
 
@@ -197,7 +198,9 @@ def test_extra_index_files_are_merged(server: IndexServer, make_index: MakeIndex
         index.close()
     assert "3.0" in releases_of(results["demo"]) and "1.0" in releases_of(results["demo"])
     assert list(releases_of(results["private-pkg"])) == ["1.0"]
-    assert results["nowhere"] == IndexFailure("nowhere", "not found on 127.0.0.1", "not-found")
+    assert results["nowhere"] == IndexFailure(
+        "nowhere", f"not on 127.0.0.1: {NOT_ON_INDEX}", "not-found"
+    )
 
 
 SECRET = "s3cr3t-pa55"
@@ -252,13 +255,25 @@ def test_credentials_from_environment(make_index: MakeIndex) -> None:
         index.close()
 
 
-def test_environment_credentials_are_not_sent_to_pypi() -> None:
+def test_environment_credentials_go_to_the_main_index_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     env = {"DEPSENTRY_INDEX_USERNAME": "alice", "DEPSENTRY_INDEX_PASSWORD": SECRET}
     index = PackageIndex(
         extra_index_urls=["https://mirror.example/simple"], use_cache=False, env=env
     )
     pypi, mirror = index._indexes
-    assert pypi.auth is None and mirror.auth is not None
+    assert pypi.auth is None and mirror.auth is None  # PyPI never, an extra index neither
+    assert "main index is pypi.org, which never gets it" in caplog.text
+    assert SECRET not in caplog.text
+    private = PackageIndex(
+        "https://private.example/simple",
+        ["https://pypi.org/simple", "https://other.example/simple"],
+        use_cache=False,
+        env=env,
+    )
+    main, public, other = private._indexes
+    assert main.auth is not None and public.auth is None and other.auth is None
 
 
 def test_bad_index_url_is_a_clear_error_without_secrets() -> None:

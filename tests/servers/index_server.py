@@ -23,6 +23,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from tests.servers.artifacts import artifact, metadata, sha256
+
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
 
@@ -35,6 +37,15 @@ class IndexFile:
     requires_python: str | None = None
     yanked: bool | str = False  # a string is the PEP 592 reason
     upload_time: datetime | None = None
+    requires_dist: tuple[str, ...] = ()  # what the file's metadata declares (real wheels/sdists)
+
+    @property
+    def data(self) -> bytes:
+        return artifact(self.filename, self.requires_dist, self.requires_python)
+
+    @property
+    def metadata(self) -> bytes:
+        return metadata(self.filename, self.requires_dist, self.requires_python)
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Fault:
     delay: float = 0.0  # seconds to wait before answering
     body: bytes | None = None  # answer 200 with this body instead of the page
     content_type: str = "text/html"
+    location: str | None = None  # answer 302 to this URL (a redirect, e.g. to another host)
 
 
 @dataclass(frozen=True)
@@ -162,6 +174,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None:
             if fault.delay:
                 state._wait(fault.delay)
+            if fault.location is not None:
+                return self._send(302, b"", "text/plain", {"Location": fault.location})
             if fault.status is not None:
                 extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
                 return self._send(fault.status, b"", "text/plain", extra)
@@ -201,6 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
             return html_page, "text/html; charset=utf-8"
         if len(parts) == 3 and parts[0] == "pypi" and parts[2] == "json" and parts[1] in projects:
             return _rendered(_pypi_json, parts[1], projects[parts[1]]), "application/json"
+        if len(parts) == 3 and parts[0] == "files" and parts[1] in projects:
+            return _file(projects[parts[1]], parts[2])
         return None
 
     def _send(
@@ -219,6 +235,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+
+
+def _file(files: list[IndexFile], wanted: str) -> tuple[bytes, str] | None:
+    """A distribution file, or its PEP 658 metadata (`<file>.metadata`)."""
+    for f in files:
+        if f.filename == wanted:
+            return f.data, "application/octet-stream"
+        if f"{f.filename}.metadata" == wanted and f.filename.endswith(".whl"):
+            return f.metadata, "application/octet-stream"
+    return None
 
 
 @functools.lru_cache(maxsize=2048)
@@ -242,7 +268,10 @@ def _iso(moment: datetime | None) -> str | None:
 def _simple_html(name: str, files: list[IndexFile]) -> bytes:
     rows = []
     for f in files:
-        attrs = f'href="../../files/{name}/{html.escape(f.filename)}#sha256=00"'
+        attrs = f'href="../../files/{name}/{html.escape(f.filename)}#sha256={sha256(f.data)}"'
+        if f.filename.endswith(".whl"):
+            attrs += f' data-dist-info-metadata="sha256={sha256(f.metadata)}"'
+            attrs += f' data-core-metadata="sha256={sha256(f.metadata)}"'
         if f.requires_python:
             attrs += f' data-requires-python="{html.escape(f.requires_python)}"'
         if f.yanked is not False:
@@ -267,10 +296,12 @@ def _simple_json(name: str, files: list[IndexFile]) -> bytes:
         entry: dict[str, object] = {
             "filename": f.filename,
             "url": f"../../files/{name}/{f.filename}",
-            "hashes": {"sha256": "00"},
+            "hashes": {"sha256": sha256(f.data)},
             "requires-python": f.requires_python,
             "yanked": f.yanked,
         }
+        if f.filename.endswith(".whl"):
+            entry["core-metadata"] = entry["dist-info-metadata"] = {"sha256": sha256(f.metadata)}
         if f.upload_time:
             entry["upload-time"] = _iso(f.upload_time)
         entries.append(entry)
