@@ -594,11 +594,12 @@ def test_policy_gate_keys_apply_and_the_command_line_wins(
     assert scan(*args) == 0  # critical only; unrated ignored
     assert scan(*args, "--fail-on", "high") == 1  # the command line wins over fail_on
     assert scan(*args, "--unrated-as", "critical") == 1  # and over unrated_as
-    own = project(
+    own = project(  # a project's own policy must live inside it (the confinement rule)
         tmp_path / "b",
         {
             "requirements.txt": "unrated==1.0\n",
-            "pyproject.toml": f'[tool.depsentry]\npolicy = "{policy}"\n',
+            "gate.toml": policy.read_text(),
+            "pyproject.toml": '[tool.depsentry]\npolicy = "gate.toml"\n',
         },
     )
     assert scan(str(own), "--osv-db", str(osv), "--offline", "-f", "json") == 0  # its own policy
