@@ -12,6 +12,7 @@ from libcst.codemod import CodemodContext
 
 from depsentry.codemods.interface import TODO_PREFIX, Case
 from depsentry.codemods.openai_v1 import OpenAIV1Codemod
+from depsentry.codemods.openai_v1.cases import HEAD, helper
 from depsentry.codemods.runner import transform_source
 from depsentry.errors import CodemodError
 
@@ -21,10 +22,6 @@ check_transformed = partial(tools.check_transformed, codemod="openai-v1")
 check_noop = partial(tools.check_noop, codemod="openai-v1")
 
 PROGRAMS = Path(__file__).parent / "behaviour" / "programs"
-HELPER = (
-    "\n\n@functools.cache\ndef {name}() -> {cls}:\n"
-    "    return {cls}(api_key=openai.api_key, organization=openai.organization, base_url=openai.base_url)\n\n\n"
-)
 
 
 def _migrate(source: str, **options: str) -> str:
@@ -75,18 +72,16 @@ def test_helper_is_defined_before_a_top_level_call() -> None:
     """The client is built lazily, but its helper must exist before module code calls it."""
     check_transformed(
         'import openai\n\nprint(openai.Model.list()["data"])\n',
-        "import openai\nimport functools\nfrom openai import OpenAI\n"
-        + HELPER.format(name="_get_client", cls="OpenAI")
-        + "print(_get_client().models.list().data)\n",
+        HEAD + helper() + "print(_get_client().models.list().data)\n",
     )
 
 
 def test_helper_name_does_not_clobber_an_existing_function() -> None:
     check_transformed(
         'import openai\n\n\ndef _get_client():\n    return None\n\n\nopenai.Model.retrieve("m")\n',
-        "import openai\nimport functools\nfrom openai import OpenAI\n\n\n"
-        "def _get_client():\n    return None\n"
-        + HELPER.format(name="__get_client", cls="OpenAI")
+        HEAD
+        + "\n\ndef _get_client():\n    return None\n"
+        + helper(name="__get_client")
         + '__get_client().models.retrieve(model="m")\n',
     )
 
@@ -96,8 +91,8 @@ def test_sync_and_async_helpers_share_the_moved_settings() -> None:
         'import openai\n\nopenai.api_key = KEY\n\n\nasync def a():\n    await openai.Completion.acreate(prompt="p")\n\n\n'
         'def s():\n    openai.Completion.create(prompt="p")\n'
     )
-    assert "return OpenAI(api_key=KEY, " in output
-    assert "return AsyncOpenAI(api_key=KEY, " in output
+    assert "    return OpenAI(\n        api_key=KEY,\n" in output
+    assert "    return AsyncOpenAI(\n        api_key=KEY,\n" in output
     assert 'await _get_async_client().completions.create(prompt="p")' in output
     assert "openai.api_key = KEY" not in output
 
@@ -116,7 +111,7 @@ def test_azure_ad_key_becomes_a_token() -> None:
         'import openai\n\nopenai.api_type = "azure_ad"\nopenai.api_key = TOKEN\n'
         'openai.Embedding.create(deployment_id="emb", input="x")\n'
     )
-    assert "AzureOpenAI(azure_ad_token=TOKEN, " in output
+    assert "    return AzureOpenAI(\n        azure_ad_token=TOKEN,\n" in output
     assert 'embeddings.create(model="emb", input="x")' in output
 
 

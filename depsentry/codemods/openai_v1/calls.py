@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -120,3 +120,83 @@ def with_options(
 def helper_call(name: str) -> cst.Call:
     """`name()`: a call of a client helper."""
     return cst.Call(func=cst.Name(name))
+
+
+_PARAMS_TODO = (
+    "**params may hold 0.x keywords v1 rejects with a TypeError (engine, deployment_id, "
+    "request_timeout, api_key, api_base, ...): rename or move them"
+)
+
+
+def _param_rename(name: str, names: Collection[str]) -> tuple[str | None, str]:
+    """The v1 keyword for a v0 one in a `**params` dict (None: leave it), and a TODO if any."""
+    if name in CALL_RENAMES:
+        return CALL_RENAMES[name], ""
+    if name in CALL_MODEL_ALIASES:
+        if "model" in names:
+            return None, f"**params: {name}= and model= both given; v1 takes model= only"
+        return "model", ""
+    if name in CALL_CLIENT_OPTIONS:
+        option = CALL_CLIENT_OPTIONS[name]
+        return None, (
+            f"**params: per-call {name}= was removed in v1; take it out of the dict and call "
+            f"the client's .with_options({option}=...)"
+        )
+    if name in CALL_UNSUPPORTED:
+        return None, f"**params: per-call {name}= was removed in v1; set it on the client"
+    return None, ""
+
+
+def param_names(node: cst.Dict | cst.Call) -> set[str]:
+    """The keywords a `**params` dict literal or `dict(...)` call spells out."""
+    if isinstance(node, cst.Call):
+        return {arg.keyword.value for arg in node.args if arg.keyword is not None}
+    keys = (string_value(e.key) for e in node.elements if isinstance(e, cst.DictElement))
+    return {key for key in keys if key}
+
+
+def rewrite_params(node: cst.Dict | cst.Call) -> tuple[cst.BaseExpression, list[str]]:
+    """A `**params` dict literal (or `dict(...)` call) with its 0.x keywords renamed."""
+    todos: list[str] = []
+    if isinstance(node, cst.Call):
+        names = {arg.keyword.value for arg in node.args if arg.keyword is not None}
+        args = []
+        for arg in node.args:
+            if arg.keyword is None:
+                todos.append(_PARAMS_TODO)
+                args.append(arg)
+                continue
+            new, todo = _param_rename(arg.keyword.value, names)
+            todos += [todo] if todo else []
+            args.append(arg.with_changes(keyword=cst.Name(new)) if new else arg)
+        return node.with_changes(args=args), todos
+    keys = [
+        string_value(element.key)
+        for element in node.elements
+        if isinstance(element, cst.DictElement)
+    ]
+    names = {key for key in keys if key}
+    elements: list[cst.BaseDictElement] = []
+    for element in node.elements:
+        key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+        if key is None:
+            todos.append(_PARAMS_TODO)
+            elements.append(element)
+            continue
+        assert isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString)
+        new, todo = _param_rename(key, names)
+        todos += [todo] if todo else []
+        if new:
+            quote = element.key.quote
+            key_node = element.key.with_changes(value=f"{element.key.prefix}{quote}{new}{quote}")
+            element = element.with_changes(key=key_node)
+        elements.append(element)
+    return node.with_changes(elements=elements), list(dict.fromkeys(todos))
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain (not f-, not byte) string literal."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None

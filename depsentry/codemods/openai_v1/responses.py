@@ -36,10 +36,12 @@ def _is_falsy_literal(node: cst.BaseExpression) -> bool:
 
 def subscript_to_attribute(node: cst.Subscript) -> cst.BaseExpression | str | None:
     """`x["a"]` -> `x.a`; a TODO message when the key is not a literal; None for list indexes."""
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+        return None  # `x[1:]`: a list of choices or data items slices as before
     index = subscript_key(node)
     if index is None:
         return "subscript of a v1 response: read the field as an attribute"
-    if isinstance(index, cst.Integer | cst.UnaryOperation | cst.Slice):
+    if isinstance(index, cst.Integer | cst.UnaryOperation):
         return None
     key = string_key(index)
     if key is None:

@@ -3,55 +3,68 @@
 Upstream guide: https://github.com/openai/openai-python/discussions/742
 
 Mode `instance` (default) calls a client from a cached helper instead of the module:
-`openai.ChatCompletion.create(...)` -> `_get_client().chat.completions.create(...)`, with
-`@functools.cache def _get_client() -> OpenAI: return OpenAI(api_key=..., ...)` inserted
-before the first use. The client is built on the first call, never at import time (v1
-`OpenAI()` raises without a key). This module's top-level `openai.api_key/organization/
-api_base = ...` lines move into the constructor; every other argument reads v1's module
-setting (`openai.base_url`, ...), so settings made in another module or in a function still
-apply. Mode `global` keeps v1's module client (`openai.chat.completions.create(...)`,
-`openai.api_key = ...`) and renames `openai.api_base` to `openai.base_url` (with the trailing
-slash the module client needs). In both modes `a*` calls use `_get_async_client()` (an
-`AsyncOpenAI` built the same way): v1 has no async module client. Anything not provably
+`openai.ChatCompletion.create(...)` -> `_get_client().chat.completions.create(...)`, with the
+helper inserted before the first use (client.py says what it reads). This module's top-level
+`openai.api_key/organization/api_base = ...` lines move into the constructor; a setting made
+inside a function (per tenant, per request) goes with each call (`.with_options(api_key=...)`),
+never with the client built for the first caller. Mode `global` keeps v1's module client
+(`openai.chat.completions.create(...)`, `openai.api_key = ...`) and renames `openai.api_base`
+to `openai.base_url`. In both modes `a*` calls use `_get_async_client()` (v1 has no async module
+client). Error handlers keep catching what they caught (handlers.py). Anything not provably
 equivalent keeps its code and gets a `# TODO(depsentry): ...` line (also a codemod warning).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import ClassVar
+from typing import cast
 
 import libcst as cst
-from libcst.metadata import QualifiedNameProvider
+from libcst.metadata import QualifiedNameProvider, ScopeProvider
 
-from depsentry.codemods.interface import Codemod
+from depsentry.codemods.imports import ImportEdits
+from depsentry.codemods.interface import Codemod, with_todos
 
+from . import INFO
 from .analysis import Analysis, ResourceCall, Scope, string_key
-from .calls import convert_arguments, helper_call, method_chain, with_options
+from .calls import (
+    convert_arguments,
+    helper_call,
+    method_chain,
+    param_names,
+    rewrite_params,
+    with_options,
+)
+from .cases import CALLS, ERRORS, PARAMS, SETTINGS
+from .cases_responses import HELPERS, NOOPS, RESPONSES
 from .client import ClientPlan, plan_client, space_helpers
-from .errors import error_for, rewrite_import_from
+from .errors import ErrorRules
 from .removed import patch_target, removed_reference
 from .responses import get_to_attribute, membership_to_check, subscript_to_attribute
 from .settings import rewrite_setting
-from .tables import REMOVED_ERRORS, REMOVED_MODULES, REMOVED_SETTINGS, RESOURCE_NAMES
-from .todos import with_todos
+from .tables import (
+    AZURE_KEYWORDS,
+    CLIENT_SETTINGS,
+    REMOVED_MODULES,
+    REMOVED_SETTINGS,
+    RESOURCE_NAMES,
+)
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler)
 _SCOPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef)
 _RETRY_WORDS = ("retry", "backoff")  # tenacity, backoff, retrying, urllib3-style decorators
+_PER_CALL_TODO = (
+    "v1 clients read openai.{name} when they are built (on first use): if this runs more than "
+    "once (per tenant or request), pass it with each call: client.with_options({keyword}=...)"
+)
 
 
-class OpenAIV1Codemod(Codemod):
+class OpenAIV1Codemod(ErrorRules, Codemod):
     """Migrate openai-python 0.x code to the 1.x client (see the module docstring)."""
 
-    NAME = "openai-v1"
-    PACKAGE = "openai"
-    FROM = "<1"
-    TO = ">=1"
-    DESCRIPTION = "openai 0.x -> 1.x client: resource calls, settings, errors, responses"
-    PREFILTER = ("openai",)
-    OPTIONS: ClassVar = {"mode": ("instance", "global")}
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    INFO = INFO
+    CASES = (*CALLS, *PARAMS, *SETTINGS, *ERRORS, *RESPONSES, *HELPERS, *NOOPS)
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         mode = self.options["mode"]
@@ -60,18 +73,28 @@ class OpenAIV1Codemod(Codemod):
         self.analysis = Analysis(self._qnames)
         tree.visit(self.analysis)
         self.analysis.solve()
-        taken = set(self.analysis.scopes[tree].bindings)
-        self.plan: ClientPlan = plan_client(self.analysis, mode, taken)
+        self.bindings = self.analysis.scopes[tree].bindings
+        self._visible_stars: set[cst.CSTNode] = set()
+        self._params = self._visible_params()
+        self.plan: ClientPlan = plan_client(self.analysis, mode, set(self.bindings))
         aliases = self.analysis.module_aliases
         self.openai_name = aliases[0] if aliases else "openai"
+        self.edits = ImportEdits()
+        self.dropped: set[cst.CSTNode] = set()  # Name nodes whose reads the rewrite removes
         self._scopes: list[Scope] = []
         self._todos: list[list[str]] = []
         self._in_import = 0
         self._helpers_placed = False
+        self._inserted: list[cst.BaseStatement] = []
+        self._global_scope = self.get_metadata(ScopeProvider, tree)
+        self.prepare_errors()
         # Comments above the first statement parse into the module header.
         self._header = {line.comment.value for line in tree.header if line.comment is not None}
         self._first = tree.body[0] if tree.body else None
-        return space_helpers(tree.visit(self), self.plan)
+        new = space_helpers(tree.visit(self), self._inserted)
+        self._drop_unused_imports(tree)
+        package = (self.context.full_package_name or "").partition(".")[0]
+        return self.edits.apply(new, {package} if package else ())
 
     def _qnames(self, node: cst.CSTNode) -> Collection[str]:
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
@@ -109,32 +132,55 @@ class OpenAIV1Codemod(Codemod):
             return self._place_helpers(result)
         return result
 
-    _helpers_placed = False
-
     def _place_helpers(
         self, result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         if self._helpers_placed:
             return result
         self._helpers_placed = True
-        helpers: list[cst.CSTNode] = list(self.plan.helpers(self.openai_name))
+        self._inserted = self._helpers()
+        helpers: list[cst.CSTNode] = list(self._inserted)
         if not helpers:
             return result
-        self._import_client_classes()
         if isinstance(result, cst.RemovalSentinel):
             return cst.FlattenSentinel(helpers)
         if isinstance(result, cst.FlattenSentinel):
             return cst.FlattenSentinel([*helpers, *result.nodes])
         return cst.FlattenSentinel([*helpers, result])
 
-    def _import_client_classes(self) -> None:
-        self.add_needed_import("functools")
+    def _helpers(self) -> list[cst.BaseStatement]:
+        plan = self.plan
+        if not (plan.sync_helper or plan.async_helper or plan.env_block):
+            return []
+        os_name = self.stdlib("os")
+        functools_name = self.stdlib("functools") if plan.sync_helper else ""
+        asyncio_name = self.stdlib("asyncio") if plan.async_helper else ""
+        statements = plan.helpers(self.module_ref(), os_name, functools_name, asyncio_name)
+        for name in plan.classes:
+            self.edits.add("openai", name)
+        if plan.env_azure and plan.mode == "global":
+            message = (
+                "0.x chose Azure when OPENAI_API_TYPE=azure and then read OPENAI_API_BASE and "
+                "OPENAI_API_KEY; v1's module client reads AZURE_OPENAI_ENDPOINT and "
+                "AZURE_OPENAI_API_KEY: set those where this runs on Azure, or use --mode instance"
+            )
+            self.warn(message)
+            statements[0] = cast(cst.BaseStatement, with_todos(statements[0], [message]))
+        return statements
+
+    def stdlib(self, module: str) -> str:
+        """How generated code names a standard module: imported, unless the name is taken."""
+        kinds = {kind for kind, _ in self.bindings.get(module, [])}
+        if kinds and kinds != {f"import {module}"}:
+            return f'__import__("{module}")'
+        self.edits.add(module)
+        return module
+
+    def module_ref(self) -> str:
+        """The name the openai module goes by here (imported when nothing binds it yet)."""
         if not self.analysis.module_aliases:
-            self.add_needed_import("openai")
-        if self.plan.sync_helper:
-            self.add_needed_import("openai", self.plan.sync_class)
-        if self.plan.async_helper:
-            self.add_needed_import("openai", self.plan.async_class)
+            self.edits.add("openai")
+        return self.openai_name
 
     def _todo(self, message: str) -> None:
         if not self._todos or message not in self._todos[-1]:
@@ -152,13 +198,12 @@ class OpenAIV1Codemod(Codemod):
         call = self.analysis.calls.get(original_node)
         if call is not None:
             return self._rewrite_resource_call(call, original_node, updated_node)
+        if original_node in self._params:
+            return self._rewrite_params(original_node, updated_node)
+        rewritten = self.leave_error_call(original_node, updated_node)
+        if rewritten is not None:
+            return rewritten
         callee = self._qnames(original_node.func)
-        if error_for(callee) is not None:
-            self._todo(
-                "v1 exceptions take (message, *, response, body) (APIConnectionError: request=): "
-                "check this constructor call"
-            )
-            return updated_node
         self._flag_patch_targets(original_node)
         if "json.dumps" in callee:
             return self._rewrite_json_dumps(original_node, updated_node)
@@ -216,31 +261,95 @@ class OpenAIV1Codemod(Codemod):
             self._todo(call.removed)
             return updated
         instance = self.plan.mode == "instance"
-        args = convert_arguments(updated.args, call.target, label, allow_options=instance)
+        helper = call.is_async or instance
+        args = convert_arguments(updated.args, call.target, label, allow_options=helper)
         for message in args.todos:
             self._todo(message)
+        for arg in original.args:
+            if arg.star == "**" and arg.value not in self._visible_stars:
+                self._todo(
+                    f"{label}: **{cst.Module(body=[]).code_for_node(arg.value)} may hold 0.x "
+                    "keywords v1 rejects with a TypeError (engine, deployment_id, "
+                    "request_timeout, api_key, api_base, ...): rename or move them"
+                )
+        self._drop_receiver(original.func)
         if call.is_async:
             receiver: cst.BaseExpression = helper_call(self.plan.async_helper)
         elif instance:
             receiver = helper_call(self.plan.sync_helper)
         else:
             receiver = self._module_name(original.func)
-        receiver = with_options(receiver, args.options)
+        if helper:
+            receiver = with_options(receiver, {**self._per_call_options(), **args.options})
         new = updated.with_changes(func=method_chain(receiver, call.target.path), args=args.args)
         if call.target.read_content and not call.is_async:
             return cst.Attribute(value=new, attr=cst.Name("content"))
         return new
+
+    def _per_call_options(self) -> dict[str, cst.BaseExpression]:
+        """Settings assigned at run time: read at each call, as 0.x read them (a cached client
+        would keep the first caller's key for every later caller)."""
+        options: dict[str, cst.BaseExpression] = {}
+        for keyword, name in self.plan.per_call.items():
+            if self.plan.azure and name == "api_base":
+                continue  # reported where it is set
+            attribute = keyword if name != "api_base" else "base_url"
+            options[keyword] = cst.Attribute(cst.Name(self.module_ref()), cst.Name(attribute))
+        return options
+
+    def _drop_receiver(self, func: cst.BaseExpression) -> None:
+        receiver = func.value if isinstance(func, cst.Attribute) else func
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value
+        if isinstance(receiver, cst.Name):
+            self.dropped.add(receiver)
 
     def _module_name(self, func: cst.BaseExpression) -> cst.BaseExpression:
         """The name the module is imported as here (`oa` for `import openai as oa`)."""
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
             root = func.value.value
             if isinstance(root, cst.Name) and "openai" in self._qnames(root):
+                self.dropped.discard(root)
                 return cst.Name(root.value)
-        if self.analysis.module_aliases:
-            return cst.Name(self.analysis.module_aliases[0])
-        self.add_needed_import("openai")
-        return cst.Name("openai")
+        return cst.Name(self.module_ref())
+
+    def _visible_params(self) -> dict[cst.CSTNode, str]:
+        """Dict literals (or `dict(...)` calls) passed only as `**x` to resource calls."""
+        found: dict[cst.CSTNode, str] = {}
+        star_values = {arg.value for arg in self.analysis.star_kwargs}
+        for arg in self.analysis.star_kwargs:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                scope = self.get_metadata(ScopeProvider, value, None)
+                assignments = list(scope.assignments[value.value]) if scope else []
+                if len(assignments) != 1:
+                    continue
+                assignment = assignments[0]
+                target = getattr(assignment, "node", None)
+                refs = {access.node for access in assignment.references}
+                if not isinstance(target, cst.Name) or not refs <= star_values:
+                    continue
+                value = self.analysis.values.get(target, value)
+            if isinstance(value, cst.Dict) or (
+                isinstance(value, cst.Call) and "builtins.dict" in self._qnames(value.func)
+            ):
+                found[value] = "**params"
+                self._visible_stars.add(arg.value)
+                self.analysis.azure_hints |= bool(param_names(value) & AZURE_KEYWORDS)
+        return found
+
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
+        if original_node in self._params:
+            return self._rewrite_params(original_node, updated_node)
+        return updated_node
+
+    def _rewrite_params(
+        self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call
+    ) -> cst.BaseExpression:
+        new, todos = rewrite_params(updated)
+        for message in todos:
+            self._todo(message)
+        return new
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         call = self.analysis.calls.get(original_node.expression)  # type: ignore[call-overload]
@@ -288,33 +397,14 @@ class OpenAIV1Codemod(Codemod):
         if self.analysis.is_response(node.subject, self._scope):
             self._todo("match on a v1 response: mapping patterns do not match pydantic models")
 
-    # Errors, removed helpers and settings -----------------------------------------------------
+    # Removed helpers, settings and imports ----------------------------------------------------
 
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.BaseExpression:
-        names = self._qnames(original_node)
-        error = error_for(names)
-        if error is not None:
-            old, new = error
-            if not new:
-                self._todo(REMOVED_ERRORS[old])
-                return updated_node
-            base = updated_node.value
-            if isinstance(base, cst.Attribute) and base.attr.value == "error":
-                base = base.value
-            elif "openai.error" in self._qnames(original_node.value):
-                self.add_needed_import("openai")
-                self.remove_unused_import("openai", "error")
-                base = cst.Name("openai")
-            return updated_node.with_changes(value=base, attr=cst.Name(new))
-        if original_node in self.analysis.setting_reads:
-            return self._rewrite_setting_read(updated_node)
-        if original_node not in self.analysis.handled:
-            self._flag_removed_reference(names)
-        return updated_node
+    def flag_removed_reference(self, names: Collection[str]) -> None:
+        message = removed_reference(names)
+        if message:
+            self._todo(message)
 
-    def _rewrite_setting_read(self, node: cst.Attribute) -> cst.BaseExpression:
+    def rewrite_setting_read(self, node: cst.Attribute) -> cst.BaseExpression:
         name = node.attr.value
         if name == "api_base":
             return node.with_changes(
@@ -324,33 +414,12 @@ class OpenAIV1Codemod(Codemod):
             self._todo(f"openai.{name} was removed in v1")
         return node
 
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
-        if self._in_import:
-            return updated_node
-        names = self._qnames(original_node)
-        error = error_for(names)
-        if error is not None and error[0] == original_node.value:
-            if error[1]:
-                return updated_node.with_changes(value=error[1])
-            self._todo(REMOVED_ERRORS[error[0]])
-        elif error is None and original_node not in self.analysis.handled:
-            self._flag_removed_reference(names)
-        return updated_node
-
-    def _flag_removed_reference(self, names: Collection[str]) -> None:
-        message = removed_reference(names)
-        if message:
-            self._todo(message)
-
     def leave_ImportFrom(
         self, original_node: cst.ImportFrom, updated_node: cst.ImportFrom
     ) -> cst.ImportFrom:
-        rewritten = rewrite_import_from(updated_node)
-        if rewritten is not None:
-            node, todos = rewritten
-            for message in todos:
-                self._todo(message)
-            return node
+        new = self.rewrite_error_import(updated_node)
+        if new is not None:
+            return new
         module = updated_node.module
         parts = cst.Module(body=[]).code_for_node(module).split(".") if module else []
         removed = len(parts) > 1 and parts[0] == "openai" and parts[1] in REMOVED_MODULES
@@ -370,34 +439,58 @@ class OpenAIV1Codemod(Codemod):
             and isinstance(self._parent_import, cst.Import)
         ):
             return updated_node.with_changes(name=cst.Name("openai"))  # v1 has no openai.error
-        if self.analysis.calls and self._parent_import_from_openai(original_node):
-            self.remove_unused_import(
-                "openai", original_node.evaluated_name, original_node.evaluated_alias
-            )
         return updated_node
 
     _parent_import: cst.Import | cst.ImportFrom | None = None
 
     def visit_Import(self, node: cst.Import) -> None:
         self._parent_import = node
-        if not self.analysis.calls:
-            return
-        for alias in node.names:
-            if alias.evaluated_name == "openai":
-                self.remove_unused_import("openai", asname=alias.evaluated_alias)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self._parent_import = node
 
-    def _parent_import_from_openai(self, alias: cst.ImportAlias) -> bool:
-        parent = self._parent_import
-        return (
-            isinstance(parent, cst.ImportFrom)
-            and not parent.relative
-            and isinstance(parent.module, cst.Name)
-            and parent.module.value == "openai"
-            and alias.evaluated_name in RESOURCE_NAMES
+    def _drop_unused_imports(self, tree: cst.Module) -> None:
+        """Remove `from openai import ChatCompletion` (or `import openai`) whose every read the
+        rewrite replaced; the scope analysis of the original module tells which reads there were."""
+        for statement in tree.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for item in statement.body:
+                if isinstance(item, cst.ImportFrom) and not item.relative:
+                    module = cst.Module(body=[]).code_for_node(item.module) if item.module else ""
+                    if module != "openai" or isinstance(item.names, cst.ImportStar):
+                        continue
+                    for alias in item.names:
+                        name = alias.evaluated_name
+                        if (name in RESOURCE_NAMES or name == "error") and self._unused(alias):
+                            self.edits.remove("openai", name, alias.evaluated_alias)
+                elif isinstance(item, cst.Import):
+                    for alias in item.names:
+                        if (
+                            alias.evaluated_name == "openai"
+                            and self.analysis.calls
+                            and not self.edits_use_openai()
+                            and self._unused(alias)
+                        ):
+                            self.edits.remove("openai", None, alias.evaluated_alias)
+
+    def edits_use_openai(self) -> bool:
+        """Whether code this rewrite adds reads the openai module."""
+        plan = self.plan
+        return bool(
+            plan.mode == "global"
+            or plan.env_block
+            or plan.per_call
+            or plan.async_helper
+            or (plan.sync_helper and len(plan.moved) < 3)
+            or self.openai_needed
         )
+
+    def _unused(self, alias: cst.ImportAlias) -> bool:
+        name = alias.evaluated_alias or alias.evaluated_name
+        assignments = self._global_scope.assignments[name] if self._global_scope else ()
+        reads = {access.node for a in assignments for access in a.references}
+        return bool(reads) and reads <= self.dropped
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -407,6 +500,19 @@ class OpenAIV1Codemod(Codemod):
         for setting in self.analysis.settings:
             if setting.statement is original_node:
                 new, todos = rewrite_setting(updated_node, setting, self.plan)
+                if not setting.top_level and setting.name in CLIENT_SETTINGS:
+                    keyword = CLIENT_SETTINGS[setting.name]
+                    if self.plan.azure and setting.name == "api_base":
+                        todos.append(
+                            "AzureOpenAI.with_options() cannot change the endpoint: build an "
+                            "AzureOpenAI(azure_endpoint=...) for it"
+                        )
+                    elif (
+                        not self.analysis.calls
+                        and not self.analysis.with_options
+                        and self.plan.mode == "instance"
+                    ):
+                        todos.append(_PER_CALL_TODO.format(name=setting.name, keyword=keyword))
                 for message in todos:
                     self._todo(message)
                 return new
