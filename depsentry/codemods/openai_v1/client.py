@@ -83,7 +83,7 @@ class ClientPlan:
         """The statements to insert before the first use (names: how the modules are reached)."""
         code = ""
         if self.env_block:
-            code += _env_block(openai, os, self.azure)
+            code += _env_block(openai, os, self.azure, self.env_azure)
         if self.sync_helper:
             code += f"\n\n@{functools}.cache\ndef {self.sync_helper}() -> {self.sync_class}:\n"
             code += self._construct(self.sync_class, "OpenAI", openai, os)
@@ -168,24 +168,48 @@ def _async_helpers(plan: ClientPlan, asyncio: str) -> str:
     )
 
 
-def _env_block(openai: str, os: str, azure: bool) -> str:
+def _env_block(openai: str, os: str, azure: bool, env_azure: bool) -> str:
     if azure:
-        return (
-            "# 0.x read OPENAI_API_BASE, OPENAI_API_KEY and OPENAI_API_VERSION for Azure\n"
-            f"if {openai}.azure_endpoint is None:\n"
-            f'    {openai}.azure_endpoint = {os}.environ.get("OPENAI_API_BASE")\n'
-            f"if {openai}.api_key is None:\n"
-            f'    {openai}.api_key = {os}.environ.get("OPENAI_API_KEY")\n'
-            f"if {openai}.api_version is None:\n"
-            f'    {openai}.api_version = "2023-05-15"\n'
-        )
-    return (
-        f"{_ENV_COMMENT}\n"
+        return _azure_env_lines(openai, os, "", '"azure"')
+    plain = (
         f'if {openai}.base_url is None and {os}.environ.get("OPENAI_API_BASE"):\n'
         f'    {openai}.base_url = {os}.environ["OPENAI_API_BASE"].rstrip("/") + "/"\n'
         f"if {openai}.organization is None:\n"
         f'    {openai}.organization = {os}.environ.get("OPENAI_ORGANIZATION")\n'
     )
+    if not env_azure:
+        return f"{_ENV_COMMENT}\n{plain}"
+    indented = "".join(f"    {line}\n" for line in plain.splitlines())
+    return (
+        f'if {os}.environ.get("OPENAI_API_TYPE", "open_ai") in {_AZURE_ENV}:  # as in 0.x\n'
+        f'    {openai}.api_type = "azure"\n'
+        + _azure_env_lines(openai, os, "    ", f'{os}.environ["OPENAI_API_TYPE"]')
+        + f"else:\n    {_ENV_COMMENT}\n{indented}"
+    )
+
+
+def _azure_env_lines(openai: str, os: str, indent: str, api_type: str) -> str:
+    key = f'{os}.environ.get("OPENAI_API_KEY")'
+    lines = [
+        "# 0.x read OPENAI_API_BASE, OPENAI_API_KEY and OPENAI_API_VERSION for Azure",
+        f"if {openai}.azure_endpoint is None:",
+        f'    {openai}.azure_endpoint = {os}.environ.get("OPENAI_API_BASE")',
+    ]
+    if api_type == '"azure"':
+        lines += [f"if {openai}.api_key is None:", f"    {openai}.api_key = {key}"]
+    else:
+        lines += [
+            f'if {api_type} == "azure" and {openai}.api_key is None:',
+            f"    {openai}.api_key = {key}",
+            f'elif {api_type} != "azure" and {openai}.azure_ad_token is None:',
+            f"    {openai}.azure_ad_token = {key}",
+        ]
+    lines += [f"if {openai}.api_version is None:", f'    {openai}.api_version = "2023-05-15"']
+    lines += [
+        f"if {openai}.organization is None:",
+        f'    {openai}.organization = {os}.environ.get("OPENAI_ORGANIZATION")',
+    ]
+    return "".join(f"{indent}{line}\n" for line in lines)
 
 
 def _literal(value: cst.BaseExpression) -> str | None:

@@ -17,7 +17,6 @@ equivalent keeps its code and gets a `# TODO(depsentry): ...` line (also a codem
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import cast
 
 import libcst as cst
 from libcst.metadata import QualifiedNameProvider, ScopeProvider
@@ -158,14 +157,6 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
         statements = plan.helpers(self.module_ref(), os_name, functools_name, asyncio_name)
         for name in plan.classes:
             self.edits.add("openai", name)
-        if plan.env_azure and plan.mode == "global":
-            message = (
-                "0.x chose Azure when OPENAI_API_TYPE=azure and then read OPENAI_API_BASE and "
-                "OPENAI_API_KEY; v1's module client reads AZURE_OPENAI_ENDPOINT and "
-                "AZURE_OPENAI_API_KEY: set those where this runs on Azure, or use --mode instance"
-            )
-            self.warn(message)
-            statements[0] = cast(cst.BaseStatement, with_todos(statements[0], [message]))
         return statements
 
     def stdlib(self, module: str) -> str:
@@ -321,7 +312,7 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
             value = arg.value
             if isinstance(value, cst.Name):
                 scope = self.get_metadata(ScopeProvider, value, None)
-                assignments = list(scope.assignments[value.value]) if scope else []
+                assignments = list(scope[value.value]) if scope else []
                 if len(assignments) != 1:
                     continue
                 assignment = assignments[0]
