@@ -93,17 +93,16 @@ def _classify(file: SourceFile) -> SourceFile:
     """`file`, marked skipped when it is a symlink out of its tree or not a regular file."""
     tree = file.tree or file.root
     try:
-        if os.path.islink(file.path):
-            target = Path(os.path.realpath(file.path))
-            if not target.is_relative_to(tree.resolve()):
-                return _skipped(file, f"symlink to {display(target)}, outside {display(tree)}")
-        mode = os.stat(file.path).st_mode
+        if not stat.S_ISREG(os.stat(file.path).st_mode):
+            return _skipped(file, "not a regular file")
     except OSError as exc:
-        if isinstance(exc, FileNotFoundError) and os.path.islink(file.path):
-            return file  # a dangling link: reading it reports the error
-        return _skipped(file, f"cannot read: {exc.strerror or exc}")
-    if not stat.S_ISREG(mode):
-        return _skipped(file, "not a regular file")
+        if not isinstance(exc, FileNotFoundError | PermissionError):
+            return _skipped(file, f"cannot read: {exc.strerror or exc}")
+        # a dangling link, or a file we may not look at: reading it reports the error
+    if os.path.islink(file.path):
+        target = Path(os.path.realpath(file.path))
+        if not target.is_relative_to(tree.resolve()):
+            return _skipped(file, f"symlink to {display(target)}, outside {display(tree)}")
     return file
 
 

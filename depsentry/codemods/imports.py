@@ -172,9 +172,10 @@ class ImportEdits:
             return node
         if not names:
             return None
-        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        if isinstance(node, cst.ImportFrom) and node.rpar is not None and len(names) == 1:
-            return node.with_changes(names=names, lpar=None, rpar=None)
+        if not isinstance(node, cst.ImportFrom) or node.rpar is None:
+            names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        else:  # a parenthesised list keeps its layout, trailing comma included
+            names[-1] = names[-1].with_changes(comma=old[-1].comma)
         return node.with_changes(names=names)
 
 
@@ -343,8 +344,7 @@ def _insert(
         # First of the block: it takes the block's opening lines (blank after a docstring,
         # comments); the old first line now opens its section, or follows in the same one.
         node = node.with_changes(leading_lines=after.node.leading_lines)
-        own = _trim_blank(after.node.leading_lines)
-        opened = [cst.EmptyLine(), *own] if after.section != section else own
+        opened = [cst.EmptyLine()] if after.section != section else []
         result[start] = after.node.with_changes(leading_lines=opened)
     elif before is None:
         node = node.with_changes(leading_lines=[cst.EmptyLine()] if start > 0 else [])
@@ -385,6 +385,8 @@ def _with_blank(statement: cst.BaseStatement, count: int) -> cst.BaseStatement:
 def _merge(
     body: list[cst.BaseStatement], lines: list[_Line], request: _Request
 ) -> list[cst.BaseStatement] | None:
+    if request.asname:
+        return None  # isort keeps `import x as y` on a line of its own (combine-as-imports off)
     for line in lines:
         statement = line.node
         item = statement.body[0]
@@ -394,6 +396,7 @@ def _merge(
             or item.relative
             or isinstance(item.names, cst.ImportStar)
             or _dotted(item.module) != request.module
+            or any(alias.asname is not None for alias in item.names)
         ):
             continue
         names = list(item.names)
@@ -404,10 +407,10 @@ def _merge(
         if keys != sorted(keys):
             position = len(names)
         if position == len(names):
-            names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=_space(names)))
+            names[-1] = names[-1].with_changes(comma=cst.Comma(whitespace_after=_space(item)))
             alias = alias.with_changes(comma=item.names[-1].comma)
         else:
-            alias = alias.with_changes(comma=cst.Comma(whitespace_after=_space(names)))
+            alias = alias.with_changes(comma=cst.Comma(whitespace_after=_space(item)))
         names.insert(position, alias)
         new_item = item.with_changes(names=names)
         index = body.index(statement)
@@ -417,11 +420,15 @@ def _merge(
     return None
 
 
-def _space(names: Sequence[cst.ImportAlias]) -> cst.BaseParenthesizableWhitespace:
-    # Parenthesised one-per-line imports keep their layout; others get "a, b".
-    for alias in names:
+def _space(node: cst.ImportFrom) -> cst.BaseParenthesizableWhitespace:
+    # What separates two names here: a parenthesised one-per-line list keeps its layout.
+    names = node.names
+    assert not isinstance(names, cst.ImportStar)
+    for alias in names[:-1]:
         if isinstance(alias.comma, cst.Comma):
             return alias.comma.whitespace_after
+    if node.lpar is not None:
+        return node.lpar.whitespace_after
     return cst.SimpleWhitespace(" ")
 
 

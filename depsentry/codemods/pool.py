@@ -36,6 +36,13 @@ class _Task(Generic[T]):
     items: list[T]
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """What a worker sends back when `work` raised instead of returning."""
+
+    reason: str
+
+
 @dataclass
 class _Worker:
     process: BaseProcess
@@ -93,7 +100,10 @@ def map_chunks(
                     continue
                 failures = 0
                 idle.append(worker)
-                record(task, results)
+                if isinstance(results, _Failure):
+                    _retry_or_fail(task, results.reason, queue, record, crashed)
+                else:
+                    record(task, results)
             now = time.monotonic()
             for conn, (worker, task, deadline) in list(busy.items()):
                 if deadline and now >= deadline:
@@ -170,4 +180,9 @@ def _serve(conn: Connection, work: Callable[[list[T]], list[R]]) -> None:
             items = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(work(items))
+        try:
+            results: object = work(items)
+        except Exception as exc:  # the worker lives on; the parent retries or reports the items
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            results = _Failure(f"the worker failed: {type(exc).__name__}: {message}")
+        conn.send(results)

@@ -30,7 +30,8 @@ class Reduced:
     module: cst.Module
     token: str  # in every stub's marker comment
     originals: list[cst.FunctionDef | cst.ClassDef]  # by stub number
-    stubs: frozenset[int]  # id() of each stub node as handed to the codemod
+    stub_nodes: list[cst.FunctionDef | cst.ClassDef]  # by stub number, as handed over
+    stubs: frozenset[int]  # id() of each stub node
 
     def restore(self, module: cst.Module) -> cst.Module | None:
         """`module` (the codemod's output) with every stub replaced by its original.
@@ -44,7 +45,7 @@ class Reduced:
             number = self._number(statement)
             if number is None:
                 body.append(statement)
-            elif number in seen:
+            elif number in seen or not _same_stub(statement, self.stub_nodes[number]):
                 return None
             else:  # keeps any comment or blank line the codemod put above it
                 seen.add(number)
@@ -90,6 +91,7 @@ def reduce(module: cst.Module, needles: Sequence[str]) -> Reduced | None:
                     pending.append(other)
     token = secrets.token_hex(6)
     originals: list[cst.FunctionDef | cst.ClassDef] = []
+    stub_nodes: list[cst.FunctionDef | cst.ClassDef] = []
     body: list[cst.BaseStatement] = []
     stubs: set[int] = set()
     for statement, yes in zip(module.body, relevant, strict=True):
@@ -98,11 +100,19 @@ def reduce(module: cst.Module, needles: Sequence[str]) -> Reduced | None:
             continue
         stub = _stub(statement, f"# depsentry-stub-{token}-{len(originals)}")
         originals.append(statement)
+        stub_nodes.append(stub)
         stubs.add(id(stub))
         body.append(stub)
     if not originals:
         return None
-    return Reduced(module.with_changes(body=body), token, originals, frozenset(stubs))
+    return Reduced(module.with_changes(body=body), token, originals, stub_nodes, frozenset(stubs))
+
+
+def _same_stub(statement: cst.BaseStatement, stub: cst.FunctionDef | cst.ClassDef) -> bool:
+    """Whether the codemod left a stub as it was, but for the lines above it."""
+    if statement is stub:
+        return True
+    return statement.with_changes(leading_lines=()).deep_equals(stub.with_changes(leading_lines=()))
 
 
 def _stub(statement: cst.FunctionDef | cst.ClassDef, marker: str) -> cst.FunctionDef | cst.ClassDef:

@@ -33,10 +33,8 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
 _UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30}
 
 
-def _size(ctx: click.Context, param: click.Parameter, value: str | int) -> int:
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
     """A size such as `50MB`, `512KiB` or `1000000` (bytes)."""
-    if isinstance(value, int):
-        return value
     match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", value)
     factor = _UNITS.get(match.group(2).lower()) if match else None
     if match is None or factor is None or int(match.group(1)) == 0:
@@ -102,8 +100,9 @@ def list_codemods() -> int:
 @click.option("--mode", "mode_option", metavar="VALUE", help="Shorthand for --option mode=VALUE.")
 @click.option(
     "--max-file-size",
+    type=str,
     callback=_size,
-    default=DEFAULT_MAX_BYTES,
+    default=f"{DEFAULT_MAX_BYTES // 10**6}MB",
     metavar="SIZE",
     help="Skip larger files [default: 50MB].",
 )

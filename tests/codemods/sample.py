@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Mapping
 from typing import ClassVar, cast
 
@@ -119,3 +121,51 @@ class VanishingCodemod(FooBazCodemod):
     def visit_Module(self, node: cst.Module) -> bool:
         os.unlink(self.context.filename or "")
         return True
+
+
+class CrashingCodemod(FooBazCodemod):
+    """Like foo-baz, but its worker process dies (SIGSEGV) on a file that mentions `crash`."""
+
+    NAME = "crashing"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        if "crash" in node.code:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return True
+
+
+class SleepingCodemod(FooBazCodemod):
+    """Like foo-baz, but hangs on a file that mentions `hang`."""
+
+    NAME = "sleeping"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        if "hang" in node.code:
+            time.sleep(3600)
+        return True
+
+
+class TouchingCodemod(FooBazCodemod):
+    """Like foo-baz, but appends to the file it rewrites: someone else edited it meanwhile."""
+
+    NAME = "touching"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        with open(self.context.filename or "", "a", encoding="utf-8") as file:
+            file.write("# edited meanwhile\n")
+        return True
+
+
+class StubTouchingCodemod(FooBazCodemod):
+    """Renames every top-level function to `renamed_<name>`, stubs included (breaks the contract)."""
+
+    NAME = "stub-touching"
+    CASES = ()
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        return updated_node.with_changes(name=cst.Name(f"renamed_{updated_node.name.value}"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -186,3 +188,32 @@ def test_removed_resource_reference_in_a_mock_gets_a_todo() -> None:
 
 def test_module_without_openai_calls_is_untouched() -> None:
     check_noop("import json\n\nprint(json.dumps({'choices': []}))\n")
+
+
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+@pytest.mark.skipif(not RUFF.exists(), reason="ruff is not installed beside this interpreter")
+def test_inserted_imports_keep_ruff_isort_clean(tmp_path: Path) -> None:
+    """Every case and behaviour program whose input passes ruff's I001 still passes it."""
+    sources = {
+        f"case_{i}": (case.before, case.options) for i, case in enumerate(OpenAIV1Codemod.CASES)
+    }
+    for program in PROGRAMS.glob("*.py"):
+        for mode in ("instance", "global"):
+            sources[f"{program.stem}_{mode}"] = (program.read_text(), {"mode": mode})
+    for name, (before, options) in sources.items():
+        (tmp_path / f"in_{name}.py").write_text(before)
+        (tmp_path / f"out_{name}.py").write_text(_migrate(before, **options))
+    result = subprocess.run(
+        [str(RUFF), "check", "--isolated", "--select", "I", "--output-format", "concise", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    flagged = {line.split(":")[0].removeprefix("./") for line in result.stdout.splitlines()}
+    bad_in = {f.removeprefix("in_") for f in flagged if f.startswith("in_")}
+    bad_out = {f.removeprefix("out_") for f in flagged if f.startswith("out_")}
+    assert bad_out <= bad_in, result.stdout
+    assert len(sources) - len(bad_in) > 40, "most inputs are isort-clean, so the check bites"

@@ -91,6 +91,18 @@ RESPONSES = (
         GLOBAL,
         name="global-async-uses-async-client",
     ),
+    Case(
+        'import openai\n\n\ndef rows(texts):\n    return openai.Embedding.create(model="e", input=texts)["data"]\n\n\n'
+        'def vector(text):\n    return openai.Embedding.create(model="e", input=[text])["data"][0]["embedding"]\n\n\n'
+        'first, rest = rows(["a", "b"])[0]["embedding"], rows(["c"])[1:]\nhead = vector("x")[:3]\n'
+        'answer = openai.Completion.create(model="m", prompt="p")["choices"][0]["text"]\nprint(answer[:10])\n',
+        sync()
+        + 'def rows(texts):\n    return _get_client().embeddings.create(model="e", input=texts).data\n\n\n'
+        'def vector(text):\n    return _get_client().embeddings.create(model="e", input=[text]).data[0].embedding\n\n\n'
+        'first, rest = rows(["a", "b"])[0].embedding, rows(["c"])[1:]\nhead = vector("x")[:3]\n'
+        'answer = _get_client().completions.create(model="m", prompt="p").choices[0].text\nprint(answer[:10])\n',
+        name="slices-and-plain-values-need-no-todo",
+    ),
 )
 
 HELPERS = (

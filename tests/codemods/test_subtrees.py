@@ -1,0 +1,119 @@
+"""The sub-file pre-filter: which statements become stubs, and that the result is the same."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+
+from depsentry.codemods.openai_v1 import OpenAIV1Codemod
+from depsentry.codemods.runner import transform_source
+from depsentry.codemods.subtrees import reduce
+from tests.codemods.sample import FooBazCodemod, StubTouchingCodemod
+
+PADDING = '''
+
+def unrelated(x):
+    """Mentions nothing the codemod cares about."""
+    return {"choices": [x]}["choices"][0]
+
+
+class Repository:
+    def get(self, key):
+        return self.items[key]
+
+
+@decorator(1)
+async def fetch(url):
+    return await get(url)
+'''
+
+
+def _stubbed(module: cst.Module) -> list[str]:
+    reduced = reduce(module, ("openai",))
+    if reduced is None:
+        return []
+    return [original.name.value for original in reduced.originals]
+
+
+def test_irrelevant_functions_and_classes_become_stubs() -> None:
+    module = cst.parse_module("import openai\n\nmodels = openai.Model.list()\n" + PADDING)
+    assert _stubbed(module) == ["unrelated", "Repository", "fetch"]
+
+
+def test_a_name_bound_by_a_relevant_statement_makes_its_users_relevant() -> None:
+    code = (
+        "import openai\n\n\ndef ask():\n    return openai.ChatCompletion.create(model='m')\n\n\n"
+        "def show():\n    print(ask()['choices'])\n\n\ndef other():\n    pass\n"
+    )
+    assert _stubbed(cst.parse_module(code)) == ["other"]
+
+
+def test_aliases_and_module_level_names_are_followed() -> None:
+    code = (
+        "from openai import ChatCompletion as CC\n\nclient = CC\n\n\n"
+        "def use():\n    return client.create(model='m')\n\n\ndef unrelated():\n    pass\n"
+    )
+    assert _stubbed(cst.parse_module(code)) == ["unrelated"]
+
+
+def test_a_star_import_of_a_relevant_module_turns_the_reduction_off() -> None:
+    module = cst.parse_module("from openai import *\n" + PADDING)
+    assert reduce(module, ("openai",)) is None
+
+
+def test_nothing_to_stub_means_no_reduction() -> None:
+    assert reduce(cst.parse_module("import openai\nopenai.Model.list()\n"), ("openai",)) is None
+
+
+def test_restore_gives_back_the_originals_byte_for_byte() -> None:
+    module = cst.parse_module("import openai\n" + PADDING)
+    reduced = reduce(module, ("openai",))
+    assert reduced is not None
+    assert "depsentry-stub-" in reduced.module.code
+    restored = reduced.restore(reduced.module)
+    assert restored is not None and restored.code == module.code
+
+
+@pytest.mark.parametrize("case", OpenAIV1Codemod.CASES, ids=[c.name for c in OpenAIV1Codemod.CASES])
+def test_every_case_is_the_same_with_unrelated_code_around_it(case: object) -> None:
+    """With padding that gets stubbed, the runner's output equals libcst's full-module run."""
+    before = case.before + PADDING  # type: ignore[attr-defined]
+    options = dict(case.options)  # type: ignore[attr-defined]
+    full = OpenAIV1Codemod(CodemodContext(), **options).transform_module(cst.parse_module(before))
+    fast, _ = transform_source(OpenAIV1Codemod, before, options)
+    assert fast == full.code
+
+
+def test_a_codemod_that_changes_a_stub_is_run_on_the_whole_module() -> None:
+    code = "import foo\nfoo.bar()\n\n\ndef helper():\n    return 1\n"
+    output, _ = transform_source(StubTouchingCodemod, code, {"mode": "call"})
+    assert output == "import foo\nfoo.baz()\n\n\ndef renamed_helper():\n    return 1\n"
+
+
+def test_a_codemod_that_drops_a_stub_is_run_on_the_whole_module() -> None:
+    class Dropping(FooBazCodemod):
+        def leave_FunctionDef(
+            self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+        ) -> cst.RemovalSentinel:
+            return cst.RemovalSentinel.REMOVE
+
+    code = "import foo\nfoo.bar()\n\n\ndef helper():\n    return 1\n"
+    output, _ = transform_source(Dropping, code, {"mode": "call"})
+    assert output == "import foo\nfoo.baz()\n"
+
+
+def test_a_codemod_that_reports_positions_gets_the_whole_module() -> None:
+    from libcst.metadata import PositionProvider
+
+    lines = []
+
+    class Positions(FooBazCodemod):
+        METADATA_DEPENDENCIES = (*FooBazCodemod.METADATA_DEPENDENCIES, PositionProvider)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            lines.append(self.get_metadata(PositionProvider, node).start.line)
+
+    code = "import foo\nfoo.bar()\n\n\ndef helper():\n    x = 1\n    return x\n\n\ndef g():\n    pass\n"
+    transform_source(Positions, code, {"mode": "call"})
+    assert lines == [5, 10]
