@@ -15,6 +15,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -157,6 +158,9 @@ def _start(
 
 def _stop(worker: _Worker) -> str:
     """Close a worker down; how it ended, for a FAILED line ("SIGSEGV", "exit status 3")."""
+    # A stop message, not only a closed pipe: later workers inherit copies of this pipe's end.
+    with suppress(OSError):
+        worker.conn.send(None)
     worker.conn.close()
     worker.process.join(timeout=5)
     if worker.process.exitcode is None:
@@ -179,6 +183,8 @@ def _serve(conn: Connection, work: Callable[[list[T]], list[R]]) -> None:
         try:
             items = conn.recv()
         except (EOFError, OSError):
+            return
+        if items is None:
             return
         try:
             results: object = work(items)

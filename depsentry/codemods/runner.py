@@ -33,6 +33,7 @@ from depsentry.errors import CodemodError
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import libcst as cst
     from libcst.codemod import CodemodContext
 
     from depsentry.codemods.interface import Codemod
@@ -165,53 +166,87 @@ def transform_source(
     not parse. The top-level functions and classes the pre-filter rules out are stubs while the
     codemod runs (see `subtrees`), and the tree is handed over without libcst's deep copy.
     """
-    import libcst as cst
-    from libcst.codemod import CodemodContext, SkipFile
-
-    from depsentry.codemods.subtrees import reduce
+    from depsentry.codemods.subtrees import reduce_source
 
     bom = _BOM if source.startswith(_BOM) else ""
     text = source[len(bom) :]
-    compiles = _compiles(text)
+    parsed = _python_ast(text)
+    if parsed is not None and _may_reduce(codemod):
+        reduced = reduce_source(text, parsed, codemod.PREFILTER)
+        if reduced is not None:
+            code, warnings, skipped = _transform(
+                codemod, reduced.text, options, context, reduced.marker
+            )
+            if skipped:
+                return source, warnings
+            if code != reduced.text:
+                _check_output(code, True)
+            restored = reduced.restore(code)
+            if restored is not None:
+                return bom + restored, warnings
+            # The codemod moved, changed or dropped a stub: run it on the whole file instead.
+    code, warnings, skipped = _transform(codemod, text, options, context, "")
+    if skipped or code == text:
+        return source, warnings
+    _check_output(code, parsed is not None)
+    return bom + code, warnings
+
+
+def _transform(
+    codemod: type[Codemod],
+    text: str,
+    options: Mapping[str, str],
+    context: CodemodContext | None,
+    marker: str,
+) -> tuple[str, tuple[str, ...], bool]:
+    """(new code, warnings, skipped): one parse, one transform, one print."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext, SkipFile
+
     try:
         tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise CodemodError(f"cannot parse: {_one_line(exc.message)}") from exc
-    reduced = reduce(tree, codemod.PREFILTER) if _may_reduce(codemod) else None
     instance = codemod(context or CodemodContext(), **options)
+    if marker:
+        instance.frozen = frozenset(id(node) for node in _stubs(tree, marker))
     try:
-        restored = None
-        if reduced is not None:
-            instance.frozen = reduced.stubs
-            restored = reduced.restore(instance.transform_private(reduced.module))
-            if restored is None:  # the codemod moved or changed a stub: do it in full
-                instance = codemod(context or CodemodContext(), **options)
-        output = bom + (restored or instance.transform_private(tree)).code
+        return instance.transform_private(tree).code, tuple(instance.context.warnings), False
     except SkipFile:
-        return source, tuple(instance.context.warnings)
+        return text, tuple(instance.context.warnings), True
     except Exception as exc:
         raise CodemodError(f"codemod failed: {type(exc).__name__}: {_one_line(str(exc))}") from exc
-    if output != source:
-        _check_output(output[len(bom) :], compiles)
-    return output, tuple(instance.context.warnings)
 
 
-def _compiles(text: str) -> bool:
-    """Whether CPython parses `text`; CodemodError where libcst would crash or hang on it.
+def _stubs(tree: cst.Module, marker: str) -> list[cst.CSTNode]:
+    import libcst as cst
 
-    CPython refuses more than 200 nested parentheses and nesting past its recursion limit; on
-    such input libcst's native parser can segfault (5,000 parentheses), or take hours (20,000
-    chained subscripts). CPython's parser is C and fast, so it goes first.
+    found: list[cst.CSTNode] = []
+    for statement in tree.body:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef) and isinstance(
+            statement.body, cst.IndentedBlock
+        ):
+            comment = statement.body.header.comment
+            if comment is not None and comment.value.startswith(marker):
+                found.append(statement)
+    return found
+
+
+def _python_ast(text: str) -> ast.Module | None:
+    """CPython's parse of `text` (None if it cannot: perhaps newer syntax, libcst may know it).
+
+    CodemodError where libcst would crash or hang: CPython refuses more than 200 nested
+    parentheses and nesting past its recursion limit, and on such input libcst's native parser
+    can segfault (5,000 parentheses) or take hours (20,000 chained subscripts).
     """
     try:
-        ast.parse(text)
+        return ast.parse(text)
     except SyntaxError as exc:
         if "too many nested" in (exc.msg or ""):
             raise CodemodError(f"cannot parse: line {exc.lineno}: {exc.msg}") from exc
-        return False  # perhaps newer syntax than this interpreter's: libcst may know it
+        return None
     except (RecursionError, MemoryError) as exc:
         raise CodemodError("cannot parse: nested too deeply for Python's own parser") from exc
-    return True
 
 
 def _may_reduce(codemod: type[Codemod]) -> bool:

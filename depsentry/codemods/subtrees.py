@@ -2,76 +2,79 @@
 
 A top-level statement is relevant when its text contains a PREFILTER string, or a name that a
 relevant statement binds (followed to a fixed point, so `def ask(): ... openai ...` makes
-`print(ask()["choices"])` relevant too). Every irrelevant `def` or `class` is replaced by an
-empty stub that binds the same name (`def f(): ...`), so scope analysis, metadata and the visit
-cost only what may change. Each stub carries a marker comment (`# depsentry-stub-TOKEN-N`),
-by which `restore` puts the originals back even when the codemod rebuilt the stub node; a marker
-left in the output means the codemod moved or changed a stub, and the caller must not use it.
+`print(ask()["choices"])` relevant too). Every irrelevant `def` or `class` is replaced, in the
+source text, by a one-line stub that binds the same name (`def f(): ...`), so libcst parses,
+analyses, visits and prints only what may change. The work is done on CPython's `ast` (C, fast)
+of the source; a stub carries a marker comment (`# depsentry-stub-TOKEN-N`) by which `restore`
+puts the original text back. A stub the codemod moved, changed or dropped makes `restore`
+return None: the caller then runs the codemod on the whole file.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import libcst as cst
-
-__all__ = ["Reduced", "reduce"]
+__all__ = ["ReducedSource", "reduce_source"]
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Line breaks str.splitlines() knows but CPython's tokenizer does not: line numbers would drift.
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-@dataclass
-class Reduced:
-    """A module with stubs in place of irrelevant functions and classes, and the way back."""
+@dataclass(frozen=True)
+class ReducedSource:
+    """Source text with stubs in place of irrelevant functions and classes, and the way back."""
 
-    module: cst.Module
+    text: str
     token: str  # in every stub's marker comment
-    originals: list[cst.FunctionDef | cst.ClassDef]  # by stub number
-    stub_nodes: list[cst.FunctionDef | cst.ClassDef]  # by stub number, as handed over
-    stubs: frozenset[int]  # id() of each stub node
+    originals: tuple[str, ...]  # the text each stub stands for, by stub number
+    stubs: tuple[str, ...]  # each stub's own text, by stub number
+    newline: str
 
-    def restore(self, module: cst.Module) -> cst.Module | None:
-        """`module` (the codemod's output) with every stub replaced by its original.
+    @property
+    def marker(self) -> str:
+        """What every stub's marker comment starts with."""
+        return f"# depsentry-stub-{self.token}-"
 
-        None when a stub is gone, doubled, or no longer found where it was put (the codemod
-        touched what it had no reason to): the caller then runs it on the whole module.
-        """
-        body = []
-        seen: set[int] = set()
-        for statement in module.body:
-            number = self._number(statement)
-            if number is None:
-                body.append(statement)
-            elif number in seen or not _same_stub(statement, self.stub_nodes[number]):
-                return None
-            else:  # keeps any comment or blank line the codemod put above it
-                seen.add(number)
-                original = self.originals[number]
-                body.append(original.with_changes(leading_lines=statement.leading_lines))
-        if len(seen) != len(self.originals):
+    def restore(self, output: str) -> str | None:
+        """`output` (the codemod's, on `text`) with every stub replaced by its original text."""
+        nl = re.escape(self.newline)
+        stub = re.compile(
+            rf"^(?:async def|def|class) \w+(?:\(\))?:  {re.escape(self.marker)}(\d+){nl}    \.\.\.{nl}",
+            re.MULTILINE,
+        )
+        seen: list[int] = []
+
+        def original(match: re.Match[str]) -> str:
+            number = int(match.group(1))
+            if number >= len(self.stubs) or match.group(0) != self.stubs[number]:
+                return match.group(0)  # renamed or otherwise changed: left, so it is noticed
+            seen.append(number)
+            return self.originals[number]
+
+        restored = stub.sub(original, output)
+        if sorted(seen) != list(range(len(self.originals))) or self.marker in restored:
             return None
-        restored = module.with_changes(body=body)
-        return None if self.token in restored.code else restored
-
-    def _number(self, statement: cst.BaseStatement) -> int | None:
-        if not isinstance(statement, cst.FunctionDef | cst.ClassDef):
-            return None
-        block = statement.body
-        comment = block.header.comment if isinstance(block, cst.IndentedBlock) else None
-        prefix = f"# depsentry-stub-{self.token}-"
-        if comment is None or not comment.value.startswith(prefix):
-            return None
-        return int(comment.value.removeprefix(prefix))
+        return restored
 
 
-def reduce(module: cst.Module, needles: Sequence[str]) -> Reduced | None:
-    """`module` with its irrelevant top-level functions and classes stubbed; None if there are none."""
-    texts = [module.code_for_node(statement) for statement in module.body]
-    words = [set(_WORD.findall(text)) for text in texts]
-    relevant = [any(needle in text for needle in needles) for text in texts]
+def reduce_source(text: str, tree: ast.Module, needles: Sequence[str]) -> ReducedSource | None:
+    """`text` (which `tree` is the ast of) with its irrelevant functions and classes stubbed.
+
+    None when there is nothing to stub, or the text is one this cannot map line by line.
+    """
+    if _ODD_BREAKS.search(text):
+        return None
+    lines = text.splitlines(keepends=True)
+    spans = [(_first_line(node), node.end_lineno or node.lineno) for node in tree.body]
+    texts = ["".join(lines[start - 1 : end]) for start, end in spans]
+    words = [set(_WORD.findall(chunk)) for chunk in texts]
+    relevant = [any(needle in chunk for needle in needles) for chunk in texts]
     holders: dict[str, list[int]] = {}
     for index, found in enumerate(words):
         for word in found:
@@ -80,7 +83,7 @@ def reduce(module: cst.Module, needles: Sequence[str]) -> Reduced | None:
     seen: set[str] = set()
     while pending:
         index = pending.pop()
-        bound = _bound(module.body[index], texts[index], words[index])
+        bound = _bound(tree.body[index], words[index])
         if bound is None:
             return None  # `from x import *` of a relevant module: any name may come from it
         for name in bound - seen:
@@ -89,87 +92,77 @@ def reduce(module: cst.Module, needles: Sequence[str]) -> Reduced | None:
                 if not relevant[other]:
                     relevant[other] = True
                     pending.append(other)
-    token = secrets.token_hex(6)
-    originals: list[cst.FunctionDef | cst.ClassDef] = []
-    stub_nodes: list[cst.FunctionDef | cst.ClassDef] = []
-    body: list[cst.BaseStatement] = []
-    stubs: set[int] = set()
-    for statement, yes in zip(module.body, relevant, strict=True):
-        if yes or not isinstance(statement, cst.FunctionDef | cst.ClassDef):
-            body.append(statement)
-            continue
-        stub = _stub(statement, f"# depsentry-stub-{token}-{len(originals)}")
-        originals.append(statement)
-        stub_nodes.append(stub)
-        stubs.add(id(stub))
-        body.append(stub)
-    if not originals:
+    stubbed = [
+        index
+        for index, node in enumerate(tree.body)
+        if not relevant[index] and isinstance(node, _DEFS)
+    ]
+    if not stubbed:
         return None
-    return Reduced(module.with_changes(body=body), token, originals, stub_nodes, frozenset(stubs))
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    token = secrets.token_hex(6)
+    out: list[str] = []
+    originals: list[str] = []
+    stubs: list[str] = []
+    position = 0  # lines[:position] are in `out`
+    for index in stubbed:
+        start, end = spans[index]
+        node = tree.body[index]
+        assert isinstance(node, _DEFS)
+        out.extend(lines[position : start - 1])
+        if not lines[end - 1].endswith(("\n", "\r")):
+            return None  # the file ends inside it without a newline: keep it simple
+        marker = f"# depsentry-stub-{token}-{len(originals)}"
+        stubs.append(_stub(node, marker, newline))
+        out.append(stubs[-1])
+        originals.append(texts[index])
+        position = end
+    out.extend(lines[position:])
+    return ReducedSource("".join(out), token, tuple(originals), tuple(stubs), newline)
 
 
-def _same_stub(statement: cst.BaseStatement, stub: cst.FunctionDef | cst.ClassDef) -> bool:
-    """Whether the codemod left a stub as it was, but for the lines above it."""
-    if statement is stub:
-        return True
-    return statement.with_changes(leading_lines=()).deep_equals(stub.with_changes(leading_lines=()))
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
 
 
-def _stub(statement: cst.FunctionDef | cst.ClassDef, marker: str) -> cst.FunctionDef | cst.ClassDef:
-    header = cst.TrailingWhitespace(
-        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(marker)
-    )
-    body = cst.IndentedBlock(
-        body=[cst.SimpleStatementLine(body=[cst.Expr(cst.Ellipsis())])], header=header
-    )
-    if isinstance(statement, cst.FunctionDef):
-        return cst.FunctionDef(
-            name=statement.name,
-            params=cst.Parameters(),
-            body=body,
-            leading_lines=statement.leading_lines,
-            asynchronous=statement.asynchronous,
-        )
-    return cst.ClassDef(name=statement.name, body=body, leading_lines=statement.leading_lines)
+def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, marker: str, nl: str) -> str:
+    if isinstance(node, ast.ClassDef):
+        head = f"class {node.name}:"
+    else:
+        prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
+        head = f"{prefix}def {node.name}():"
+    return f"{head}  {marker}{nl}    ...{nl}"
 
 
-def _bound(statement: cst.BaseStatement, text: str, words: set[str]) -> set[str] | None:
+def _bound(node: ast.stmt, words: set[str]) -> set[str] | None:
     """The names a top-level statement binds (every word of it where that is not obvious)."""
-    if isinstance(statement, cst.FunctionDef | cst.ClassDef):
-        return {statement.name.value}
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return words  # if/for/with/try at module level: any name inside may be bound
-    names: set[str] = set()
-    for small in statement.body:
-        if isinstance(small, cst.Assign):
-            for target in small.targets:
-                names |= _target_names(target.target)
-        elif isinstance(small, cst.AnnAssign | cst.AugAssign):
-            names |= _target_names(small.target)
-        elif isinstance(small, cst.Import):
-            names |= {
-                (a.evaluated_alias or a.evaluated_name).partition(".")[0] for a in small.names
-            }
-        elif isinstance(small, cst.ImportFrom):
-            if isinstance(small.names, cst.ImportStar):
-                return None
-            names |= {a.evaluated_alias or a.evaluated_name for a in small.names}
-        elif not isinstance(small, cst.Expr | cst.Pass):
+    if isinstance(node, _DEFS):
+        return {node.name}
+    if isinstance(node, ast.Import):
+        return {(a.asname or a.name).partition(".")[0] for a in node.names}
+    if isinstance(node, ast.ImportFrom):
+        if any(alias.name == "*" for alias in node.names):
+            return None
+        return {alias.asname or alias.name for alias in node.names}
+    if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)):
             return words
-    return words if ":=" in text else names
+        return set().union(*(_target_names(target) for target in targets))
+    if isinstance(node, ast.Expr | ast.Pass):
+        return words if any(isinstance(n, ast.NamedExpr) for n in ast.walk(node)) else set()
+    return words  # if/for/with/try/... at module level: any name inside may be bound
 
 
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, cst.Tuple | cst.List):
-        found: set[str] = set()
-        for element in target.elements:
-            found |= _target_names(element.value)
-        return found
-    if isinstance(target, cst.StarredElement):
+def _target_names(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, ast.Tuple | ast.List):
+        return set().union(*(_target_names(element) for element in target.elts))
+    if isinstance(target, ast.Starred):
         return _target_names(target.value)
     # `x.y = ...` and `x[k] = ...` change what `x` holds: count `x` as bound.
-    while isinstance(target, cst.Attribute | cst.Subscript):
+    while isinstance(target, ast.Attribute | ast.Subscript):
         target = target.value
-    return {target.value} if isinstance(target, cst.Name) else set()
+    return {target.id} if isinstance(target, ast.Name) else set()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+import re
+
 import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
 
 from depsentry.codemods.openai_v1 import OpenAIV1Codemod
 from depsentry.codemods.runner import transform_source
-from depsentry.codemods.subtrees import reduce
+from depsentry.codemods.subtrees import ReducedSource, reduce_source
 from tests.codemods.sample import FooBazCodemod, StubTouchingCodemod
 
 PADDING = '''
@@ -29,16 +32,23 @@ async def fetch(url):
 '''
 
 
-def _stubbed(module: cst.Module) -> list[str]:
-    reduced = reduce(module, ("openai",))
+def _reduce(code: str) -> ReducedSource | None:
+    return reduce_source(code, ast.parse(code), ("openai",))
+
+
+def _stubbed(code: str) -> list[str]:
+    reduced = _reduce(code)
     if reduced is None:
         return []
-    return [original.name.value for original in reduced.originals]
+    return [re.search(r"(?:def|class) (\w+)", text).group(1) for text in reduced.originals]  # type: ignore[union-attr]
 
 
 def test_irrelevant_functions_and_classes_become_stubs() -> None:
-    module = cst.parse_module("import openai\n\nmodels = openai.Model.list()\n" + PADDING)
-    assert _stubbed(module) == ["unrelated", "Repository", "fetch"]
+    assert _stubbed("import openai\n\nmodels = openai.Model.list()\n" + PADDING) == [
+        "unrelated",
+        "Repository",
+        "fetch",
+    ]
 
 
 def test_a_name_bound_by_a_relevant_statement_makes_its_users_relevant() -> None:
@@ -46,7 +56,7 @@ def test_a_name_bound_by_a_relevant_statement_makes_its_users_relevant() -> None
         "import openai\n\n\ndef ask():\n    return openai.ChatCompletion.create(model='m')\n\n\n"
         "def show():\n    print(ask()['choices'])\n\n\ndef other():\n    pass\n"
     )
-    assert _stubbed(cst.parse_module(code)) == ["other"]
+    assert _stubbed(code) == ["other"]
 
 
 def test_aliases_and_module_level_names_are_followed() -> None:
@@ -54,25 +64,47 @@ def test_aliases_and_module_level_names_are_followed() -> None:
         "from openai import ChatCompletion as CC\n\nclient = CC\n\n\n"
         "def use():\n    return client.create(model='m')\n\n\ndef unrelated():\n    pass\n"
     )
-    assert _stubbed(cst.parse_module(code)) == ["unrelated"]
+    assert _stubbed(code) == ["unrelated"]
 
 
 def test_a_star_import_of_a_relevant_module_turns_the_reduction_off() -> None:
-    module = cst.parse_module("from openai import *\n" + PADDING)
-    assert reduce(module, ("openai",)) is None
+    assert _reduce("from openai import *\n" + PADDING) is None
 
 
 def test_nothing_to_stub_means_no_reduction() -> None:
-    assert reduce(cst.parse_module("import openai\nopenai.Model.list()\n"), ("openai",)) is None
+    assert _reduce("import openai\nopenai.Model.list()\n") is None
 
 
-def test_restore_gives_back_the_originals_byte_for_byte() -> None:
-    module = cst.parse_module("import openai\n" + PADDING)
-    reduced = reduce(module, ("openai",))
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import openai\n" + PADDING,
+        ("import openai\n" + PADDING).replace("\n", "\r\n"),
+        "import openai\n\n\ndef f():\n    return 1\n    # a comment the body ends with\n\n# between\nx = 1\n",
+    ],
+    ids=["lf", "crlf", "comments"],
+)
+def test_restore_gives_back_the_original_text(code: str) -> None:
+    reduced = _reduce(code)
     assert reduced is not None
-    assert "depsentry-stub-" in reduced.module.code
-    restored = reduced.restore(reduced.module)
-    assert restored is not None and restored.code == module.code
+    assert reduced.marker in reduced.text
+    assert reduced.restore(reduced.text) == code
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["import openai\n\ndef f():\n    return 1", "import openai\n\x0c\ndef f():\n    return 1\n"],
+    ids=["no-final-newline", "form-feed"],
+)
+def test_text_it_cannot_map_line_by_line_is_not_reduced(code: str) -> None:
+    assert _reduce(code) is None
+
+
+def test_a_stub_left_out_of_the_output_means_no_restore() -> None:
+    reduced = _reduce("import openai\n" + PADDING)
+    assert reduced is not None
+    first_stub = reduced.text.index("def unrelated")
+    assert reduced.restore(reduced.text[:first_stub]) is None
 
 
 @pytest.mark.parametrize("case", OpenAIV1Codemod.CASES, ids=[c.name for c in OpenAIV1Codemod.CASES])

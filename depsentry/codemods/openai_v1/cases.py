@@ -327,7 +327,9 @@ SETTINGS = (
         "if openai.api_key is None:\n"
         '    openai.api_key = os.environ.get("OPENAI_API_KEY")\n'
         "if openai.api_version is None:\n"
-        '    openai.api_version = "2023-05-15"\n\n'
+        '    openai.api_version = "2023-05-15"\n'
+        "if openai.organization is None:\n"
+        '    openai.organization = os.environ.get("OPENAI_ORGANIZATION")\n\n'
         'r = openai.chat.completions.create(model="gpt35", messages=[])\n',
         GLOBAL,
         name="global-azure",
@@ -386,7 +388,7 @@ ERRORS = (
     Case(
         "from openai.error import InvalidRequestError, RateLimitError as RLE\n\n"
         "try:\n    pass\nexcept InvalidRequestError as e:\n    print(e)\nexcept RLE:\n    pass\n",
-        "from openai import BadRequestError, NotFoundError, RateLimitError as RLE\n\n"
+        "from openai import BadRequestError, RateLimitError as RLE\nfrom openai import NotFoundError\n\n"
         "try:\n    pass\nexcept (BadRequestError, NotFoundError) as e:\n    print(e)\nexcept RLE:\n    pass\n",
         name="errors-import-form-404-too",
     ),
