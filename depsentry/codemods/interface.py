@@ -44,8 +44,8 @@ class Codemod(VisitorBasedCodemodCommand):
 
     The pre-filter also works below the file: unless `SUBTREES` is False, the runner hands the
     codemod a module in which every top-level function and class that mentions no PREFILTER
-    string, and no name bound by a statement that does, is an empty stub (`def f(): ...`), and
-    puts the originals back afterwards. A codemod must therefore leave such statements alone and
+    string, and no name bound by a statement that does, is replaced by a stub binding its name
+    (`f = g = ...  # depsentry-stub-...`), and puts the originals back afterwards. A codemod must therefore leave such statements alone and
     may not depend on their bodies; one that reports positions (PositionProvider) gets the whole
     module. Import edits belong in the main pass (`depsentry.codemods.imports`), not in libcst's
     AddImportsVisitor/RemoveImportsVisitor passes, which re-walk and re-resolve the module.
@@ -72,6 +72,12 @@ class Codemod(VisitorBasedCodemodCommand):
         # libcst looks up a `visit_<Node>_<attribute>` method for every attribute of every node:
         # a tenth of a visit's time, spent for nothing unless the class defines one.
         cls._attribute_hooks = any(_ATTRIBUTE_HOOK.fullmatch(name) for name in dir(cls))
+        # libcst caches a class's metadata dependencies in an attribute that subclasses inherit:
+        # a subclass declaring more would get its parent's once the parent has run.
+        dependencies: set[object] = set()
+        for klass in cls.__mro__:
+            dependencies.update(getattr(klass, "METADATA_DEPENDENCIES", ()))
+        cls._INHERITED_METADATA_DEPENDENCIES_CACHE = dependencies  # type: ignore[attr-defined]
 
     def __init__(self, context: CodemodContext, **options: str) -> None:
         super().__init__(context)

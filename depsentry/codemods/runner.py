@@ -223,10 +223,8 @@ def _stubs(tree: cst.Module, marker: str) -> list[cst.CSTNode]:
 
     found: list[cst.CSTNode] = []
     for statement in tree.body:
-        if isinstance(statement, cst.FunctionDef | cst.ClassDef) and isinstance(
-            statement.body, cst.IndentedBlock
-        ):
-            comment = statement.body.header.comment
+        if isinstance(statement, cst.SimpleStatementLine):
+            comment = statement.trailing_whitespace.comment
             if comment is not None and comment.value.startswith(marker):
                 found.append(statement)
     return found

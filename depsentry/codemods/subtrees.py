@@ -3,7 +3,7 @@
 A top-level statement is relevant when its text contains a PREFILTER string, or a name that a
 relevant statement binds (followed to a fixed point, so `def ask(): ... openai ...` makes
 `print(ask()["choices"])` relevant too). Every irrelevant `def` or `class` is replaced, in the
-source text, by a one-line stub that binds the same name (`def f(): ...`), so libcst parses,
+source text, by a one-line stub that binds the same names (`f = g = ...`), so libcst parses,
 analyses, visits and prints only what may change. The work is done on CPython's `ast` (C, fast)
 of the source; a stub carries a marker comment (`# depsentry-stub-TOKEN-N`) by which `restore`
 puts the original text back. A stub the codemod moved, changed or dropped makes `restore`
@@ -44,10 +44,7 @@ class ReducedSource:
     def restore(self, output: str) -> str | None:
         """`output` (the codemod's, on `text`) with every stub replaced by its original text."""
         nl = re.escape(self.newline)
-        stub = re.compile(
-            rf"^(?:async def|def|class) \w+(?:\(\))?:  {re.escape(self.marker)}(\d+){nl}    \.\.\.{nl}",
-            re.MULTILINE,
-        )
+        stub = re.compile(rf"^(?:\w+ = )+\.\.\.  {re.escape(self.marker)}(\d+){nl}", re.MULTILINE)
         seen: list[int] = []
 
         def original(match: re.Match[str]) -> str:
@@ -92,12 +89,17 @@ def reduce_source(text: str, tree: ast.Module, needles: Sequence[str]) -> Reduce
                 if not relevant[other]:
                     relevant[other] = True
                     pending.append(other)
-    stubbed = [
-        index
-        for index, node in enumerate(tree.body)
-        if not relevant[index] and isinstance(node, _DEFS)
-    ]
-    if not stubbed:
+    # Runs of neighbouring irrelevant functions and classes become one stub each: a single
+    # `f = g = C = ...` line binds their names at a fraction of the nodes of one stub apiece.
+    runs: list[list[int]] = []
+    for index, node in enumerate(tree.body):
+        if relevant[index] or not isinstance(node, _DEFS):
+            continue
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    if not runs:
         return None
     newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     token = secrets.token_hex(6)
@@ -105,17 +107,15 @@ def reduce_source(text: str, tree: ast.Module, needles: Sequence[str]) -> Reduce
     originals: list[str] = []
     stubs: list[str] = []
     position = 0  # lines[:position] are in `out`
-    for index in stubbed:
-        start, end = spans[index]
-        node = tree.body[index]
-        assert isinstance(node, _DEFS)
-        out.extend(lines[position : start - 1])
+    for run in runs:
+        start, end = spans[run[0]][0], spans[run[-1]][1]
         if not lines[end - 1].endswith(("\n", "\r")):
             return None  # the file ends inside it without a newline: keep it simple
-        marker = f"# depsentry-stub-{token}-{len(originals)}"
-        stubs.append(_stub(node, marker, newline))
+        names = " = ".join(tree.body[index].name for index in run)  # type: ignore[attr-defined]
+        stubs.append(f"{names} = ...  # depsentry-stub-{token}-{len(stubs)}{newline}")
+        out.extend(lines[position : start - 1])
         out.append(stubs[-1])
-        originals.append(texts[index])
+        originals.append("".join(lines[start - 1 : end]))
         position = end
     out.extend(lines[position:])
     return ReducedSource("".join(out), token, tuple(originals), tuple(stubs), newline)
@@ -124,15 +124,6 @@ def reduce_source(text: str, tree: ast.Module, needles: Sequence[str]) -> Reduce
 def _first_line(node: ast.stmt) -> int:
     decorators: list[ast.expr] = getattr(node, "decorator_list", [])
     return min([node.lineno, *(d.lineno for d in decorators)])
-
-
-def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, marker: str, nl: str) -> str:
-    if isinstance(node, ast.ClassDef):
-        head = f"class {node.name}:"
-    else:
-        prefix = "async " if isinstance(node, ast.AsyncFunctionDef) else ""
-        head = f"{prefix}def {node.name}():"
-    return f"{head}  {marker}{nl}    ...{nl}"
 
 
 def _bound(node: ast.stmt, words: set[str]) -> set[str] | None:

@@ -160,12 +160,16 @@ class TouchingCodemod(FooBazCodemod):
 
 
 class StubTouchingCodemod(FooBazCodemod):
-    """Renames every top-level function to `renamed_<name>`, stubs included (breaks the contract)."""
+    """Renames every module-level assignment target to `renamed_<name>`: stubs included, which
+    breaks the sub-file pre-filter's contract (the runner must notice and redo the whole file)."""
 
     NAME = "stub-touching"
     CASES = ()
 
-    def leave_FunctionDef(
-        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
-    ) -> cst.FunctionDef:
-        return updated_node.with_changes(name=cst.Name(f"renamed_{updated_node.name.value}"))
+    def leave_AssignTarget(
+        self, original_node: cst.AssignTarget, updated_node: cst.AssignTarget
+    ) -> cst.AssignTarget:
+        target = updated_node.target
+        if isinstance(target, cst.Name):
+            return updated_node.with_changes(target=cst.Name(f"renamed_{target.value}"))
+        return updated_node
