@@ -27,7 +27,6 @@ from depsentry.codemods.files import (
     display,
     read_bytes,
 )
-from depsentry.codemods.pool import map_chunks
 from depsentry.errors import CodemodError
 
 if TYPE_CHECKING:
@@ -363,6 +362,8 @@ def run(
             yield FileResult(file.path, Outcome.PREFILTERED)
     if not candidates:
         return
+    from depsentry.codemods.pool import map_chunks
+
     cls = codemod if isinstance(codemod, type) else codemod.load()
     workers = max(1, min(jobs or os.cpu_count() or 1, len(candidates)))
     size = max(1, min(_MAX_CHUNK, len(candidates) // (workers * 4)))

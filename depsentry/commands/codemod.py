@@ -1,7 +1,7 @@
 """`depsentry codemod`: list the codemods, and run one over files and directories.
 
 Only what a command uses is imported: `codemod list` and a run whose files the pre-filter rules
-out never import libcst, and rich's table and progress bar load when they are shown.
+out never import libcst, and rich's progress bar loads when it is shown.
 """
 
 from __future__ import annotations
@@ -50,20 +50,18 @@ def codemod() -> None:
 @codemod.command(name="list")
 def list_codemods() -> int:
     """Show the available codemods and their options."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("name", "package", "from -> to", "description", "options")
+    rows = [("name", "package", "from -> to", "description", "options")]
     for info in all_infos():
         options = "; ".join(f"{name}={'|'.join(values)}" for name, values in info.OPTIONS.items())
-        table.add_row(
-            info.NAME, info.PACKAGE, f"{info.FROM} -> {info.TO}", info.DESCRIPTION, options
+        rows.append(
+            (info.NAME, info.PACKAGE, f"{info.FROM} -> {info.TO}", info.DESCRIPTION, options)
         )
-    # Off a terminal, rows stay whole for grep and scripts rather than wrapping at 80 columns.
-    console = Console()
-    if not console.is_terminal:
-        console.width = 1000
-    console.print(table)
+    # Plain aligned columns: whole rows for grep and scripts, and no rich import at start-up.
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 
