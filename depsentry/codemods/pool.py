@@ -9,6 +9,7 @@ its worker gets `crashed(item, reason)` as its result. Results come back in chun
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import multiprocessing.context
 import signal
@@ -177,8 +178,10 @@ def _stop(worker: _Worker) -> str:
 
 
 def _serve(conn: Connection, work: Callable[[list[T]], list[R]]) -> None:
-    # Ctrl-C is the parent's to handle: a worker stops when its pipe closes or it is killed.
+    # Ctrl-C is the parent's to handle: a worker stops when told to, or is killed. A crash is
+    # reported by the parent in one line, so no faulthandler dump goes to the shared stderr.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.disable()
     while True:
         try:
             items = conn.recv()
