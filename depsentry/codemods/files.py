@@ -77,13 +77,17 @@ def find_files(
     include_spec = PathSpec.from_lines("gitignore", include or DEFAULT_INCLUDE)
     exclude_spec = PathSpec.from_lines("gitignore", exclude)
     found: dict[Path, SourceFile] = {}
-    cwd = Path.cwd().resolve()
+    try:
+        cwd: Path | None = Path.cwd().resolve()
+    except OSError:  # the current directory was removed: a named file's own directory bounds it
+        cwd = None
     for path in paths:
         if os.path.isdir(path):
             for file in _walk(path, include_spec, exclude_spec):
                 found.setdefault(file.path, file)
         elif os.path.lexists(path):
-            found.setdefault(path, _classify(SourceFile(path, path.parent, tree=cwd)))
+            tree = cwd or Path(os.path.abspath(path)).parent
+            found.setdefault(path, _classify(SourceFile(path, path.parent, tree=tree)))
         else:
             raise CodemodError("no such file or directory", display(path))
     return _once_each(sorted(found.values(), key=lambda f: f.path))

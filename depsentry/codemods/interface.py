@@ -42,13 +42,15 @@ class Codemod(VisitorBasedCodemodCommand):
     importing libcst. Where a rewrite cannot be proven safe, leave the code and attach a comment
     starting with `TODO_PREFIX` (`with_todos`); the runner counts them.
 
-    The pre-filter also works below the file: unless `SUBTREES` is False, the runner hands the
-    codemod a module in which every top-level function and class that mentions no PREFILTER
-    string, and no name bound by a statement that does, is replaced by a stub binding its name
-    (`f = g = ...  # depsentry-stub-...`), and puts the originals back afterwards. A codemod must therefore leave such statements alone and
-    may not depend on their bodies; one that reports positions (PositionProvider) gets the whole
-    module. Import edits belong in the main pass (`depsentry.codemods.imports`), not in libcst's
-    AddImportsVisitor/RemoveImportsVisitor passes, which re-walk and re-resolve the module.
+    The pre-filter can also work below the file: a codemod that sets `SUBTREES = True` is handed
+    a module in which every top-level function and class that mentions no PREFILTER string, and
+    no name bound by a statement that does, is replaced by a stub binding its name
+    (`f = g = ...  # depsentry-stub-...`); the runner puts the originals back afterwards. Such a
+    codemod must leave those statements alone and may not depend on their bodies (a pattern
+    rewrite that applies with no PREFILTER string nearby must not opt in); one that reports
+    positions (PositionProvider) gets the whole module anyway. Import edits belong in the main
+    pass (`depsentry.codemods.imports`), not in libcst's AddImportsVisitor/RemoveImportsVisitor
+    passes, which re-walk and re-resolve the module.
     """
 
     NAME: ClassVar[str]
@@ -60,7 +62,7 @@ class Codemod(VisitorBasedCodemodCommand):
     OPTIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     CASES: ClassVar[tuple[Case, ...]] = ()
     INFO: ClassVar[CodemodInfo | None] = None
-    SUBTREES: ClassVar[bool] = True
+    SUBTREES: ClassVar[bool] = False
     _attribute_hooks: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: object) -> None:

@@ -22,6 +22,8 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Generic, TypeVar
 
+from depsentry.errors import CodemodError
+
 __all__ = ["map_chunks"]
 
 T = TypeVar("T")
@@ -87,7 +89,7 @@ def map_chunks(
                     queue.appendleft(task)
                     failures += 1
                     if failures >= _MAX_START_FAILURES:
-                        raise RuntimeError("codemod worker processes keep dying at start") from None
+                        raise CodemodError("codemod worker processes keep dying at start") from None
                     continue
                 deadline = time.monotonic() + timeout * len(task.items) if timeout else 0.0
                 busy[worker.conn] = (worker, task, deadline)

@@ -25,6 +25,7 @@ class FooBazCodemod(Codemod):
     DESCRIPTION = "foo.bar() is foo.baz() in foo 2"
     PREFILTER = ("foo",)
     OPTIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {"mode": ("call", "keep")}
+    SUBTREES = True
     CASES: ClassVar[tuple[Case, ...]] = (
         Case("import foo\nfoo.bar(1)\n", "import foo\nfoo.baz(1)\n", name="call"),
         Case("import foo as f\nf.bar()\n", "import foo as f\nf.baz()\n", name="alias"),

@@ -152,3 +152,18 @@ def test_a_codemod_that_reports_positions_gets_the_whole_module() -> None:
     code = "import foo\nfoo.bar()\n\n\ndef helper():\n    x = 1\n    return x\n\n\ndef g():\n    pass\n"
     transform_source(Positions, code, {"mode": "call"})
     assert lines == [5, 10]
+
+
+@pytest.mark.parametrize(("opt_in", "seen"), [(True, ["g"]), (False, ["helper", "g"])])
+def test_only_a_codemod_that_opts_in_gets_stubs(opt_in: bool, seen: list[str]) -> None:
+    names: list[str] = []
+
+    class Counting(FooBazCodemod):
+        SUBTREES = opt_in
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            names.append(node.name.value)
+
+    code = "import foo\nfoo.bar()\n\n\ndef helper():\n    return 1\n\n\ndef g():\n    return foo.bar()\n"
+    transform_source(Counting, code, {"mode": "call"})
+    assert names == seen

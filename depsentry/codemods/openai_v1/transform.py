@@ -62,6 +62,7 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
     """Migrate openai-python 0.x code to the 1.x client (see the module docstring)."""
 
     INFO = INFO
+    SUBTREES = True  # every rewrite starts from an openai name (see Codemod.SUBTREES)
     CASES = (*CALLS, *PARAMS, *SETTINGS, *ERRORS, *RESPONSES, *HELPERS, *NOOPS)
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider)
 
