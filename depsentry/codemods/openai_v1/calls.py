@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
+from libcst.metadata import ScopeProvider
 
 from .tables import (
+    AZURE_KEYWORDS,
     CALL_CLIENT_OPTIONS,
     CALL_MODEL_ALIASES,
     CALL_RENAMES,
     CALL_UNSUPPORTED,
     Target,
 )
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 _NO_SPACE = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
@@ -200,3 +206,54 @@ def string_value(node: cst.BaseExpression) -> str | None:
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
+
+
+class ParamRules:
+    """The openai-v1 rules for `**params` dicts (a mixin of OpenAIV1Codemod, whose state it uses)."""
+
+    if TYPE_CHECKING:
+        analysis: Analysis
+        _params: dict[cst.CSTNode, str]
+        _visible_stars: set[cst.CSTNode]
+
+        def _qnames(self, node: cst.CSTNode) -> Collection[str]: ...
+        def _todo(self, message: str) -> None: ...
+        def get_metadata(self, key: Any, node: cst.CSTNode, default: Any = ...) -> Any: ...
+
+    def visible_params(self) -> dict[cst.CSTNode, str]:
+        """Dict literals (or `dict(...)` calls) passed only as `**x` to resource calls."""
+        found: dict[cst.CSTNode, str] = {}
+        star_values = {arg.value for arg in self.analysis.star_kwargs}
+        for arg in self.analysis.star_kwargs:
+            value = arg.value
+            if isinstance(value, cst.Name):
+                scope = self.get_metadata(ScopeProvider, value, None)
+                assignments = list(scope[value.value]) if scope else []
+                if len(assignments) != 1:
+                    continue
+                assignment = assignments[0]
+                target = getattr(assignment, "node", None)
+                refs = {access.node for access in assignment.references}
+                if not isinstance(target, cst.Name) or not refs <= star_values:
+                    continue
+                value = self.analysis.values.get(target, value)
+            if isinstance(value, cst.Dict) or (
+                isinstance(value, cst.Call) and "builtins.dict" in self._qnames(value.func)
+            ):
+                found[value] = "**params"
+                self._visible_stars.add(arg.value)
+                self.analysis.azure_hints |= bool(param_names(value) & AZURE_KEYWORDS)
+        return found
+
+    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
+        if original_node in self._params:
+            return self._rewrite_params(original_node, updated_node)
+        return updated_node
+
+    def _rewrite_params(
+        self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call
+    ) -> cst.BaseExpression:
+        new, todos = rewrite_params(updated)
+        for message in todos:
+            self._todo(message)
+        return new

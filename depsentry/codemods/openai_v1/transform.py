@@ -26,27 +26,20 @@ from depsentry.codemods.interface import Codemod, with_todos
 
 from . import INFO
 from .analysis import Analysis, ResourceCall, Scope, string_key
-from .calls import (
-    convert_arguments,
-    helper_call,
-    method_chain,
-    param_names,
-    rewrite_params,
-    with_options,
-)
-from .cases import CALLS, ERRORS, PARAMS, SETTINGS
+from .calls import ParamRules, convert_arguments, helper_call, method_chain, with_options
+from .cases import CALLS, PARAMS, SETTINGS
+from .cases_errors import ERRORS
 from .cases_responses import HELPERS, NOOPS, RESPONSES
+from .cleanup import CleanupRules
 from .client import ClientPlan, plan_client, space_helpers
 from .errors import ErrorRules
 from .removed import patch_target, removed_reference
-from .responses import get_to_attribute, membership_to_check, subscript_to_attribute
+from .responses import ResponseRules
 from .settings import rewrite_setting
 from .tables import (
-    AZURE_KEYWORDS,
     CLIENT_SETTINGS,
     REMOVED_MODULES,
     REMOVED_SETTINGS,
-    RESOURCE_NAMES,
 )
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler)
@@ -58,7 +51,7 @@ _PER_CALL_TODO = (
 )
 
 
-class OpenAIV1Codemod(ErrorRules, Codemod):
+class OpenAIV1Codemod(ErrorRules, ResponseRules, ParamRules, CleanupRules, Codemod):
     """Migrate openai-python 0.x code to the 1.x client (see the module docstring)."""
 
     INFO = INFO
@@ -75,7 +68,7 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
         self.analysis.solve()
         self.bindings = self.analysis.scopes[tree].bindings
         self._visible_stars: set[cst.CSTNode] = set()
-        self._params = self._visible_params()
+        self._params = self.visible_params()
         self.plan: ClientPlan = plan_client(self.analysis, mode, set(self.bindings))
         aliases = self.analysis.module_aliases
         self.openai_name = aliases[0] if aliases else "openai"
@@ -92,7 +85,7 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
         self._header = {line.comment.value for line in tree.header if line.comment is not None}
         self._first = tree.body[0] if tree.body else None
         new = space_helpers(tree.visit(self), self._inserted)
-        self._drop_unused_imports(tree)
+        self.drop_unused_imports(tree)
         package = (self.context.full_package_name or "").partition(".")[0]
         return self.edits.apply(new, {package} if package else ())
 
@@ -195,29 +188,8 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
         rewritten = self.leave_error_call(original_node, updated_node)
         if rewritten is not None:
             return rewritten
-        callee = self._qnames(original_node.func)
         self._flag_patch_targets(original_node)
-        if "json.dumps" in callee:
-            return self._rewrite_json_dumps(original_node, updated_node)
-        func, new_func = original_node.func, updated_node.func
-        if not isinstance(func, cst.Attribute) or not isinstance(new_func, cst.Attribute):
-            return updated_node
-        method = func.attr.value
-        if method == "to_dict_recursive" or (
-            method == "to_dict" and self.analysis.is_response(func.value, self._scope)
-        ):
-            return updated_node.with_changes(
-                func=new_func.with_changes(attr=cst.Name("model_dump"))
-            )
-        if method == "auto_paging_iter" and not updated_node.args:
-            return new_func.value  # a v1 page iterates over every page itself
-        if method == "get" and self.analysis.is_response(func.value, self._scope):
-            new = get_to_attribute(updated_node, new_func.value)
-            if isinstance(new, str):
-                self._todo(new)
-                return updated_node
-            return new
-        return updated_node
+        return self.leave_response_call(original_node, updated_node)
 
     def _flag_patch_targets(self, node: cst.Call) -> None:
         # mock.patch("openai.ChatCompletion.create") would patch a name v1 code never calls.
@@ -229,21 +201,6 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
             message = patch_target(text) if text else None
             if message:
                 self._todo(message)
-
-    def _rewrite_json_dumps(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not original.args or not self.analysis.is_response(original.args[0].value, self._scope):
-            return updated
-        rest = updated.args[1:]
-        if original.args[0].keyword is not None or any(
-            arg.keyword is None or arg.keyword.value != "indent" for arg in rest
-        ):
-            self._todo("json.dumps of a v1 response: use response.model_dump_json()")
-            return updated
-        value = updated.args[0].value
-        method = cst.Attribute(value=value, attr=cst.Name("model_dump_json"))
-        return cst.Call(
-            func=method, args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in rest]
-        )
 
     def _rewrite_resource_call(
         self, call: ResourceCall, original: cst.Call, updated: cst.Call
@@ -305,75 +262,12 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
                 return cst.Name(root.value)
         return cst.Name(self.module_ref())
 
-    def _visible_params(self) -> dict[cst.CSTNode, str]:
-        """Dict literals (or `dict(...)` calls) passed only as `**x` to resource calls."""
-        found: dict[cst.CSTNode, str] = {}
-        star_values = {arg.value for arg in self.analysis.star_kwargs}
-        for arg in self.analysis.star_kwargs:
-            value = arg.value
-            if isinstance(value, cst.Name):
-                scope = self.get_metadata(ScopeProvider, value, None)
-                assignments = list(scope[value.value]) if scope else []
-                if len(assignments) != 1:
-                    continue
-                assignment = assignments[0]
-                target = getattr(assignment, "node", None)
-                refs = {access.node for access in assignment.references}
-                if not isinstance(target, cst.Name) or not refs <= star_values:
-                    continue
-                value = self.analysis.values.get(target, value)
-            if isinstance(value, cst.Dict) or (
-                isinstance(value, cst.Call) and "builtins.dict" in self._qnames(value.func)
-            ):
-                found[value] = "**params"
-                self._visible_stars.add(arg.value)
-                self.analysis.azure_hints |= bool(param_names(value) & AZURE_KEYWORDS)
-        return found
-
-    def leave_Dict(self, original_node: cst.Dict, updated_node: cst.Dict) -> cst.BaseExpression:
-        if original_node in self._params:
-            return self._rewrite_params(original_node, updated_node)
-        return updated_node
-
-    def _rewrite_params(
-        self, original: cst.Dict | cst.Call, updated: cst.Dict | cst.Call
-    ) -> cst.BaseExpression:
-        new, todos = rewrite_params(updated)
-        for message in todos:
-            self._todo(message)
-        return new
-
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
         call = self.analysis.calls.get(original_node.expression)  # type: ignore[call-overload]
         if call is not None and call.target is not None and call.target.read_content:
             wrapped = updated_node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             return cst.Attribute(value=wrapped, attr=cst.Name("content"))
         return updated_node
-
-    def leave_Subscript(
-        self, original_node: cst.Subscript, updated_node: cst.Subscript
-    ) -> cst.BaseExpression:
-        if not self.analysis.is_response(original_node.value, self._scope):
-            return updated_node
-        if original_node in self.analysis.stores:
-            self._todo(
-                "v1 responses are immutable models: build a new value instead of assigning a key"
-            )
-            return updated_node
-        new = subscript_to_attribute(updated_node)
-        if isinstance(new, str):
-            self._todo(new)
-            return updated_node
-        return updated_node if new is None else new
-
-    def leave_Comparison(
-        self, original_node: cst.Comparison, updated_node: cst.Comparison
-    ) -> cst.BaseExpression:
-        if len(original_node.comparisons) != 1 or not self.analysis.is_response(
-            original_node.comparisons[0].comparator, self._scope
-        ):
-            return updated_node
-        return membership_to_check(updated_node) or updated_node
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node not in self.analysis.calling_functions:
@@ -384,10 +278,6 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
                 "v1 clients retry connection errors, 408, 409, 429 and 5xx themselves "
                 "(max_retries=2): drop this retry or set max_retries=0 on the client"
             )
-
-    def visit_Match(self, node: cst.Match) -> None:
-        if self.analysis.is_response(node.subject, self._scope):
-            self._todo("match on a v1 response: mapping patterns do not match pydantic models")
 
     # Removed helpers, settings and imports ----------------------------------------------------
 
@@ -440,49 +330,6 @@ class OpenAIV1Codemod(ErrorRules, Codemod):
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         self._parent_import = node
-
-    def _drop_unused_imports(self, tree: cst.Module) -> None:
-        """Remove `from openai import ChatCompletion` (or `import openai`) whose every read the
-        rewrite replaced; the scope analysis of the original module tells which reads there were."""
-        for statement in tree.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for item in statement.body:
-                if isinstance(item, cst.ImportFrom) and not item.relative:
-                    module = cst.Module(body=[]).code_for_node(item.module) if item.module else ""
-                    if module != "openai" or isinstance(item.names, cst.ImportStar):
-                        continue
-                    for alias in item.names:
-                        name = alias.evaluated_name
-                        if (name in RESOURCE_NAMES or name == "error") and self._unused(alias):
-                            self.edits.remove("openai", name, alias.evaluated_alias)
-                elif isinstance(item, cst.Import):
-                    for alias in item.names:
-                        if (
-                            alias.evaluated_name == "openai"
-                            and self.analysis.calls
-                            and not self.edits_use_openai()
-                            and self._unused(alias)
-                        ):
-                            self.edits.remove("openai", None, alias.evaluated_alias)
-
-    def edits_use_openai(self) -> bool:
-        """Whether code this rewrite adds reads the openai module."""
-        plan = self.plan
-        return bool(
-            plan.mode == "global"
-            or plan.env_block
-            or plan.per_call
-            or plan.async_helper
-            or (plan.sync_helper and len(plan.moved) < 3)
-            or self.openai_needed
-        )
-
-    def _unused(self, alias: cst.ImportAlias) -> bool:
-        name = alias.evaluated_alias or alias.evaluated_name
-        assignments = self._global_scope.assignments[name] if self._global_scope else ()
-        reads = {access.node for a in assignments for access in a.references}
-        return bool(reads) and reads <= self.dropped
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
