@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import time
 
+import pytest
+
+from depsentry.codemods import pool
 from depsentry.codemods.pool import map_chunks
 
 
@@ -82,3 +86,24 @@ def test_an_item_past_its_deadline_is_stopped() -> None:
 
 def test_no_chunks_no_workers() -> None:
     assert list(map_chunks(_double, [], 2, _crashed)) == []
+
+
+def test_the_worker_loop_answers_until_told_to_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_serve` in this process (coverage does not follow forked workers): results, failures."""
+    monkeypatch.setattr(pool.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(pool.faulthandler, "disable", lambda: None)
+    parent, child = multiprocessing.Pipe()
+    for task in ([1, 2], [5], None):
+        parent.send(task)
+    pool._serve(child, _raise_on_5)
+    assert parent.recv() == [1, 2]
+    failure = parent.recv()
+    assert failure == pool._Failure("the worker failed: ValueError: five")
+
+
+def test_the_worker_loop_ends_when_its_pipe_closes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(pool.faulthandler, "disable", lambda: None)
+    parent, child = multiprocessing.Pipe()
+    parent.close()
+    pool._serve(child, _double)  # returns instead of waiting forever
