@@ -60,14 +60,7 @@ class CleanupRules:
     def edits_use_openai(self) -> bool:
         """Whether code this rewrite adds reads the openai module."""
         plan = self.plan
-        return bool(
-            plan.mode == "global"
-            or plan.env_block
-            or plan.per_call
-            or plan.async_helper
-            or (plan.sync_helper and len(plan.moved) < 3)
-            or self.openai_needed
-        )
+        return bool(plan.mode == "global" or plan.per_call or self.openai_needed)
 
     def _unused(self, alias: cst.ImportAlias) -> bool:
         name = alias.evaluated_alias or alias.evaluated_name

@@ -73,10 +73,6 @@ class ClientPlan:
                 names.append("AsyncAzureOpenAI")
         return names
 
-    @property
-    def uses_os(self) -> bool:
-        return bool(self.sync_helper or self.async_helper or self.env_block)
-
     def helpers(
         self, openai: str, os: str, functools: str, asyncio: str
     ) -> list[cst.BaseStatement]:

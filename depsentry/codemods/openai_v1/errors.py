@@ -170,6 +170,8 @@ def with_not_found(
         new.append(element)
         if index in indexes:
             new.append(not_found)
+    if not isinstance(node, cst.Tuple):  # `except(X)`: the tuple takes the parentheses
+        new = [element.with_changes(lpar=[], rpar=[]) for element in new]
     if isinstance(node, cst.Tuple):
         items = [cst.Element(value) for value in new]
         last = node.elements[-1].comma if node.elements else cst.MaybeSentinel.DEFAULT
@@ -270,7 +272,7 @@ class ErrorRules:
 
     def _not_found_ref(self, like: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(like, cst.Attribute):
-            return like.with_changes(attr=cst.Name("NotFoundError"))
+            return like.with_changes(attr=cst.Name("NotFoundError"), lpar=[], rpar=[])
         kinds = {kind for kind, _ in self.bindings.get("NotFoundError", [])}
         if kinds <= {"import from"}:
             self.edits.add("openai", "NotFoundError")

@@ -16,6 +16,7 @@ equivalent keeps its code and gets a `# TODO(depsentry): ...` line (also a codem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 import libcst as cst
@@ -74,6 +75,9 @@ class OpenAIV1Codemod(ErrorRules, ResponseRules, ParamRules, CleanupRules, Codem
         self.openai_name = aliases[0] if aliases else "openai"
         self.edits = ImportEdits()
         self.dropped: set[cst.CSTNode] = set()  # Name nodes whose reads the rewrite removes
+        for setting in self.analysis.settings:
+            if setting.statement in self.plan.moved_statements:
+                self._drop_receiver(setting.target)
         self._scopes: list[Scope] = []
         self._todos: list[list[str]] = []
         self._in_import = 0
@@ -148,7 +152,10 @@ class OpenAIV1Codemod(ErrorRules, ResponseRules, ParamRules, CleanupRules, Codem
         os_name = self.stdlib("os")
         functools_name = self.stdlib("functools") if plan.sync_helper else ""
         asyncio_name = self.stdlib("asyncio") if plan.async_helper else ""
-        statements = plan.helpers(self.module_ref(), os_name, functools_name, asyncio_name)
+        openai_name = self.module_ref()
+        statements = plan.helpers(openai_name, os_name, functools_name, asyncio_name)
+        render = "".join(cst.Module(body=[]).code_for_node(s) for s in statements)
+        self.openai_needed |= re.search(rf"\b{re.escape(openai_name)}\.", render) is not None
         for name in plan.classes:
             self.edits.add("openai", name)
         return statements
