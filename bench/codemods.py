@@ -1,11 +1,18 @@
-"""Benchmark: `depsentry codemod run openai-v1 --diff` against `python -m libcst.tool codemod`.
+"""Benchmark: `depsentry codemod run` against `python -m libcst.tool codemod`, same transform.
 
-Generates a tree of ordinary Python modules (100-200 lines each) in which 5% use the openai 0.x
-API, then runs the SAME codemod class over it with both tools as subprocesses, the same number
-of jobs, and prints files/second for each and the ratio. libcst.tool parses every file;
-depsentry skips the ones that cannot need the rewrite by a text pre-filter.
+Both tools run the SAME codemod class (default openai-v1, `--codemod NAME` for another) as
+subprocesses with the same number of jobs, over generated trees of ordinary modules (100-200
+lines each): "mixed" (5% use the openai 0.x API, 1% merely mention it), "all-openai" (every file
+uses it: the pre-filter skips nothing) and "big-file" (one 50,000-line module with one call).
+libcst.tool drives the class through libcst's own protocol (a deep copy per file, metadata over
+the whole module, every file parsed); depsentry through its runner (file and sub-file
+pre-filter, no copy). It prints a table (corpus, files, seconds and files/s of each, ratio,
+whether both printed the same diffs) and the start-up time of `codemod list` and of
+`codemod run NAME EMPTYDIR`. The default runs in a few minutes; --full runs the big file
+through libcst.tool too (minutes on its own).
 
-    .venv/bin/python bench/codemods.py [--files 5000] [--jobs N] [--repeat 1] [--keep]
+    .venv/bin/python bench/codemods.py [--codemod openai-v1] [--jobs N] [--repeat 3]
+        [--mixed 300] [--all 100] [--big-lines 50000] [--full] [--keep]
 """
 
 from __future__ import annotations
@@ -14,10 +21,10 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -212,7 +219,7 @@ def module(rng: random.Random, index: int, kind: str) -> str:
     return "".join(parts)
 
 
-def generate(root: Path, count: int, seed: int = 1) -> tuple[int, int]:
+def generate(root: Path, count: int, share: float = OPENAI_SHARE, seed: int = 1) -> tuple[int, int]:
     """Write `count` modules under `root` in nested packages; return (openai files, mentions)."""
     rng = random.Random(seed)
     n_openai = n_mention = 0
@@ -220,8 +227,8 @@ def generate(root: Path, count: int, seed: int = 1) -> tuple[int, int]:
         package = root / f"pkg{index % 50:02}" / f"sub{index % 7}"
         package.mkdir(parents=True, exist_ok=True)
         roll = rng.random()
-        kind = "openai" if roll < OPENAI_SHARE else "plain"
-        if kind == "plain" and roll < OPENAI_SHARE + MENTION_SHARE:
+        kind = "openai" if roll < share else "plain"
+        if kind == "plain" and roll < share + MENTION_SHARE:
             kind = "mention"
         n_openai += kind == "openai"
         n_mention += kind == "mention"
@@ -230,9 +237,21 @@ def generate(root: Path, count: int, seed: int = 1) -> tuple[int, int]:
     return n_openai, n_mention
 
 
-def _openai_available() -> bool:
-    probe = "import depsentry.codemods.openai_v1 as m; m.OpenAIV1Codemod"
-    return subprocess.run([sys.executable, "-c", probe], capture_output=True).returncode == 0
+SHIM = """
+from {module} import {cls} as _Codemod
+
+
+class Shim(_Codemod):
+    def __init__(self, context):
+        super().__init__(context)  # libcst.tool passes only a context: the default options
+"""
+
+
+def _reference(name: str) -> str:
+    sys.path.insert(0, str(REPO))
+    from depsentry.codemods.registry import CODEMODS
+
+    return CODEMODS.entries[name]
 
 
 def _timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str, str, int]:
@@ -241,78 +260,122 @@ def _timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str,
     return time.perf_counter() - start, done.stdout, done.stderr, done.returncode
 
 
+def _diffs(output: str, root: Path) -> dict[str, list[str]]:
+    """Changed lines per file (relative path), whatever each tool's diff headers look like."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in output.splitlines():
+        if line.startswith("+++ "):
+            path = line[4:].strip()
+            current = found.setdefault(os.path.relpath(path, root), [])
+        elif line.startswith("--- ") or line.startswith("@@"):
+            continue
+        elif current is not None and line[:1] in "+-":
+            current.append(line.rstrip("\n"))
+    return found
+
+
+def _measure(
+    label: str, cmd: list[str], env: dict[str, str], cwd: Path, repeat: int
+) -> tuple[float, str]:
+    times, out = [], ""
+    for _ in range(repeat):
+        seconds, out, err, code = _timed(cmd, env, cwd)
+        if code not in (0, 1):
+            raise SystemExit(f"{label} failed (exit {code}):\n{err[-3000:]}")
+        times.append(seconds)
+    return statistics.median(times), out
+
+
+def _big_file(root: Path, lines: int) -> None:
+    rng = random.Random(7)
+    parts = [HEADER.format(Name="Big", name="big"), "\nimport openai\n"]
+    count, index = 0, 0
+    while count < lines:
+        block = rng.choice(BLOCKS).format(Name=f"Big{index}", name=f"big{index}")
+        parts.append("\n" + block)
+        count += block.count("\n") + 1
+        index += 1
+    parts.append(
+        '\n\ndef ask(question):\n    r = openai.ChatCompletion.create(model="m", '
+        'messages=[{"role": "user", "content": question}])\n'
+        '    return r["choices"][0]["message"]["content"]\n'
+    )
+    root.mkdir(parents=True)
+    (root / "big.py").write_text("".join(parts))
+
+
+def _startup(env: dict[str, str], name: str, work: Path, repeat: int) -> list[tuple[str, float]]:
+    empty = work / "empty"
+    empty.mkdir()
+    base = [str(Path(sys.executable).with_name("depsentry"))]
+    rows = []
+    for label, cmd in (
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("depsentry codemod list", [*base, "codemod", "list"]),
+        (f"depsentry codemod run {name} EMPTYDIR", [*base, "codemod", "run", name, str(empty)]),
+    ):
+        rows.append((label, _measure(label, cmd, env, work, repeat)[0]))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=5000)
+    parser.add_argument("--codemod", default="openai-v1", help="registry name of the codemod")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeat", type=int, default=1, help="runs per tool; the best is kept")
-    parser.add_argument("--keep", action="store_true", help="keep the generated tree")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the median is kept")
+    parser.add_argument("--mixed", type=int, default=300, help="files in the mixed corpus")
+    parser.add_argument("--all", type=int, default=100, help="files in the all-openai corpus")
+    parser.add_argument("--big-lines", type=int, default=50_000)
+    parser.add_argument("--full", action="store_true", help="libcst.tool on the big file too")
+    parser.add_argument("--keep", action="store_true", help="keep the generated trees")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="depsentry-bench-"))
-    tree = work / "tree"
-    n_openai, n_mention = generate(tree, args.files)
-    lines = sum(p.read_text().count("\n") for p in tree.rglob("*.py"))
-    print(
-        f"tree: {args.files} files, {lines} lines, {n_openai} using openai 0.x, {n_mention} mentioning it; jobs={args.jobs}"
-    )
-
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), str(REPO)])}
-    if _openai_available():
-        name, reference = "openai-v1", "depsentry.codemods.openai_v1:OpenAIV1Codemod"
-    else:
-        print(
-            "NOTE: depsentry.codemods.openai_v1 is not available; timing the test codemod foo-baz instead"
-        )
-        name, reference = "foo-baz", "tests.codemods.sample:FooBazCodemod"
+    reference = _reference(args.codemod)
     module, _, cls = reference.partition(":")
-    # libcst.tool instantiates the class with only a context: the shim pins the default options,
-    # so both tools run the very same transform.
-    (work / "bench_shim.py").write_text(
-        textwrap.dedent(
-            f"""
-            from {module} import {cls} as _Codemod
-
-
-            class Shim(_Codemod):
-                def __init__(self, context):
-                    super().__init__(context)
-            """
-        )
-    )
-    # Make sure depsentry runs the same class, even when it is the fallback.
-    depsentry_cmd = [
-        sys.executable,
-        "-c",
-        "import sys, depsentry.codemods.registry as r; "
-        f"r.CODEMODS.entries = {{{name!r}: {reference!r}}}; "
-        "from depsentry.cli import main; sys.exit(main(sys.argv[1:]))",
-        "codemod", "run", name, "--diff", "--jobs", str(args.jobs), str(tree),
-    ]  # fmt: skip
-    libcst_cmd = [
+    (work / "bench_shim.py").write_text(SHIM.format(module=module, cls=cls))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), str(REPO)])}
+    depsentry = [str(Path(sys.executable).with_name("depsentry")), "codemod", "run", args.codemod, "--diff", "--jobs", str(args.jobs)]  # fmt: skip
+    libcst_tool = [
         # The class comes first: libcst.tool's first parsing pass takes the first positional.
         sys.executable, "-m", "libcst.tool", "codemod", "-x", "bench_shim.Shim", "--no-format",
-        "--hide-progress", "--unified-diff=3", "-j", str(args.jobs), str(tree),
+        "--hide-progress", "--unified-diff=3", "-j", str(args.jobs),
     ]  # fmt: skip
 
-    timings: dict[str, float] = {}
-    for label, cmd in (("depsentry", depsentry_cmd), ("libcst.tool", libcst_cmd)):
-        best = float("inf")
-        for _ in range(args.repeat):
-            seconds, out, err, code = _timed(cmd, env, work)
-            if code not in (0, 1):
-                print(f"{label} failed (exit {code}):\n{err[-2000:]}", file=sys.stderr)
-                return 1
-            best = min(best, seconds)
-        changed = out.count("\n+++ ") + out.startswith("+++ ")
-        summary = err.strip().splitlines()[-1] if err.strip() else ""
-        print(
-            f"{label:12} {best:7.2f} s  {args.files / best:8.0f} files/s  diffs for {changed} files  [{summary}]"
+    corpora = []
+    generate(work / "mixed", args.mixed)
+    corpora.append(("mixed (5% openai)", work / "mixed", args.mixed, True))
+    generate(work / "all", args.all, share=1.0)
+    corpora.append(("all-openai", work / "all", args.all, True))
+    _big_file(work / "big", args.big_lines)
+    corpora.append((f"big-file ({args.big_lines} lines)", work / "big", 1, args.full))
+
+    print(f"codemod {args.codemod}, jobs={args.jobs}, median of {args.repeat} runs")
+    header = f"{'corpus':28} {'files':>6} {'depsentry s':>12} {'files/s':>9} {'libcst s':>10} {'files/s':>9} {'ratio':>7}  same diffs"
+    print(header)
+    print("-" * len(header))
+    for label, tree, files, with_libcst in corpora:
+        ours, our_out = _measure("depsentry", [*depsentry, str(tree)], env, work, args.repeat)
+        if not with_libcst:
+            print(
+                f"{label:28} {files:>6} {ours:>12.2f} {files / ours:>9.1f} {'-':>10} {'-':>9} {'-':>7}  -"
+            )
+            continue
+        theirs, their_out = _measure(
+            "libcst.tool", [*libcst_tool, str(tree)], env, work, args.repeat
         )
-        timings[label] = best
-    print(f"ratio: depsentry is {timings['libcst.tool'] / timings['depsentry']:.1f}x libcst.tool")
+        same = _diffs(our_out, tree) == _diffs(their_out, tree)
+        changed = len(_diffs(our_out, tree))
+        print(
+            f"{label:28} {files:>6} {ours:>12.2f} {files / ours:>9.1f} {theirs:>10.2f} "
+            f"{files / theirs:>9.1f} {theirs / ours:>6.1f}x  {'yes' if same else 'NO'} ({changed} changed)"
+        )
+    print()
+    for label, seconds in _startup(env, args.codemod, work, max(5, args.repeat)):
+        print(f"start-up  {label:45} {seconds:6.3f} s")
     if args.keep:
-        print(f"tree kept in {work}")
+        print(f"trees kept in {work}")
     else:
         shutil.rmtree(work)
     return 0

@@ -1,8 +1,11 @@
-"""Run one codemod over many files: pre-filter, parse, transform, re-parse, in parallel.
+"""Run one codemod over many files: read safely, pre-filter, parse, transform, check, in parallel.
 
 The runner never writes: it yields one `FileResult` per file, in file order, and the caller
 diffs, checks or writes. A file that cannot be read, decoded or parsed, a codemod that raises,
-and a rewrite that would not parse all become a FAILED result; the run goes on.
+a worker process that dies on a file, and a rewrite that would not parse all become a FAILED
+result; a path that must not be read (not a regular file, too large, a symlink out of the tree)
+is SKIPPED; the run goes on. libcst is imported on first use, so runs that the pre-filter
+empties (and `codemod list`) never pay for it.
 """
 
 from __future__ import annotations
@@ -12,22 +15,32 @@ import difflib
 import enum
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import libcst as cst
-from libcst.codemod import CodemodContext, SkipFile
-from libcst.helpers import calculate_module_and_package
-
-from depsentry.codemods.files import SourceFile
-from depsentry.codemods.interface import TODO_PREFIX, Codemod
+from depsentry.codemods.files import (
+    DEFAULT_MAX_BYTES,
+    SkippedFile,
+    SourceFile,
+    Stamp,
+    display,
+    read_bytes,
+)
 from depsentry.errors import CodemodError
 
-# A forked pool starts in milliseconds, and one libcst parse and transform takes tens of
-# milliseconds to seconds: parallel pays off from two files on.
-PARALLEL_MIN_FILES = 2
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+
+    from depsentry.codemods.interface import Codemod
+    from depsentry.codemods.registry import CodemodInfo
+
+    Spec = type[Codemod] | CodemodInfo
+
+DEFAULT_TIMEOUT = 300.0  # seconds one file may take before its worker is stopped
 _MAX_CHUNK = 4
 _BOM = "\ufeff"
 
@@ -47,11 +60,15 @@ class Outcome(enum.Enum):
     CHANGED = "changed"
     PREFILTERED = "prefiltered"  # none of the codemod's PREFILTER strings: never parsed
     FAILED = "failed"
+    SKIPPED = "skipped"  # not read at all: not a regular file, too large, a symlink out, ...
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """One file's result: `output` is set when CHANGED, `error` (one line) when FAILED."""
+    """One file's result: `output` is set when CHANGED, `error` (one line) when FAILED or SKIPPED.
+
+    `stamp` identifies the version of the file that was read, for a safe write-back.
+    """
 
     path: Path
     outcome: Outcome
@@ -60,10 +77,11 @@ class FileResult:
     error: str = ""
     todos: int = 0
     warnings: tuple[str, ...] = ()
+    stamp: Stamp | None = None
 
     def diff(self) -> str:
         """A unified diff from `source` to `output` (empty unless CHANGED)."""
-        name = self.path.as_posix()
+        name = display(self.path.as_posix())
         lines = difflib.unified_diff(
             _lines(self.source), _lines(self.output), fromfile=name, tofile=name
         )
@@ -86,21 +104,24 @@ class Summary:
     changed: int = 0
     todos: int = 0
     failed: int = 0
+    skipped: int = 0
 
     def add(self, result: FileResult) -> None:
         """Count one file's result."""
-        self.scanned += 1
+        self.scanned += result.outcome is not Outcome.SKIPPED
         self.prefiltered += result.outcome is Outcome.PREFILTERED
         self.changed += result.outcome is Outcome.CHANGED
         self.failed += result.outcome is Outcome.FAILED
+        self.skipped += result.outcome is Outcome.SKIPPED
         self.todos += result.todos
 
     def line(self, mode: Mode) -> str:
-        """'N files scanned, M skipped by pre-filter, C changed, T TODOs left, F failed'."""
+        """'N files scanned, M skipped by pre-filter, C changed, T TODOs left, F failed[, S skipped]'."""
         changed = "changed" if mode is Mode.WRITE else "would change"
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
         return (
             f"{self.scanned} files scanned, {self.prefiltered} skipped by pre-filter, "
-            f"{self.changed} {changed}, {self.todos} TODOs left, {self.failed} failed"
+            f"{self.changed} {changed}, {self.todos} TODOs left, {self.failed} failed{skipped}"
         )
 
     def exit_code(self, mode: Mode) -> int:
@@ -110,7 +131,7 @@ class Summary:
         return 1 if mode is Mode.CHECK and self.changed else 0
 
 
-def validate_options(codemod: type[Codemod], options: Mapping[str, str]) -> dict[str, str]:
+def validate_options(codemod: Spec, options: Mapping[str, str]) -> dict[str, str]:
     """`options` completed with the defaults; CodemodError for an unknown name or value."""
     resolved = {name: values[0] for name, values in codemod.OPTIONS.items()}
     for name, value in options.items():
@@ -127,7 +148,7 @@ def validate_options(codemod: type[Codemod], options: Mapping[str, str]) -> dict
     return resolved
 
 
-def passes_prefilter(codemod: type[Codemod], data: bytes) -> bool:
+def passes_prefilter(codemod: Spec, data: bytes) -> bool:
     """Whether `data` contains one of the codemod's PREFILTER strings (so it must be parsed)."""
     return any(needle.encode() in data for needle in codemod.PREFILTER)
 
@@ -141,41 +162,119 @@ def transform_source(
     """Run `codemod` on `source`; return the new code and the codemod's warnings.
 
     Raises CodemodError when the source does not parse, the codemod raises, or its output does
-    not parse. Metadata providers the codemod declares (QualifiedNameProvider, ScopeProvider, ...)
-    are resolved per module by libcst's MetadataWrapper.
+    not parse. The top-level functions and classes the pre-filter rules out are stubs while the
+    codemod runs (see `subtrees`), and the tree is handed over without libcst's deep copy.
     """
+    from depsentry.codemods.subtrees import reduce_source
+
     bom = _BOM if source.startswith(_BOM) else ""
+    text = source[len(bom) :]
+    parsed = _python_ast(text)
+    if parsed is not None and _may_reduce(codemod):
+        reduced = reduce_source(text, parsed, codemod.PREFILTER)
+        if reduced is not None:
+            code, warnings, skipped = _transform(
+                codemod, reduced.text, options, context, reduced.marker
+            )
+            if skipped:
+                return source, warnings
+            if code != reduced.text:
+                _check_output(code, True)
+            restored = reduced.restore(code)
+            if restored is not None:
+                return bom + restored, warnings
+            # The codemod moved, changed or dropped a stub: run it on the whole file instead.
+    code, warnings, skipped = _transform(codemod, text, options, context, "")
+    if skipped or code == text:
+        return source, warnings
+    _check_output(code, parsed is not None)
+    return bom + code, warnings
+
+
+def _transform(
+    codemod: type[Codemod],
+    text: str,
+    options: Mapping[str, str],
+    context: CodemodContext | None,
+    marker: str,
+) -> tuple[str, tuple[str, ...], bool]:
+    """(new code, warnings, skipped): one parse, one transform, one print."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext, SkipFile
+
     try:
-        tree = cst.parse_module(source[len(bom) :])
+        tree = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise CodemodError(f"cannot parse: {_one_line(exc.message)}") from exc
     instance = codemod(context or CodemodContext(), **options)
+    if marker:
+        instance.frozen = frozenset(id(node) for node in _stubs(tree, marker))
     try:
-        output = bom + instance.transform_module(tree).code
+        return instance.transform_private(tree).code, tuple(instance.context.warnings), False
     except SkipFile:
-        return source, tuple(instance.context.warnings)
+        return text, tuple(instance.context.warnings), True
     except Exception as exc:
         raise CodemodError(f"codemod failed: {type(exc).__name__}: {_one_line(str(exc))}") from exc
-    if output != source:
-        _check_output(source, output)
-    return output, tuple(instance.context.warnings)
 
 
-def _check_output(source: str, output: str) -> None:
+def _stubs(tree: cst.Module, marker: str) -> list[cst.CSTNode]:
+    import libcst as cst
+
+    found: list[cst.CSTNode] = []
+    for statement in tree.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            comment = statement.trailing_whitespace.comment
+            if comment is not None and comment.value.startswith(marker):
+                found.append(statement)
+    return found
+
+
+def _python_ast(text: str) -> ast.Module | None:
+    """CPython's parse of `text` (None if it cannot: perhaps newer syntax, libcst may know it).
+
+    CodemodError where libcst would crash or hang: CPython refuses more than 200 nested
+    parentheses and nesting past its recursion limit, and on such input libcst's native parser
+    can segfault (5,000 parentheses) or take hours (20,000 chained subscripts).
+    """
+    try:
+        return ast.parse(text)
+    except SyntaxError as exc:
+        if "too many nested" in (exc.msg or ""):
+            raise CodemodError(f"cannot parse: line {exc.lineno}: {exc.msg}") from exc
+        return None
+    except (RecursionError, MemoryError) as exc:
+        raise CodemodError("cannot parse: nested too deeply for Python's own parser") from exc
+
+
+def _may_reduce(codemod: type[Codemod]) -> bool:
+    from libcst.metadata import (
+        ByteSpanPositionProvider,
+        PositionProvider,
+        WhitespaceInclusivePositionProvider,
+    )
+
+    positions = (PositionProvider, WhitespaceInclusivePositionProvider, ByteSpanPositionProvider)
+    return codemod.SUBTREES and not any(
+        isinstance(dep, type) and issubclass(dep, positions)
+        for dep in codemod.METADATA_DEPENDENCIES
+    )
+
+
+def _check_output(output: str, input_compiles: bool) -> None:
+    # CPython's parser decides; where it could not read the input either (newer syntax than
+    # this interpreter's), libcst's must at least read the output back.
+    if input_compiles:
+        try:
+            ast.parse(output)
+        except SyntaxError as exc:
+            raise CodemodError(f"rewrite would not parse: line {exc.lineno}: {exc.msg}") from exc
+        return
+    import libcst as cst
+
     try:
         cst.parse_module(output)
     except cst.ParserSyntaxError as exc:
         raise CodemodError(f"rewrite would not parse: {_one_line(exc.message)}") from exc
-    # libcst's grammar accepts some code CPython rejects (e.g. assigning to a call): ast
-    # catches those, unless the input was already rejected the same way.
-    try:
-        ast.parse(output.removeprefix(_BOM))
-    except SyntaxError as exc:
-        try:
-            ast.parse(source.removeprefix(_BOM))
-        except SyntaxError:
-            return
-        raise CodemodError(f"rewrite would not compile: line {exc.lineno}: {exc.msg}") from exc
 
 
 def _one_line(message: str) -> str:
@@ -186,15 +285,17 @@ def process_file(
     codemod: type[Codemod], options: Mapping[str, str], file: SourceFile, data: bytes
 ) -> FileResult:
     """Transform one file's bytes (already past the pre-filter); never raises for bad input."""
+    from depsentry.codemods.interface import TODO_PREFIX
+
+    name = display(file.path)
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return FileResult(file.path, Outcome.FAILED, error=f"{file.path}: not UTF-8 ({exc.reason})")
-    context = _context(file)
+        return FileResult(file.path, Outcome.FAILED, error=f"{name}: not UTF-8 ({exc.reason})")
     try:
-        output, warnings = transform_source(codemod, source, options, context)
+        output, warnings = transform_source(codemod, source, options, _context(file))
     except CodemodError as exc:
-        return FileResult(file.path, Outcome.FAILED, error=f"{file.path}: {exc.message}")
+        return FileResult(file.path, Outcome.FAILED, error=f"{name}: {exc.message}")
     if output == source:
         return FileResult(file.path, Outcome.UNCHANGED, warnings=warnings)
     todos = max(0, output.count(TODO_PREFIX) - source.count(TODO_PREFIX))
@@ -202,6 +303,9 @@ def process_file(
 
 
 def _context(file: SourceFile) -> CodemodContext:
+    from libcst.codemod import CodemodContext
+    from libcst.helpers import calculate_module_and_package
+
     # The module name lets the codemod's import helpers recognise relative and self imports.
     names = calculate_module_and_package(str(file.root), str(file.path))
     return CodemodContext(
@@ -215,40 +319,58 @@ def _process_chunk(
     return [process_file(codemod, options, file, data) for file, data in chunk]
 
 
+def _crashed(item: tuple[SourceFile, bytes], reason: str) -> FileResult:
+    return FileResult(item[0].path, Outcome.FAILED, error=f"{display(item[0].path)}: {reason}")
+
+
 def run(
-    codemod: type[Codemod],
+    codemod: Spec,
     files: Sequence[SourceFile],
     options: Mapping[str, str],
     *,
     jobs: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Iterator[FileResult]:
-    """Yield a result for every file: pre-filtered ones first, then the parsed ones in order.
+    """Yield a result for every file: skipped and pre-filtered ones first, then the parsed ones.
 
     Each file is read once, here; only the ones past the pre-filter are sent to worker processes
-    (`jobs`, default: the CPU count), in chunks so per-task overhead stays small. The run is
-    serial when `jobs` is 1 or few files need parsing.
+    (`jobs`, default: the CPU count), in chunks so per-task overhead stays small; a worker that
+    dies or runs past `timeout` seconds on a file costs that file only. `codemod` may be the
+    class or its light `CodemodInfo`: the class is imported only when some file needs parsing.
     """
     candidates: list[tuple[SourceFile, bytes]] = []
+    stamps: list[Stamp] = []
     for file in files:
+        name = display(file.path)
+        if file.skip:
+            yield FileResult(file.path, Outcome.SKIPPED, error=f"{name}: skipped: {file.skip}")
+            continue
         try:
-            data = file.path.read_bytes()
+            data, stamp = read_bytes(file.path, max_bytes)
+        except SkippedFile as exc:
+            yield FileResult(file.path, Outcome.SKIPPED, error=f"{name}: skipped: {exc}")
+            continue
         except OSError as exc:
-            yield FileResult(
-                file.path, Outcome.FAILED, error=f"{file.path}: cannot read: {exc.strerror}"
-            )
+            error = f"{name}: cannot read: {exc.strerror or exc}"
+            yield FileResult(file.path, Outcome.FAILED, error=error)
             continue
         if passes_prefilter(codemod, data):
             candidates.append((file, data))
+            stamps.append(stamp)
         else:
             yield FileResult(file.path, Outcome.PREFILTERED)
-
-    workers = min(jobs or os.cpu_count() or 1, len(candidates))
-    if workers <= 1 or len(candidates) < PARALLEL_MIN_FILES:
-        for file, data in candidates:
-            yield process_file(codemod, options, file, data)
+    if not candidates:
         return
+    from depsentry.codemods.pool import map_chunks
+
+    cls = codemod if isinstance(codemod, type) else codemod.load()
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(candidates)))
     size = max(1, min(_MAX_CHUNK, len(candidates) // (workers * 4)))
     chunks = [candidates[i : i + size] for i in range(0, len(candidates), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for results in pool.map(partial(_process_chunk, codemod, dict(options)), chunks):
-            yield from results
+    work = partial(_process_chunk, cls, dict(options))
+    index = 0
+    for results in map_chunks(work, chunks, workers, _crashed, timeout):
+        for result in results:
+            yield replace(result, stamp=stamps[index])
+            index += 1

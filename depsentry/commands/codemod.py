@@ -1,24 +1,45 @@
-"""`depsentry codemod`: list the codemods, and run one over files and directories."""
+"""`depsentry codemod`: list the codemods, and run one over files and directories.
+
+Only what a command uses is imported: `codemod list` and a run whose files the pre-filter rules
+out never import libcst, and rich's progress bar loads when it is shown.
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from depsentry.codemods import all_codemods, get_codemod
-from depsentry.codemods.files import find_files, write_atomically
-from depsentry.codemods.runner import FileResult, Mode, Outcome, Summary, run, validate_options
+from depsentry.codemods.files import DEFAULT_MAX_BYTES, SourceFile, display, find_files, write_back
+from depsentry.codemods.registry import all_infos, describe
+from depsentry.codemods.runner import (
+    DEFAULT_TIMEOUT,
+    FileResult,
+    Mode,
+    Outcome,
+    Summary,
+    run,
+    validate_options,
+)
 from depsentry.errors import CodemodError
 
 # A progress bar only pays off on a terminal and a tree of some size.
 PROGRESS_MIN_FILES = 50
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30}
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    """A size such as `50MB`, `512KiB` or `1000000` (bytes)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", value)
+    factor = _UNITS.get(match.group(2).lower()) if match else None
+    if match is None or factor is None or int(match.group(1)) == 0:
+        raise click.BadParameter(f"{value!r} is not a size such as 50MB, 512KiB or 1000000")
+    return int(match.group(1)) * factor
 
 
 @click.group(name="codemod")
@@ -29,15 +50,18 @@ def codemod() -> None:
 @codemod.command(name="list")
 def list_codemods() -> int:
     """Show the available codemods and their options."""
-    table = Table("name", "package", "from -> to", "description", "options")
-    for cls in all_codemods():
-        options = "; ".join(f"{name}={'|'.join(values)}" for name, values in cls.OPTIONS.items())
-        table.add_row(cls.NAME, cls.PACKAGE, f"{cls.FROM} -> {cls.TO}", cls.DESCRIPTION, options)
-    # Off a terminal, rows stay whole for grep and scripts rather than wrapping at 80 columns.
-    console = Console()
-    if not console.is_terminal:
-        console.width = 1000
-    console.print(table)
+    rows = [("name", "package", "from -> to", "description", "options")]
+    for info in all_infos():
+        options = "; ".join(f"{name}={'|'.join(values)}" for name, values in info.OPTIONS.items())
+        rows.append(
+            (info.NAME, info.PACKAGE, f"{info.FROM} -> {info.TO}", info.DESCRIPTION, options)
+        )
+    # Plain aligned columns: whole rows for grep and scripts, and no rich import at start-up.
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
     return 0
 
 
@@ -72,6 +96,21 @@ def list_codemods() -> int:
     "-o", "--option", "raw_options", multiple=True, metavar="KEY=VALUE", help="A codemod option."
 )
 @click.option("--mode", "mode_option", metavar="VALUE", help="Shorthand for --option mode=VALUE.")
+@click.option(
+    "--max-file-size",
+    type=str,
+    callback=_size,
+    default=f"{DEFAULT_MAX_BYTES // 10**6}MB",
+    metavar="SIZE",
+    help="Skip larger files [default: 50MB].",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    metavar="SECONDS",
+    help="Give up on a file after this long [default: 300].",
+)
 def run_codemod(
     name: str,
     paths: tuple[Path, ...],
@@ -81,22 +120,28 @@ def run_codemod(
     exclude: tuple[str, ...],
     raw_options: tuple[str, ...],
     mode_option: str | None,
+    max_file_size: int,
+    timeout: float,
 ) -> int:
     """Run codemod NAME over PATHS (files, or directories walked respecting .gitignore).
 
     Exit code: 0 done (with --diff, even if files would change), 1 --check found files that would
-    change, 2 a file could not be read, parsed or rewritten (2 wins over 1).
+    change, 2 a file could not be read, parsed or rewritten (2 wins over 1). Paths that are not
+    read (not regular files, over --max-file-size, symlinks leaving the tree, directories that
+    cannot be listed) are reported as skipped.
     """
-    cls = get_codemod(name)
+    info = describe(name)
     options = _parse_options(raw_options)
     if mode_option is not None:
         options["mode"] = mode_option
-    options = validate_options(cls, options)
+    options = validate_options(info, options)
     files = find_files(paths, include, exclude)
+    by_path = {file.path: file for file in files}
     summary = Summary()
+    results = run(info, files, options, jobs=jobs, max_bytes=max_file_size, timeout=timeout)
     with _progress(len(files)) as advance:
-        for result in run(cls, files, options, jobs=jobs):
-            result = _apply(result, mode)
+        for result in results:
+            result = _apply(result, mode, by_path[result.path])
             summary.add(result)
             advance()
     click.echo(summary.line(mode), err=True)
@@ -113,23 +158,23 @@ def _parse_options(raw: tuple[str, ...]) -> dict[str, str]:
     return options
 
 
-def _apply(result: FileResult, mode: Mode) -> FileResult:
+def _apply(result: FileResult, mode: Mode, file: SourceFile) -> FileResult:
+    name = display(result.path)
     for warning in result.warnings:
-        click.echo(f"{result.path}: warning: {warning}", err=True)
+        click.echo(f"{name}: warning: {warning}", err=True)
     if result.outcome is Outcome.CHANGED:
         if mode is Mode.DIFF:
             click.echo(result.diff(), nl=False)
         elif mode is Mode.CHECK:
-            click.echo(f"Would rewrite {result.path}", err=True)
+            click.echo(f"Would rewrite {name}", err=True)
         else:
             try:
-                write_atomically(result.path, result.output)
-            except OSError as exc:
-                error = f"{result.path}: cannot write: {exc.strerror or exc}"
-                result = FileResult(result.path, Outcome.FAILED, error=error)
+                write_back(file, result.output, result.stamp)
+            except CodemodError as exc:
+                result = FileResult(result.path, Outcome.FAILED, error=str(exc))
             else:
-                click.echo(f"Rewriting {result.path}", err=True)
-    if result.outcome is Outcome.FAILED:
+                click.echo(f"Rewriting {name}", err=True)
+    if result.outcome in (Outcome.FAILED, Outcome.SKIPPED):
         click.echo(result.error, err=True)
     return result
 
@@ -139,6 +184,9 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
     if total <= PROGRESS_MIN_FILES or not sys.stderr.isatty():
         yield _no_progress
         return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn("codemod"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("codemod", total=total)

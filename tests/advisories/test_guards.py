@@ -49,7 +49,9 @@ def test_state_directory_problems_are_one_line(
 ) -> None:
     (tmp_path / "file").write_text("x")
     monkeypatch.setenv("DEPSENTRY_HOME", str(tmp_path / "file" / "home"))
-    with pytest.raises(ConfigError, match="DEPSENTRY_HOME: (cannot create it|a parent is not a directory)"):
+    with pytest.raises(
+        ConfigError, match="DEPSENTRY_HOME: (cannot create it|a parent is not a directory)"
+    ):
         paths.state_dir()
     monkeypatch.setenv("DEPSENTRY_HOME", str(tmp_path / "file"))
     with pytest.raises(ConfigError, match="DEPSENTRY_HOME is not a directory"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from collections.abc import Mapping
 from typing import ClassVar, cast
 
@@ -23,6 +25,7 @@ class FooBazCodemod(Codemod):
     DESCRIPTION = "foo.bar() is foo.baz() in foo 2"
     PREFILTER = ("foo",)
     OPTIONS: ClassVar[Mapping[str, tuple[str, ...]]] = {"mode": ("call", "keep")}
+    SUBTREES = True
     CASES: ClassVar[tuple[Case, ...]] = (
         Case("import foo\nfoo.bar(1)\n", "import foo\nfoo.baz(1)\n", name="call"),
         Case("import foo as f\nf.bar()\n", "import foo as f\nf.baz()\n", name="alias"),
@@ -119,3 +122,55 @@ class VanishingCodemod(FooBazCodemod):
     def visit_Module(self, node: cst.Module) -> bool:
         os.unlink(self.context.filename or "")
         return True
+
+
+class CrashingCodemod(FooBazCodemod):
+    """Like foo-baz, but its worker process dies (SIGSEGV) on a file that mentions `crash`."""
+
+    NAME = "crashing"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        if "crash" in node.code:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return True
+
+
+class SleepingCodemod(FooBazCodemod):
+    """Like foo-baz, but hangs on a file that mentions `hang`."""
+
+    NAME = "sleeping"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        if "hang" in node.code:
+            time.sleep(3600)
+        return True
+
+
+class TouchingCodemod(FooBazCodemod):
+    """Like foo-baz, but appends to the file it rewrites: someone else edited it meanwhile."""
+
+    NAME = "touching"
+    CASES = ()
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        with open(self.context.filename or "", "a", encoding="utf-8") as file:
+            file.write("# edited meanwhile\n")
+        return True
+
+
+class StubTouchingCodemod(FooBazCodemod):
+    """Renames every module-level assignment target to `renamed_<name>`: stubs included, which
+    breaks the sub-file pre-filter's contract (the runner must notice and redo the whole file)."""
+
+    NAME = "stub-touching"
+    CASES = ()
+
+    def leave_AssignTarget(
+        self, original_node: cst.AssignTarget, updated_node: cst.AssignTarget
+    ) -> cst.AssignTarget:
+        target = updated_node.target
+        if isinstance(target, cst.Name):
+            return updated_node.with_changes(target=cst.Name(f"renamed_{target.value}"))
+        return updated_node

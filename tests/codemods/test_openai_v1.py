@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from functools import partial
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from libcst.codemod import CodemodContext
 
 from depsentry.codemods.interface import TODO_PREFIX, Case
 from depsentry.codemods.openai_v1 import OpenAIV1Codemod
+from depsentry.codemods.openai_v1.cases import HEAD, helper
 from depsentry.codemods.runner import transform_source
 from depsentry.errors import CodemodError
 
@@ -21,10 +24,6 @@ check_transformed = partial(tools.check_transformed, codemod="openai-v1")
 check_noop = partial(tools.check_noop, codemod="openai-v1")
 
 PROGRAMS = Path(__file__).parent / "behaviour" / "programs"
-HELPER = (
-    "\n\n@functools.cache\ndef {name}() -> {cls}:\n"
-    "    return {cls}(api_key=openai.api_key, organization=openai.organization, base_url=openai.base_url)\n\n\n"
-)
 
 
 def _migrate(source: str, **options: str) -> str:
@@ -75,18 +74,16 @@ def test_helper_is_defined_before_a_top_level_call() -> None:
     """The client is built lazily, but its helper must exist before module code calls it."""
     check_transformed(
         'import openai\n\nprint(openai.Model.list()["data"])\n',
-        "import openai\nimport functools\nfrom openai import OpenAI\n"
-        + HELPER.format(name="_get_client", cls="OpenAI")
-        + "print(_get_client().models.list().data)\n",
+        HEAD + helper() + "print(_get_client().models.list().data)\n",
     )
 
 
 def test_helper_name_does_not_clobber_an_existing_function() -> None:
     check_transformed(
         'import openai\n\n\ndef _get_client():\n    return None\n\n\nopenai.Model.retrieve("m")\n',
-        "import openai\nimport functools\nfrom openai import OpenAI\n\n\n"
-        "def _get_client():\n    return None\n"
-        + HELPER.format(name="__get_client", cls="OpenAI")
+        HEAD
+        + "\n\ndef _get_client():\n    return None\n"
+        + helper(name="__get_client")
         + '__get_client().models.retrieve(model="m")\n',
     )
 
@@ -96,8 +93,8 @@ def test_sync_and_async_helpers_share_the_moved_settings() -> None:
         'import openai\n\nopenai.api_key = KEY\n\n\nasync def a():\n    await openai.Completion.acreate(prompt="p")\n\n\n'
         'def s():\n    openai.Completion.create(prompt="p")\n'
     )
-    assert "return OpenAI(api_key=KEY, " in output
-    assert "return AsyncOpenAI(api_key=KEY, " in output
+    assert "    return OpenAI(\n        api_key=KEY,\n" in output
+    assert "    return AsyncOpenAI(\n        api_key=KEY,\n" in output
     assert 'await _get_async_client().completions.create(prompt="p")' in output
     assert "openai.api_key = KEY" not in output
 
@@ -116,7 +113,7 @@ def test_azure_ad_key_becomes_a_token() -> None:
         'import openai\n\nopenai.api_type = "azure_ad"\nopenai.api_key = TOKEN\n'
         'openai.Embedding.create(deployment_id="emb", input="x")\n'
     )
-    assert "AzureOpenAI(azure_ad_token=TOKEN, " in output
+    assert "    return AzureOpenAI(\n        azure_ad_token=TOKEN,\n" in output
     assert 'embeddings.create(model="emb", input="x")' in output
 
 
@@ -191,3 +188,32 @@ def test_removed_resource_reference_in_a_mock_gets_a_todo() -> None:
 
 def test_module_without_openai_calls_is_untouched() -> None:
     check_noop("import json\n\nprint(json.dumps({'choices': []}))\n")
+
+
+RUFF = Path(sys.executable).with_name("ruff")
+
+
+@pytest.mark.skipif(not RUFF.exists(), reason="ruff is not installed beside this interpreter")
+def test_inserted_imports_keep_ruff_isort_clean(tmp_path: Path) -> None:
+    """Every case and behaviour program whose input passes ruff's I001 still passes it."""
+    sources = {
+        f"case_{i}": (case.before, case.options) for i, case in enumerate(OpenAIV1Codemod.CASES)
+    }
+    for program in PROGRAMS.glob("*.py"):
+        for mode in ("instance", "global"):
+            sources[f"{program.stem}_{mode}"] = (program.read_text(), {"mode": mode})
+    for name, (before, options) in sources.items():
+        (tmp_path / f"in_{name}.py").write_text(before)
+        (tmp_path / f"out_{name}.py").write_text(_migrate(before, **options))
+    result = subprocess.run(
+        [str(RUFF), "check", "--isolated", "--select", "I", "--output-format", "concise", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    flagged = {line.split(":")[0].removeprefix("./") for line in result.stdout.splitlines()}
+    bad_in = {f.removeprefix("in_") for f in flagged if f.startswith("in_")}
+    bad_out = {f.removeprefix("out_") for f in flagged if f.startswith("out_")}
+    assert bad_out <= bad_in, result.stdout
+    assert len(sources) - len(bad_in) > 40, "most inputs are isort-clean, so the check bites"

@@ -159,7 +159,7 @@ def test_output_that_does_not_parse_is_a_failure(tmp_path: Path) -> None:
 
 
 def test_output_that_libcst_parses_but_python_rejects_is_a_failure() -> None:
-    with pytest.raises(CodemodError, match="rewrite would not compile: line 2"):
+    with pytest.raises(CodemodError, match="rewrite would not parse: line 2: "):
         transform_source(BadEscapeCodemod, "import foo\nfoo.bar()\n", OPTIONS)
 
 

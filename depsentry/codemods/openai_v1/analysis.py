@@ -13,7 +13,18 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .tables import ALL_SETTINGS, ASYNC_PREFIX, DICT_FIELDS, REMOVED, RESOURCES, Target
+from .tables import (
+    ALL_SETTINGS,
+    ASYNC_PREFIX,
+    AZURE_KEYWORDS,
+    DICT_FIELDS,
+    LEAF_FIELDS,
+    REMOVED,
+    RESOURCES,
+    Target,
+)
+
+_NOT_MODELS = DICT_FIELDS | LEAF_FIELDS
 
 QualifiedNames = Callable[[cst.CSTNode], Collection[str]]
 
@@ -119,6 +130,11 @@ class Analysis(cst.CSTVisitor):
         self.module_aliases: list[str] = []  # `import openai [as x]` at top level
         self.first_use: cst.CSTNode | None = None  # first top-level statement with a call
         self.calling_functions: set[cst.FunctionDef] = set()  # directly contain a call
+        self.error_module = False  # names `openai.error` somewhere
+        self.with_options = False  # some call already passes per-call settings (v1 style)
+        self.azure_hints = False  # engine=/deployment_id=/api_version=, or a computed api_type
+        self.star_kwargs: list[cst.Arg] = []  # `**x` arguments of resource calls
+        self.values: dict[cst.Name, cst.BaseExpression] = {}  # assignment target -> value
         self._stack: list[Scope] = []
         self._function_nodes: list[cst.FunctionDef] = []
         self._functions: list[tuple[str, Scope]] = []
@@ -195,6 +211,8 @@ class Analysis(cst.CSTVisitor):
         key = _binding_key(target)
         if key is not None:
             self.scope.bind(key, kind, value)
+            if isinstance(target, cst.Name) and value is not None:
+                self.values[target] = value
         elif isinstance(target, cst.Tuple | cst.List):
             for element in target.elements:
                 self._bind_target(element.value, "opaque", None)
@@ -249,11 +267,23 @@ class Analysis(cst.CSTVisitor):
             self.scope.returns.append(node.value)
 
     def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self.error_module = self.error_module or alias.evaluated_name == "openai.error"
+            name = alias.evaluated_alias or alias.evaluated_name.partition(".")[0]
+            self.scope.bind(name, f"import {alias.evaluated_name}", None)
         if self._current_top is None or self._stack[-1] is not self.scopes[self._module]:
             return
         for alias in node.names:
             if alias.evaluated_name == "openai":
                 self.module_aliases.append(alias.evaluated_alias or "openai")
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if "openai.error" in self.qnames(node.module) if node.module else False:
+            self.error_module = True
+        if isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            self.scope.bind(alias.evaluated_alias or alias.evaluated_name, "import from", None)
 
     # Calls and settings -----------------------------------------------------------------------
 
@@ -270,6 +300,11 @@ class Analysis(cst.CSTVisitor):
             self.uses_sync = True
         if self._function_nodes:
             self.calling_functions.add(self._function_nodes[-1])
+        for arg in node.args:
+            if arg.star == "**":
+                self.star_kwargs.append(arg)
+            elif arg.keyword is not None and arg.keyword.value in AZURE_KEYWORDS:
+                self.azure_hints = True
         if call.target is not None and self.first_use is None:
             self.first_use = self._current_top
 
@@ -279,6 +314,10 @@ class Analysis(cst.CSTVisitor):
         if f"openai.{target.attr.value}" not in self.qnames(target):
             return
         self._setting_targets.add(target)
+        if target.attr.value == "api_version" or (
+            target.attr.value == "api_type" and string_key(value) is None
+        ):
+            self.azure_hints = True
         statement = self._current_statement
         if statement is None:
             return
@@ -301,6 +340,9 @@ class Analysis(cst.CSTVisitor):
         self._current_statement = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.with_options = self.with_options or node.attr.value == "with_options"
+        if node.attr.value == "error" and "openai.error" in self.qnames(node):
+            self.error_module = True
         if (
             node.attr.value in ALL_SETTINGS
             and node not in self._setting_targets
@@ -344,11 +386,11 @@ class Analysis(cst.CSTVisitor):
             return self._call_is_response(node, scope)
         if isinstance(node, cst.Subscript):
             index = subscript_key(node)
-            if index is not None and string_key(index) in DICT_FIELDS:
+            if index is not None and string_key(index) in _NOT_MODELS:
                 return False
             return self.is_response(node.value, scope)
         if isinstance(node, cst.Attribute):
-            if node.attr.value in DICT_FIELDS:
+            if node.attr.value in _NOT_MODELS:
                 return False
             key = _binding_key(node)
             if key is not None and "." in key:

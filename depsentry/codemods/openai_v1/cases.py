@@ -1,11 +1,83 @@
-"""Before/after examples of the openai-v1 codemod; tests/codemods run every one."""
+"""Before/after examples of the openai-v1 codemod; tests/codemods run every one.
+
+The builders below write, as literal text, what the inserted helpers look like; transform.py
+collects these cases and those of cases_errors.py and cases_responses.py into CASES.
+"""
 
 from __future__ import annotations
 
 from depsentry.codemods.interface import Case
 
-from .casekit import ASYNC_ONLY, GLOBAL, args, helper, sync
-from .cases_responses import HELPERS, NOOPS, RESPONSES
+GLOBAL = {"mode": "global"}
+ENV = (
+    "    # 0.x read OPENAI_API_BASE and OPENAI_ORGANIZATION (1.x: OPENAI_BASE_URL, OPENAI_ORG_ID)\n"
+)
+HEAD = "import functools\nimport os\n\nimport openai\nfrom openai import OpenAI\n"
+ASYNC_HEAD = "import asyncio\nimport os\n\nimport openai\nfrom openai import AsyncOpenAI\n"
+
+
+def construct(cls: str = "OpenAI", module: str = "openai", **moved: str) -> str:
+    """A helper's `return Cls(...)`: a moved setting, else the module's or 0.x's variable."""
+    key = moved.get("api_key", f"{module}.api_key")
+    org = moved.get(
+        "organization", f'{module}.organization or os.environ.get("OPENAI_ORGANIZATION")'
+    )
+    base = moved.get("base_url", f'{module}.base_url or os.environ.get("OPENAI_API_BASE")')
+    head = ENV if "environ" in org + base else ""
+    return (
+        f"{head}    return {cls}(\n        api_key={key},\n        organization={org},\n"
+        f"        base_url={base},\n    )\n"
+    )
+
+
+def helper(body: str = "", name: str = "_get_client", cls: str = "OpenAI") -> str:
+    """The cached sync helper, with the blank lines around it."""
+    return f"\n\n@functools.cache\ndef {name}() -> {cls}:\n{body or construct(cls)}\n\n"
+
+
+def async_helpers(body: str = "", cls: str = "AsyncOpenAI") -> str:
+    """The per-event-loop async helper and its factory, with the blank lines around them."""
+    return (
+        f"\n_async_clients: dict[asyncio.AbstractEventLoop, {cls}] = {{}}\n\n\n"
+        f"def _get_async_client() -> {cls}:\n"
+        "    # One client per event loop: an async client cannot be used again once its loop closed.\n"
+        "    try:\n        loop = asyncio.get_running_loop()\n"
+        "    except RuntimeError:  # not in a loop yet, as in asyncio.run(<this call>)\n"
+        "        return _new_async_client()\n    if loop not in _async_clients:\n"
+        "        for closed in [other for other in _async_clients if other.is_closed()]:\n"
+        "            del _async_clients[closed]\n"
+        "        _async_clients[loop] = _new_async_client()\n    return _async_clients[loop]\n\n\n"
+        f"def _new_async_client() -> {cls}:\n{body or construct(cls)}\n\n"
+    )
+
+
+def sync(body: str = "", head: str = HEAD) -> str:
+    """What instance mode makes of a module that starts with `import openai`."""
+    return head + helper(body)
+
+
+def env_block(module: str = "openai") -> str:
+    """What global mode sets from 0.x's environment variables before the first use."""
+    return (
+        f'{ENV.strip()}\nif {module}.base_url is None and os.environ.get("OPENAI_API_BASE"):\n'
+        f'    {module}.base_url = os.environ["OPENAI_API_BASE"].rstrip("/") + "/"\n'
+        f"if {module}.organization is None:\n"
+        f'    {module}.organization = os.environ.get("OPENAI_ORGANIZATION")\n\n'
+    )
+
+
+ASYNC_ONLY = ASYNC_HEAD + async_helpers()
+AZURE_SWITCH = (
+    '    api_type = os.environ.get("OPENAI_API_TYPE", "open_ai")  # as in 0.x\n'
+    '    if api_type in ("azure", "azure_ad", "azuread"):\n'
+    "        return AzureOpenAI(\n"
+    '            api_key=(openai.api_key or os.environ.get("OPENAI_API_KEY")) if api_type == "azure" else None,\n'
+    '            azure_ad_token=None if api_type == "azure" else (openai.api_key or os.environ.get("OPENAI_API_KEY")),\n'
+    '            organization=openai.organization or os.environ.get("OPENAI_ORGANIZATION"),\n'
+    '            azure_endpoint=openai.azure_endpoint or os.environ.get("OPENAI_API_BASE"),\n'
+    '            api_version=openai.api_version or "2023-05-15",\n'
+    "        )\n"
+) + construct()
 
 CALLS = (
     Case(
@@ -99,8 +171,8 @@ CALLS = (
     ),
     Case(
         'import openai\n\nr = openai.ChatCompletion.create(model="m", messages=[], api_key=KEY, request_timeout=5)\n'
-        'r2 = openai.Completion.create(engine="davinci", prompt="x", api_version="2023-05-15")\n',
-        sync()
+        'r2 = openai.Completion.create(model="davinci", prompt="x", api_version="2023-05-15")\n',
+        sync(AZURE_SWITCH, HEAD.replace("import OpenAI", "import AzureOpenAI, OpenAI"))
         + 'r = _get_client().with_options(api_key=KEY).chat.completions.create(model="m", messages=[], timeout=5)\n'
         "# TODO(depsentry): openai.Completion.create: per-call api_version= was removed in v1; set it on the client\n"
         'r2 = _get_client().completions.create(model="davinci", prompt="x", api_version="2023-05-15")\n',
@@ -110,12 +182,8 @@ CALLS = (
         "import openai as oa\nfrom openai import ChatCompletion as CC, Embedding\n\n\ndef f():\n"
         '    r = CC.create(model="m", messages=[])\n    e = Embedding.create(model="e", input="x")\n'
         '    return r, e, oa.Completion.create(model="m", prompt="p")\n',
-        "import openai as oa\nfrom openai import OpenAI\nimport functools\n"
-        + helper(
-            "_get_client",
-            "OpenAI",
-            "api_key=oa.api_key, organization=oa.organization, base_url=oa.base_url",
-        )
+        "import functools\nimport os\n\nimport openai as oa\nfrom openai import OpenAI\n"
+        + helper(construct(module="oa"))
         + "def f():\n"
         '    r = _get_client().chat.completions.create(model="m", messages=[])\n'
         '    e = _get_client().embeddings.create(model="e", input="x")\n'
@@ -124,14 +192,14 @@ CALLS = (
     ),
     Case(
         'from openai import ChatCompletion\n\nr = ChatCompletion.create(model="m")\n',
-        "from openai import OpenAI\nimport functools\nimport openai\n"
-        + helper("_get_client", "OpenAI", args())
-        + 'r = _get_client().chat.completions.create(model="m")\n',
+        sync() + 'r = _get_client().chat.completions.create(model="m")\n',
         name="from-import-only",
     ),
     Case(
         'from openai import ChatCompletion\n\nr = ChatCompletion.create(model="m")\n',
-        'import openai\n\nr = openai.chat.completions.create(model="m")\n',
+        "import os\n\nimport openai\n\n"
+        + env_block()
+        + 'r = openai.chat.completions.create(model="m")\n',
         GLOBAL,
         name="global-from-import-only",
     ),
@@ -145,27 +213,81 @@ CALLS = (
     Case(
         'import openai as oa\nfrom openai import ChatCompletion as CC\n\nr = CC.create(model="m")\n'
         's = oa.Completion.create(model="m", prompt="p")\n',
-        'import openai as oa\n\nr = oa.chat.completions.create(model="m")\n'
+        "import os\n\nimport openai as oa\n\n"
+        + env_block("oa")
+        + 'r = oa.chat.completions.create(model="m")\n'
         's = oa.completions.create(model="m", prompt="p")\n',
         GLOBAL,
         name="global-aliases",
     ),
 )
 
+PARAMS = (
+    Case(
+        'import openai\n\nparams = {"engine": "davinci", "request_timeout": 5}\n'
+        'r = openai.Completion.create(prompt="p", **params)\n',
+        HEAD.replace("import OpenAI", "import AzureOpenAI, OpenAI")
+        + '\nparams = {"model": "davinci", "timeout": 5}\n'
+        + helper(AZURE_SWITCH)
+        + 'r = _get_client().completions.create(prompt="p", **params)\n',
+        name="params-dict-renamed",
+    ),
+    Case(
+        'import openai\n\nr = openai.Completion.create(prompt="p", **{"request_timeout": 5})\n'
+        'e = openai.Embedding.create(input="x", **dict(request_timeout=9))\n',
+        sync() + 'r = _get_client().completions.create(prompt="p", **{"timeout": 5})\n'
+        'e = _get_client().embeddings.create(input="x", **dict(timeout=9))\n',
+        name="params-inline-literals",
+    ),
+    Case(
+        'import openai\n\n\ndef chat(**kwargs):\n    return openai.ChatCompletion.create(model="m", **kwargs)\n',
+        sync() + "def chat(**kwargs):\n"
+        "    # TODO(depsentry): openai.ChatCompletion.create: **kwargs may hold 0.x keywords v1 "
+        "rejects with a TypeError (engine, deployment_id, request_timeout, api_key, api_base, ...): "
+        "rename or move them\n"
+        '    return _get_client().chat.completions.create(model="m", **kwargs)\n',
+        name="params-opaque-todo",
+    ),
+    Case(
+        'import openai\n\nparams = {"model": "m", "api_key": KEY}\nparams_used = params\n'
+        'r = openai.Completion.create(prompt="p", **params)\n',
+        HEAD
+        + '\nparams = {"model": "m", "api_key": KEY}\nparams_used = params\n'
+        + helper()
+        + "# TODO(depsentry): openai.Completion.create: **params may hold 0.x keywords v1 rejects "
+        "with a TypeError (engine, deployment_id, request_timeout, api_key, api_base, ...): rename "
+        "or move them\n"
+        'r = _get_client().completions.create(prompt="p", **params)\n',
+        name="params-shared-dict-todo",
+    ),
+    Case(
+        'import openai\n\nparams = {"model": "m", "api_key": KEY}\n'
+        'r = openai.Completion.create(prompt="p", **params)\n',
+        HEAD
+        + "\n# TODO(depsentry): **params: per-call api_key= was removed in v1; take it out of the "
+        "dict and call the client's .with_options(api_key=...)\n"
+        'params = {"model": "m", "api_key": KEY}\n'
+        + helper()
+        + 'r = _get_client().completions.create(prompt="p", **params)\n',
+        name="params-client-option-todo",
+    ),
+)
+
 SETTINGS = (
     Case(
-        'import os\nimport openai\n\nopenai.api_key = os.environ["KEY"]\nopenai.api_base = BASE\n\n'
+        'import os\n\nimport openai\n\nopenai.api_key = os.environ["KEY"]\nopenai.api_base = BASE\n\n'
         'r = openai.ChatCompletion.create(model="m", messages=[])\n',
-        "import os\nimport openai\nimport functools\nfrom openai import OpenAI\n"
-        + helper("_get_client", "OpenAI", args(api_key='os.environ["KEY"]', base_url="BASE"))
+        "import functools\nimport os\n\nimport openai\nfrom openai import OpenAI\n"
+        + helper(construct(api_key='os.environ["KEY"]', base_url="BASE"))
         + 'r = _get_client().chat.completions.create(model="m", messages=[])\n',
         name="settings-move-into-client",
     ),
     Case(
         "import openai\n\nopenai.api_key = KEY\nopenai.api_base = BASE\n\n"
         'r = openai.ChatCompletion.create(model="m", messages=[])\n',
-        'import openai\n\nopenai.api_key = KEY\nopenai.base_url = BASE.rstrip("/") + "/"\n\n'
-        'r = openai.chat.completions.create(model="m", messages=[])\n',
+        'import os\n\nimport openai\n\nopenai.api_key = KEY\nopenai.base_url = BASE.rstrip("/") + "/"\n\n'
+        + env_block()
+        + 'r = openai.chat.completions.create(model="m", messages=[])\n',
         GLOBAL,
         name="global-keeps-module-client",
     ),
@@ -184,10 +306,13 @@ SETTINGS = (
         'import openai\n\nopenai.api_type = "azure"\nopenai.api_base = "https://x.openai.azure.com/"\n'
         'openai.api_version = "2023-05-15"\nopenai.api_key = KEY\n\n'
         'r = openai.ChatCompletion.create(engine="gpt35", messages=[])\n',
-        sync(
-            "api_key=KEY, organization=openai.organization, "
-            'azure_endpoint="https://x.openai.azure.com/", api_version="2023-05-15"',
-            "AzureOpenAI",
+        HEAD.replace("import OpenAI", "import AzureOpenAI")
+        + helper(
+            "    return AzureOpenAI(\n        api_key=KEY,\n"
+            '        organization=openai.organization or os.environ.get("OPENAI_ORGANIZATION"),\n'
+            '        azure_endpoint="https://x.openai.azure.com/",\n'
+            '        api_version="2023-05-15",\n    )\n',
+            cls="AzureOpenAI",
         )
         + 'r = _get_client().chat.completions.create(model="gpt35", messages=[])\n',
         name="azure",
@@ -195,7 +320,16 @@ SETTINGS = (
     Case(
         'import openai\n\nopenai.api_type = "azure"\nopenai.api_base = "https://x.openai.azure.com/"\n\n'
         'r = openai.ChatCompletion.create(deployment_id="gpt35", messages=[])\n',
-        'import openai\n\nopenai.api_type = "azure"\nopenai.azure_endpoint = "https://x.openai.azure.com/"\n\n'
+        'import os\n\nimport openai\n\nopenai.api_type = "azure"\nopenai.azure_endpoint = "https://x.openai.azure.com/"\n\n'
+        "# 0.x read OPENAI_API_BASE, OPENAI_API_KEY and OPENAI_API_VERSION for Azure\n"
+        "if openai.azure_endpoint is None:\n"
+        '    openai.azure_endpoint = os.environ.get("OPENAI_API_BASE")\n'
+        "if openai.api_key is None:\n"
+        '    openai.api_key = os.environ.get("OPENAI_API_KEY")\n'
+        "if openai.api_version is None:\n"
+        '    openai.api_version = "2023-05-15"\n'
+        "if openai.organization is None:\n"
+        '    openai.organization = os.environ.get("OPENAI_ORGANIZATION")\n\n'
         'r = openai.chat.completions.create(model="gpt35", messages=[])\n',
         GLOBAL,
         name="global-azure",
@@ -203,8 +337,7 @@ SETTINGS = (
     Case(
         'import openai\n\nopenai.api_key = "sk-1"\nopenai.proxy = "http://proxy:3128"\nopenai.debug = True\n\n'
         'openai.ChatCompletion.create(model="m", messages=[])\n',
-        "import openai\nimport functools\nfrom openai import OpenAI\n"
-        + helper("_get_client", "OpenAI", args(api_key='"sk-1"'))
+        sync(construct(api_key='"sk-1"'))
         + "# TODO(depsentry): openai.proxy was removed: pass http_client=httpx.Client(proxy=...) to the "
         "client (openai.DefaultHttpxClient(proxy=...) keeps the SDK defaults)\n"
         'openai.proxy = "http://proxy:3128"\n'
@@ -213,57 +346,23 @@ SETTINGS = (
         name="proxy-and-removed-settings",
     ),
     Case(
-        "import openai\n\n\ndef main(key):\n    openai.api_key = key\n"
-        '    return openai.ChatCompletion.create(model="m", messages=[])\n',
-        sync() + "def main(key):\n    openai.api_key = key\n"
-        '    return _get_client().chat.completions.create(model="m", messages=[])\n',
-        name="nested-setting-read-by-helper",
+        "import openai\n\n\ndef main(tenant):\n    openai.api_key = tenant.key\n"
+        '    return openai.ChatCompletion.create(model="m", messages=[])\n\n\n'
+        'def other():\n    return openai.Embedding.create(model="e", input="x")\n',
+        sync() + "def main(tenant):\n    openai.api_key = tenant.key\n"
+        "    return _get_client().with_options(api_key=openai.api_key).chat.completions.create("
+        'model="m", messages=[])\n\n\n'
+        "def other():\n"
+        '    return _get_client().with_options(api_key=openai.api_key).embeddings.create(model="e", input="x")\n',
+        name="per-request-key-goes-with-each-call",
+    ),
+    Case(
+        "import openai\n\n\ndef use_tenant(tenant):\n    openai.api_key = tenant.key\n",
+        "import openai\n\n\ndef use_tenant(tenant):\n"
+        "    # TODO(depsentry): v1 clients read openai.api_key when they are built (on first use): "
+        "if this runs more than once (per tenant or request), pass it with each call: "
+        "client.with_options(api_key=...)\n"
+        "    openai.api_key = tenant.key\n",
+        name="per-request-key-without-calls-todo",
     ),
 )
-
-ERRORS = (
-    Case(
-        "import openai\nfrom tenacity import retry\n\n\n@retry\ndef ask():\n"
-        '    return openai.Completion.create(prompt="p")\n',
-        "import openai\nfrom tenacity import retry\nimport functools\nfrom openai import OpenAI\n"
-        + helper("_get_client", "OpenAI", args())
-        + "# TODO(depsentry): v1 clients retry connection errors, 408, 409, 429 and 5xx themselves "
-        "(max_retries=2): drop this retry or set max_retries=0 on the client\n"
-        '@retry\ndef ask():\n    return _get_client().completions.create(prompt="p")\n',
-        name="retry-decorator-todo",
-    ),
-    Case(
-        "import openai\n\ntry:\n    pass\nexcept (openai.error.ServiceUnavailableError, openai.error.TryAgain):\n"
-        "    pass\nexcept openai.error.PermissionError:\n    pass\nexcept openai.error.Timeout:\n    pass\n",
-        "import openai\n\ntry:\n    pass\nexcept (openai.InternalServerError, openai.ConflictError):\n"
-        "    pass\nexcept openai.PermissionDeniedError:\n    pass\nexcept openai.APITimeoutError:\n    pass\n",
-        name="errors-attribute-form",
-    ),
-    Case(
-        "from openai.error import InvalidRequestError, RateLimitError as RLE\n\n"
-        "try:\n    pass\nexcept InvalidRequestError as e:\n    print(e)\nexcept RLE:\n    pass\n",
-        "from openai import BadRequestError, RateLimitError as RLE\n\n"
-        "try:\n    pass\nexcept BadRequestError as e:\n    print(e)\nexcept RLE:\n    pass\n",
-        name="errors-import-form",
-    ),
-    Case(
-        "import openai.error\n\nok = isinstance(exc, openai.error.AuthenticationError)\n",
-        "import openai\n\nok = isinstance(exc, openai.AuthenticationError)\n",
-        name="errors-import-submodule",
-    ),
-    Case(
-        "import openai\n\nexcept_ = openai.InvalidRequestError\n",
-        "import openai\n\nexcept_ = openai.BadRequestError\n",
-        name="errors-root-reexport",
-    ),
-    Case(
-        "import openai\n\ntry:\n    pass\nexcept openai.error.SignatureVerificationError:\n    pass\n",
-        "import openai\n\ntry:\n    pass\n# TODO(depsentry): openai.error.SignatureVerificationError has no v1 "
-        "equivalent (webhook signatures: client.webhooks.verify_signature)\n"
-        "except openai.error.SignatureVerificationError:\n    pass\n",
-        name="errors-without-equivalent",
-    ),
-)
-
-
-CASES: tuple[Case, ...] = (*CALLS, *SETTINGS, *ERRORS, *RESPONSES, *HELPERS, *NOOPS)

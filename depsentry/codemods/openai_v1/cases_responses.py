@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from depsentry.codemods.interface import Case
 
-from .casekit import ASYNC_ONLY, GLOBAL, args, helper, sync
+from .cases import ASYNC_HEAD, ASYNC_ONLY, GLOBAL, async_helpers, helper, sync
 
 RESPONSES = (
     Case(
@@ -58,8 +58,8 @@ RESPONSES = (
         'import json\nimport openai\n\nr = openai.ChatCompletion.create(model="m", messages=[])\n'
         'print(json.dumps(r, indent=2))\nmsg = r["choices"][0]["message"]\nif msg.get("function_call"):\n'
         '    args = json.loads(msg["function_call"]["arguments"])\n',
-        "import json\nimport openai\nimport functools\nfrom openai import OpenAI\n"
-        + helper("_get_client", "OpenAI", args())
+        "import functools\nimport json\nimport os\n\nimport openai\nfrom openai import OpenAI\n"
+        + helper()
         + 'r = _get_client().chat.completions.create(model="m", messages=[])\n'
         "print(r.model_dump_json(indent=2))\nmsg = r.choices[0].message\nif msg.function_call:\n"
         "    args = json.loads(msg.function_call.arguments)\n",
@@ -83,17 +83,25 @@ RESPONSES = (
         "import asyncio\nimport openai\n\n\nasync def ask(q):\n"
         '    r = await openai.ChatCompletion.acreate(model="m", messages=q)\n'
         '    return r["choices"][0]["message"]["content"]\n',
-        "import asyncio\nimport openai\nimport functools\nfrom openai import AsyncOpenAI\n"
-        + helper(
-            "_get_async_client",
-            "AsyncOpenAI",
-            "api_key=openai.api_key, organization=openai.organization, base_url=openai.base_url",
-        )
+        ASYNC_HEAD.replace("import asyncio\nimport os", "import asyncio\nimport os")
+        + async_helpers()
         + "async def ask(q):\n"
         '    r = await _get_async_client().chat.completions.create(model="m", messages=q)\n'
         "    return r.choices[0].message.content\n",
         GLOBAL,
         name="global-async-uses-async-client",
+    ),
+    Case(
+        'import openai\n\n\ndef rows(texts):\n    return openai.Embedding.create(model="e", input=texts)["data"]\n\n\n'
+        'def vector(text):\n    return openai.Embedding.create(model="e", input=[text])["data"][0]["embedding"]\n\n\n'
+        'first, rest = rows(["a", "b"])[0]["embedding"], rows(["c"])[1:]\nhead = vector("x")[:3]\n'
+        'answer = openai.Completion.create(model="m", prompt="p")["choices"][0]["text"]\nprint(answer[:10])\n',
+        sync()
+        + 'def rows(texts):\n    return _get_client().embeddings.create(model="e", input=texts).data\n\n\n'
+        'def vector(text):\n    return _get_client().embeddings.create(model="e", input=[text]).data[0].embedding\n\n\n'
+        'first, rest = rows(["a", "b"])[0].embedding, rows(["c"])[1:]\nhead = vector("x")[:3]\n'
+        'answer = _get_client().completions.create(model="m", prompt="p").choices[0].text\nprint(answer[:10])\n',
+        name="slices-and-plain-values-need-no-todo",
     ),
 )
 

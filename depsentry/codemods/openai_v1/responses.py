@@ -8,10 +8,15 @@ become their aliased field names (`"self-harm"` -> `self_harm`, `src/openai/type
 from __future__ import annotations
 
 import keyword
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from .analysis import string_key, subscript_key
+
+if TYPE_CHECKING:
+    from .analysis import Analysis, Scope
 
 
 def field_name(key: str) -> str | None:
@@ -36,10 +41,12 @@ def _is_falsy_literal(node: cst.BaseExpression) -> bool:
 
 def subscript_to_attribute(node: cst.Subscript) -> cst.BaseExpression | str | None:
     """`x["a"]` -> `x.a`; a TODO message when the key is not a literal; None for list indexes."""
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+        return None  # `x[1:]`: a list of choices or data items slices as before
     index = subscript_key(node)
     if index is None:
         return "subscript of a v1 response: read the field as an attribute"
-    if isinstance(index, cst.Integer | cst.UnaryOperation | cst.Slice):
+    if isinstance(index, cst.Integer | cst.UnaryOperation):
         return None
     key = string_key(index)
     if key is None:
@@ -100,3 +107,81 @@ def membership_to_check(node: cst.Comparison) -> cst.BaseExpression | None:
         lpar=node.lpar,
         rpar=node.rpar,
     )
+
+
+class ResponseRules:
+    """The openai-v1 rules for reading responses (a mixin of OpenAIV1Codemod, whose state it uses)."""
+
+    if TYPE_CHECKING:
+        analysis: Analysis
+
+        @property
+        def _scope(self) -> Scope: ...
+        def _qnames(self, node: cst.CSTNode) -> Collection[str]: ...
+        def _todo(self, message: str) -> None: ...
+
+    def leave_response_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`json.dumps`, `to_dict_recursive()`, `.auto_paging_iter()` and `.get()` on a response."""
+        if "json.dumps" in self._qnames(original.func):
+            return self._rewrite_json_dumps(original, updated)
+        func, new_func = original.func, updated.func
+        if not isinstance(func, cst.Attribute) or not isinstance(new_func, cst.Attribute):
+            return updated
+        method = func.attr.value
+        if method == "to_dict_recursive" or (
+            method == "to_dict" and self.analysis.is_response(func.value, self._scope)
+        ):
+            return updated.with_changes(func=new_func.with_changes(attr=cst.Name("model_dump")))
+        if method == "auto_paging_iter" and not updated.args:
+            return new_func.value  # a v1 page iterates over every page itself
+        if method == "get" and self.analysis.is_response(func.value, self._scope):
+            new = get_to_attribute(updated, new_func.value)
+            if isinstance(new, str):
+                self._todo(new)
+                return updated
+            return new
+        return updated
+
+    def _rewrite_json_dumps(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not original.args or not self.analysis.is_response(original.args[0].value, self._scope):
+            return updated
+        rest = updated.args[1:]
+        if original.args[0].keyword is not None or any(
+            arg.keyword is None or arg.keyword.value != "indent" for arg in rest
+        ):
+            self._todo("json.dumps of a v1 response: use response.model_dump_json()")
+            return updated
+        value = updated.args[0].value
+        method = cst.Attribute(value=value, attr=cst.Name("model_dump_json"))
+        return cst.Call(
+            func=method, args=[arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in rest]
+        )
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.BaseExpression:
+        if not self.analysis.is_response(original_node.value, self._scope):
+            return updated_node
+        if original_node in self.analysis.stores:
+            self._todo(
+                "v1 responses are immutable models: build a new value instead of assigning a key"
+            )
+            return updated_node
+        new = subscript_to_attribute(updated_node)
+        if isinstance(new, str):
+            self._todo(new)
+            return updated_node
+        return updated_node if new is None else new
+
+    def leave_Comparison(
+        self, original_node: cst.Comparison, updated_node: cst.Comparison
+    ) -> cst.BaseExpression:
+        if len(original_node.comparisons) != 1 or not self.analysis.is_response(
+            original_node.comparisons[0].comparator, self._scope
+        ):
+            return updated_node
+        return membership_to_check(updated_node) or updated_node
+
+    def visit_Match(self, node: cst.Match) -> None:
+        if self.analysis.is_response(node.subject, self._scope):
+            self._todo("match on a v1 response: mapping patterns do not match pydantic models")

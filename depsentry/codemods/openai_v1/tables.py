@@ -180,3 +180,38 @@ REMOVED_MODULES: Mapping[str, str] = {
 
 # Response fields that are plain dicts in v1: subscripts below them stay subscripts.
 DICT_FIELDS = frozenset({"top_logprobs", "logit_bias", "metadata"})
+# Response fields holding strings, numbers or lists of them: what is read from them is no model.
+LEAF_FIELDS = frozenset(
+    {
+        "arguments",
+        "b64_json",
+        "bytes",
+        "completion_tokens",
+        "content",
+        "created",
+        "created_at",
+        "embedding",
+        "filename",
+        "finish_reason",
+        "flagged",
+        "id",
+        "index",
+        "model",
+        "name",
+        "object",
+        "prompt_tokens",
+        "purpose",
+        "revised_prompt",
+        "role",
+        "status",
+        "system_fingerprint",
+        "text",
+        "text_offset",
+        "token_logprobs",
+        "tokens",
+        "total_tokens",
+        "url",
+    }
+)
+# Per-call keywords whose presence shows the code talks to Azure (0.x named the deployment so).
+AZURE_KEYWORDS = frozenset({"engine", "deployment_id", "api_version"})

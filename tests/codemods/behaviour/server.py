@@ -1,28 +1,36 @@
 """A loopback stand-in for the OpenAI HTTP API: chat (plain and SSE), completions, embeddings.
 
 Replies follow the real API's shapes: the streaming chat sends a role chunk, one chunk per
-word and a final chunk with an empty delta, then `data: [DONE]`. Model "rate-limited" gets a
-429 and "no-such-model" a 400, each with the API's error body.
+word and a final chunk with an empty delta, then `data: [DONE]`. Routes: `/v1/...`, 0.x's
+`/v1/engines/{engine}/...` (the engine is the model) and Azure's
+`/openai/deployments/{deployment}/...?api-version=...` (key in `api-key`). A key starting with
+`sk-` is accepted; each reply's `id` names the key and the `OpenAI-Organization` header it came
+with, so programs can print which credentials a call used. Models that fail: "rate-limited"
+(429), "no-such-model" (400), "gone" (404), "forbidden" (403), "broken" (500).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 _ERRORS = {
     "rate-limited": (429, "Rate limit reached for requests", "requests", "rate_limit_exceeded"),
-    "no-such-model": (
-        400,
-        "The model `no-such-model` does not exist",
-        "invalid_request_error",
-        None,
-    ),
+    "no-such-model": (400, "The model `no-such-model` is invalid", "invalid_request_error", None),
+    "gone": (404, "The model `gone` does not exist", "invalid_request_error", "model_not_found"),
+    "forbidden": (403, "You may not use `forbidden`", "invalid_request_error", None),
+    "broken": (500, "The server had an error", "server_error", None),
 }
+_ROUTE = re.compile(
+    r"^(?:/v1|/v1/engines/(?P<engine>[^/]+)|/openai/deployments/(?P<deployment>[^/]+))"
+    r"/(?P<kind>chat/completions|completions|embeddings)$"
+)
 
 
 def _chat(body: dict[str, Any]) -> str:
@@ -39,62 +47,50 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib name
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
-        if self.headers.get("Authorization") != "Bearer sk-dummy":
+        url = urlsplit(self.path)
+        route = _ROUTE.match(url.path)
+        if route is None or (route["deployment"] and "api-version" not in parse_qs(url.query)):
+            self._error(404, f"unknown path {self.path}", "invalid_request_error", None)
+            return
+        key = self._key(azure=bool(route["deployment"]))
+        if key is None:
+            self._error(401, "bad key", "invalid_request_error", "invalid_api_key")
+            return
+        model = route["engine"] or route["deployment"] or body.get("model", "")
+        if model in _ERRORS:
+            self._error(*_ERRORS[model])
+            return
+        org = self.headers.get("OpenAI-Organization", "none")
+        ident = f"{key}-org:{org}"
+        kind = route["kind"]
+        if kind == "chat/completions" and body.get("stream"):
+            self._stream(body, model, ident)
+        elif kind == "chat/completions":
+            text = _chat(body)
+            usage = {"prompt_tokens": 3, "completion_tokens": len(text.split())}
             self._json(
-                401,
+                200,
                 {
-                    "error": {
-                        "message": "bad key",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": "invalid_api_key",
-                    }
+                    "id": f"chatcmpl-{ident}",
+                    "object": "chat.completion",
+                    "created": 1700000000,
+                    "model": model,
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": text},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {**usage, "total_tokens": 3 + len(text.split())},
                 },
             )
-            return
-        model = body.get("model", "")
-        if model in _ERRORS:
-            status, message, kind, code = _ERRORS[model]
-            # retry-after-ms keeps the v1 client's automatic retries of 429 instant
-            headers = {"retry-after-ms": "1"} if status == 429 else {}
-            self._json(
-                status,
-                {"error": {"message": message, "type": kind, "param": None, "code": code}},
-                headers,
-            )
-            return
-        if self.path == "/v1/chat/completions":
-            if body.get("stream"):
-                self._stream(body)
-            else:
-                text = _chat(body)
-                self._json(
-                    200,
-                    {
-                        "id": "chatcmpl-1",
-                        "object": "chat.completion",
-                        "created": 1700000000,
-                        "model": model,
-                        "choices": [
-                            {
-                                "index": 0,
-                                "message": {"role": "assistant", "content": text},
-                                "finish_reason": "stop",
-                            }
-                        ],
-                        "usage": {
-                            "prompt_tokens": 3,
-                            "completion_tokens": len(text.split()),
-                            "total_tokens": 3 + len(text.split()),
-                        },
-                    },
-                )
-        elif self.path == "/v1/completions":
+        elif kind == "completions":
             text = f"completion of {body['prompt']!r}"
             self._json(
                 200,
                 {
-                    "id": "cmpl-1",
+                    "id": f"cmpl-{ident}",
                     "object": "text_completion",
                     "created": 1700000000,
                     "model": model,
@@ -104,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": {"prompt_tokens": 2, "completion_tokens": 4, "total_tokens": 6},
                 },
             )
-        elif self.path == "/v1/embeddings":
+        else:
             inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
             data = [
                 {"object": "embedding", "index": i, "embedding": [float(len(text)), 0.5, -1.0]}
@@ -119,18 +115,19 @@ class _Handler(BaseHTTPRequestHandler):
                     "usage": {"prompt_tokens": 2, "total_tokens": 2},
                 },
             )
+
+    def _key(self, azure: bool) -> str | None:
+        if azure:
+            key = self.headers.get("api-key", "")
         else:
-            self._json(
-                404,
-                {
-                    "error": {
-                        "message": f"unknown path {self.path}",
-                        "type": "invalid_request_error",
-                        "param": None,
-                        "code": None,
-                    }
-                },
-            )
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+        return key if key.startswith("sk-") else None
+
+    def _error(self, status: int, message: str, kind: str, code: str | None) -> None:
+        # retry-after-ms keeps the v1 client's automatic retries of 429 and 5xx instant
+        headers = {"retry-after-ms": "1"} if status in (429, 500) else {}
+        error = {"message": message, "type": kind, "param": None, "code": code}
+        self._json(status, {"error": error}, headers)
 
     def _json(
         self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
@@ -144,16 +141,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, body: dict[str, Any]) -> None:
+    def _stream(self, body: dict[str, Any], model: str, ident: str) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
         base = {
-            "id": "chatcmpl-2",
+            "id": f"chatcmpl-{ident}",
             "object": "chat.completion.chunk",
             "created": 1700000000,
-            "model": body["model"],
+            "model": model,
         }
         deltas: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
         deltas += [{"content": word + " "} for word in _chat(body).split()]
@@ -168,12 +165,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve() -> Iterator[str]:
-    """Run the server on a free loopback port; yields its base URL ending in /v1."""
+    """Run the server on a free loopback port; yields its root URL (no trailing slash)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
