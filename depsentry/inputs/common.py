@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from depsentry.inputs.toml_lines import TomlLines
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_VERSION_LENGTH",
     "array_of_tables",
     "entry_from_requirement",
+    "excerpt",
     "first_line",
     "lock_version",
     "locked_entry",
@@ -33,6 +36,27 @@ _FAST_PIN = re.compile(
     r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(===?)\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*"
 )
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+# The one cap on version text, in every format: packaging turns each release segment into an
+# int, and Python refuses (ValueError) or slows down on numbers of thousands of digits.
+MAX_VERSION_LENGTH = 128
+MAX_DIGITS = 32
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+_EXCERPT = 40
+
+
+def excerpt(text: str, limit: int = _EXCERPT) -> str:
+    """At most `limit` characters of text from a scanned file, escaped as repr escapes them:
+    a line that is not a requirement may hold a secret or terminal control codes."""
+    shown = repr(text[:limit])[1:-1]
+    return f"{shown}..." if len(text) > limit else shown
+
+
+def version_problem(text: str) -> str | None:
+    """Why `text` (a version, or a requirement with its versions and markers) is refused before
+    packaging parses it, or None."""
+    if _LONG_NUMBER.search(text):
+        return f"a number longer than {MAX_DIGITS} digits"
+    return None
 
 
 def first_line(text: str) -> str:
@@ -41,11 +65,24 @@ def first_line(text: str) -> str:
 
 
 def is_valid_version(version: str) -> bool:
+    if len(version) > MAX_VERSION_LENGTH or version_problem(version):
+        return False
     try:
         Version(version)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):
         return False
     return True
+
+
+def _version_reason(version: str) -> str:
+    if len(version) > MAX_VERSION_LENGTH:
+        return (
+            f"invalid version: longer than {MAX_VERSION_LENGTH} characters ({excerpt(version)!r})"
+        )
+    problem = version_problem(version)
+    if problem:
+        return f"invalid version: {problem} ({excerpt(version)!r})"
+    return f"invalid version: {version!r}"
 
 
 def url_reason(url: str) -> str:
@@ -80,11 +117,20 @@ def entry_from_requirement(
                 specifier=f"{operator}{version}",
                 groups=groups,
             )
+    problem = version_problem(text)
+    if problem is not None:
+        return Skipped(
+            requirement=excerpt(text),
+            reason=f"invalid requirement: {problem} in its versions or markers",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         return Skipped(
-            requirement=text,
+            requirement=excerpt(text),
             reason=f"invalid requirement: {first_line(str(exc))}",
             source=source,
             kind=SkipKind.INVALID,
@@ -107,8 +153,8 @@ def entry_from_requirement(
         if spec.operator in ("==", "===") and not spec.version.endswith(".*"):
             if not is_valid_version(spec.version):
                 return Skipped(
-                    requirement=text,
-                    reason=f"invalid version: {spec.version!r}",
+                    requirement=excerpt(text, 200),
+                    reason=_version_reason(spec.version),
                     source=source,
                     kind=SkipKind.INVALID,
                     name=name,
@@ -173,8 +219,8 @@ def locked_entry(
         )
     if not is_valid_version(version):
         return Skipped(
-            requirement=f"{name}=={version}",
-            reason=f"invalid version: {version!r}",
+            requirement=excerpt(f"{name}=={version}", 200),
+            reason=_version_reason(version),
             source=source,
             kind=SkipKind.INVALID,
             name=canonical,
