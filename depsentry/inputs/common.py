@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_DIGITS",
+    "MAX_NAME_LENGTH",
     "MAX_VERSION_LENGTH",
     "array_of_tables",
     "entry_from_requirement",
@@ -40,6 +41,8 @@ _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
 # int, and Python refuses (ValueError) or slows down on numbers of thousands of digits.
 MAX_VERSION_LENGTH = 128
 MAX_DIGITS = 32
+MAX_NAME_LENGTH = 200  # no index serves longer names; a longer one is noise, or an attack
+_MAX_REQUIREMENT = 8000  # generous for markers; packaging's parser is slow on megabytes
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
 _EXCERPT = 40
 
@@ -118,10 +121,10 @@ def entry_from_requirement(
                 groups=groups,
             )
     problem = version_problem(text)
-    if problem is not None:
+    if problem is not None or len(text) > _MAX_REQUIREMENT:
         return Skipped(
             requirement=excerpt(text),
-            reason=f"invalid requirement: {problem} in its versions or markers",
+            reason=f"invalid requirement: {problem or 'too long'} in its versions or markers",
             source=source,
             kind=SkipKind.INVALID,
             direct=direct,
@@ -132,6 +135,14 @@ def entry_from_requirement(
         return Skipped(
             requirement=excerpt(text),
             reason=f"invalid requirement: {first_line(str(exc))}",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
+    if len(req.name) > MAX_NAME_LENGTH:
+        return Skipped(
+            requirement=excerpt(text),
+            reason=f"invalid requirement: a name longer than {MAX_NAME_LENGTH} characters",
             source=source,
             kind=SkipKind.INVALID,
             direct=direct,
@@ -153,7 +164,7 @@ def entry_from_requirement(
         if spec.operator in ("==", "===") and not spec.version.endswith(".*"):
             if not is_valid_version(spec.version):
                 return Skipped(
-                    requirement=excerpt(text, 200),
+                    requirement=excerpt(text, 60),
                     reason=_version_reason(spec.version),
                     source=source,
                     kind=SkipKind.INVALID,
@@ -197,10 +208,12 @@ def locked_entry(
     hashes: tuple[str, ...] = (),
 ) -> Dependency | Skipped:
     """One lockfile package with an exact version -> `Dependency` (or `Skipped` INVALID)."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
         return Skipped(
-            requirement=repr(name),
-            reason="package entry without a name",
+            requirement=excerpt(repr(name)),
+            reason="package entry without a name"
+            if not isinstance(name, str) or not name
+            else f"a name longer than {MAX_NAME_LENGTH} characters",
             source=source,
             kind=SkipKind.INVALID,
             direct=direct,
@@ -219,7 +232,7 @@ def locked_entry(
         )
     if not is_valid_version(version):
         return Skipped(
-            requirement=excerpt(f"{name}=={version}", 200),
+            requirement=excerpt(f"{name}=={version}", 60),
             reason=_version_reason(version),
             source=source,
             kind=SkipKind.INVALID,

@@ -112,13 +112,9 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
 
 def _broken(dist: Distribution, directory: Path, exc: Exception) -> Skipped:
     info = Path(str(getattr(dist, "_path", directory)))
-    if isinstance(exc, UnicodeDecodeError):
-        why = f"not UTF-8 text ({exc.reason})"
-    else:
-        why = excerpt(str(exc), 100)
     return Skipped(
         info.name,
-        f"installed distribution whose metadata cannot be read: {why}",
+        f"installed distribution whose metadata cannot be read: {excerpt(str(exc), 100)}",
         Source(str(info), None),
         SkipKind.UNREADABLE,
     )
@@ -135,7 +131,12 @@ def _read(path: Path) -> str | None:
 
 
 def _direct_url(info: Path) -> dict[str, object] | None:
-    text = _read(info / "direct_url.json")
+    """PEP 610's record of where a distribution came from; None when absent or unusable (the
+    version installed is what matters, so a broken record costs only the origin)."""
+    try:
+        text = _read(info / "direct_url.json")
+    except ValueError:
+        return None
     if not text:
         return None
     try:

@@ -250,7 +250,7 @@ def _project_settings(pyproject: Path, root: Path) -> tuple[str | None, str | No
     try:
         confined(pyproject, [root], what="pyproject.toml", error=InputError)
         data = tomllib.loads(read_input(pyproject))
-    except (InputError, tomllib.TOMLDecodeError, RecursionError):
+    except (InputError, ValueError, RecursionError):  # TOMLDecodeError, 5,000-digit numbers
         return None, None  # the pyproject reader has already reported what is wrong with it
     raw_tool = data.get("tool")
     tool: dict[str, object] = raw_tool if isinstance(raw_tool, dict) else {}
