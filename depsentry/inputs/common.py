@@ -342,8 +342,8 @@ def lock_version(value: object, known_majors: tuple[int, ...], what: str, path: 
     """Raise InputError unless `value` ("2.1", 1, "4.5.0") has a major version we can read."""
     text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
     major = text.split(".", 1)[0]
-    if not major.isdigit():
-        raise InputError(f"missing or malformed {what} ({value!r})", path)
+    if not major.isdigit() or version_problem(major):
+        raise InputError(f"missing or malformed {what} ({excerpt(repr(value))})", path)
     if int(major) not in known_majors:
         known = ", ".join(str(m) for m in known_majors)
         raise InputError(f"unsupported {what} {value!r} (this depsentry reads major {known})", path)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +66,34 @@ def write(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+_OPENED: list[str] = []
+_WATCHING: list[bool] = []
+
+
+@contextmanager
+def watching_opens() -> Iterator[list[str]]:
+    """Every path (resolved) opened inside the block. The audit hook, which cannot be removed,
+    is installed once and records nothing outside such a block."""
+    if not _WATCHING:
+
+        def hook(event: str, args: tuple[object, ...]) -> None:
+            if _WATCHING[0] and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+                _OPENED.append(os.path.realpath(os.fsdecode(args[0])))
+
+        _WATCHING.append(False)
+        sys.addaudithook(hook)
+    _OPENED.clear()
+    _WATCHING[0] = True
+    try:
+        yield _OPENED
+    finally:
+        _WATCHING[0] = False
+
+
+def leaks(opened: list[str], *outside: Path) -> list[str]:
+    """The opened paths that lie outside the project: under `outside`, or system secrets."""
+    secrets = ("/etc/shadow", "/etc/passwd", "/proc/self/environ", "/dev/zero")
+    roots = tuple(os.path.realpath(p) for p in outside)
+    return [p for p in opened if p.startswith(roots) or p in secrets or p.startswith("/proc/")]

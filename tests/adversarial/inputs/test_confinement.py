@@ -6,7 +6,6 @@ only as a short escaped prefix."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,15 @@ from depsentry.errors import InputError
 from depsentry.inputs import read_project
 from depsentry.inputs.requirements import read_tree
 from depsentry.models import SkipKind
-from tests.adversarial.inputs.helpers import CANARY, pins, scan, skipped, write
+from tests.adversarial.inputs.helpers import (
+    CANARY,
+    leaks,
+    pins,
+    scan,
+    skipped,
+    watching_opens,
+    write,
+)
 
 
 @pytest.fixture
@@ -171,30 +178,7 @@ def test_no_file_outside_the_project_is_opened(
     (app / "poetry.lock").symlink_to(outside)
     (app / "sub").mkdir()
     (app / "sub" / "requirements.txt").symlink_to(outside.parent)
-    opened = record_opens()
-    opened.clear()
-    scan(app, osv, capsys)
-    seen = list(opened)
-    opened.clear()
-    leaked = [p for p in seen if p.startswith((str(outside.parent), "/etc/", "/proc/"))]
-    assert leaked == []
-
-
-_OPENED: list[str] | None = None
-
-
-def record_opens() -> list[str]:
-    """Every path opened from now on (an audit hook cannot be removed: install it once)."""
-    global _OPENED
-    if _OPENED is None:
-        import sys
-
-        found: list[str] = []
-
-        def hook(event: str, args: tuple[object, ...]) -> None:
-            if event == "open" and isinstance(args[0], str | bytes | os.PathLike):
-                found.append(os.path.realpath(os.fsdecode(args[0])))
-
-        sys.addaudithook(hook)
-        _OPENED = found
-    return _OPENED
+    with watching_opens() as opened:
+        scan(app, osv, capsys)
+    assert any(p.endswith("requirements.txt") for p in opened)  # the hook does see opens
+    assert leaks(opened, outside.parent) == []
