@@ -177,7 +177,7 @@ class _Walker:
         constraint: bool,
         stack: tuple[str, ...],
     ) -> None:
-        shown = excerpt(value, 100)
+        shown = excerpt(value, 200)
         if "://" in value:
             self._add(_invalid(line, "remote requirement files are not fetched", source))
             return

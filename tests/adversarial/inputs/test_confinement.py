@@ -66,7 +66,7 @@ def test_an_include_leaving_the_project_is_refused_and_never_read(
     [entry] = skipped(report)
     assert entry["kind"] == "unreadable" and entry["source"] == "requirements.txt:2"
     assert "is outside the project; refused, not read" in entry["reason"]
-    assert line.split(maxsplit=1)[-1].split("=")[-1] in entry["reason"]  # names the include
+    assert line.split(maxsplit=1)[-1].split("=")[-1][:150] in entry["reason"]  # names it
     assert "requirements.txt:2: included file" in caplog.text  # warned, too
 
 
