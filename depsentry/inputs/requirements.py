@@ -332,12 +332,8 @@ def _apply_constraint(
 
 
 def _applies(markers: str | None) -> bool:
-    if markers is None:
-        return True
-    try:
-        return Marker(markers).evaluate()
-    except Exception:  # a marker this interpreter cannot evaluate: keep the pin, as before
-        return True
+    # `markers` is packaging's own rendering of a parsed marker, so it parses again.
+    return markers is None or Marker(markers).evaluate()
 
 
 def _invalid(line: str, reason: str, source: Source) -> Skipped:
