@@ -182,3 +182,17 @@ def test_no_file_outside_the_project_is_opened(
         scan(app, osv, capsys)
     assert any(p.endswith("requirements.txt") for p in opened)  # the hook does see opens
     assert leaks(opened, outside.parent) == []
+
+
+def test_fix_checks_see_includes_that_reach_up_inside_the_project(tmp_path: Path) -> None:
+    from depsentry.fix_verify import install_sets
+
+    write(
+        tmp_path,
+        {
+            "requirements/dev.txt": "-r ../base.txt\n-r /etc/passwd\nmed==2.0\n",
+            "base.txt": "calm==1.0\n",
+        },
+    )
+    [found] = install_sets(tmp_path, ["requirements/dev.txt"])
+    assert sorted(str(pin.name) for pin in found.pins) == ["calm", "med"]
