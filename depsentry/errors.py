@@ -184,6 +184,16 @@ def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Itera
         raise error(f"invalid JSON: {exc.msg}", path, exc.lineno) from exc
     except OSError as exc:
         raise error(exc.strerror or str(exc), path) from exc
+    except RecursionError as exc:  # tomllib, json and tomlkit recurse once per nesting level
+        raise error("nested too deeply to parse (e.g. thousands of '[')", path) from exc
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            translated = _translate_library_error(exc, error, path)
+            if translated is None:
+                raise
+            raise translated from exc
+        # tomllib and json turn every integer literal into an int: Python refuses 4300+ digits.
+        raise error("a number of thousands of digits; refused", path) from exc
     except Exception as exc:
         translated = _translate_library_error(exc, error, path)
         if translated is None:

@@ -264,7 +264,8 @@ def apply_bumps(
     outcome = FixOutcome()
     texts: dict[Path, str] = {}
     originals: dict[Path, Snapshot] = dict(snapshots or {})
-    for bump in bumps:
+    # Bottom-up within a file: a bump that grows a hash list must not move the lines of the next.
+    for bump in sorted(bumps, key=lambda b: (b.source.path, -(b.source.line or 0))):
         path = Path(bump.source.path)
         if not path.is_absolute():
             path = root / path

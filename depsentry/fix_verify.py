@@ -132,7 +132,7 @@ def install_sets(root: Path, inputs: Sequence[str]) -> list[InstallSet]:
     for rel in inputs:
         if isinstance(reader_for(root / rel), RequirementsReader):
             try:
-                trees[rel] = read_tree(root / rel)
+                trees[rel] = read_tree(root / rel, root=root)  # includes may reach up, not out
             except InputError:
                 continue  # the scan has already said what is wrong with it
     included = {

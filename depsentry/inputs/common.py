@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from depsentry.inputs.toml_lines import TomlLines
 
 __all__ = [
+    "MAX_DIGITS",
+    "MAX_NAME_LENGTH",
+    "MAX_VERSION_LENGTH",
     "array_of_tables",
     "entry_from_requirement",
+    "excerpt",
     "first_line",
     "lock_version",
     "locked_entry",
@@ -33,6 +37,29 @@ _FAST_PIN = re.compile(
     r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(===?)\s*([A-Za-z0-9][A-Za-z0-9.+!_-]*)\s*"
 )
 _VCS_PREFIXES = ("git+", "hg+", "svn+", "bzr+")
+# The one cap on version text, in every format: packaging turns each release segment into an
+# int, and Python refuses (ValueError) or slows down on numbers of thousands of digits.
+MAX_VERSION_LENGTH = 128
+MAX_DIGITS = 32
+MAX_NAME_LENGTH = 200  # no index serves longer names; a longer one is noise, or an attack
+_MAX_REQUIREMENT = 8000  # generous for markers; packaging's parser is slow on megabytes
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+_EXCERPT = 40
+
+
+def excerpt(text: str, limit: int = _EXCERPT) -> str:
+    """At most `limit` characters of text from a scanned file, escaped as repr escapes them:
+    a line that is not a requirement may hold a secret or terminal control codes."""
+    shown = repr(text[:limit])[1:-1]
+    return f"{shown}..." if len(text) > limit else shown
+
+
+def version_problem(text: str) -> str | None:
+    """Why `text` (a version, or a requirement with its versions and markers) is refused before
+    packaging parses it, or None."""
+    if _LONG_NUMBER.search(text):
+        return f"a number longer than {MAX_DIGITS} digits"
+    return None
 
 
 def first_line(text: str) -> str:
@@ -41,11 +68,24 @@ def first_line(text: str) -> str:
 
 
 def is_valid_version(version: str) -> bool:
+    if len(version) > MAX_VERSION_LENGTH or version_problem(version):
+        return False
     try:
         Version(version)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):
         return False
     return True
+
+
+def _version_reason(version: str) -> str:
+    if len(version) > MAX_VERSION_LENGTH:
+        return (
+            f"invalid version: longer than {MAX_VERSION_LENGTH} characters ({excerpt(version)!r})"
+        )
+    problem = version_problem(version)
+    if problem:
+        return f"invalid version: {problem} ({excerpt(version)!r})"
+    return f"invalid version: {version!r}"
 
 
 def url_reason(url: str) -> str:
@@ -80,12 +120,29 @@ def entry_from_requirement(
                 specifier=f"{operator}{version}",
                 groups=groups,
             )
+    problem = version_problem(text)
+    if problem is not None or len(text) > _MAX_REQUIREMENT:
+        return Skipped(
+            requirement=excerpt(text),
+            reason=f"invalid requirement: {problem or 'too long'} in its versions or markers",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
         return Skipped(
-            requirement=text,
+            requirement=excerpt(text),
             reason=f"invalid requirement: {first_line(str(exc))}",
+            source=source,
+            kind=SkipKind.INVALID,
+            direct=direct,
+        )
+    if len(req.name) > MAX_NAME_LENGTH:
+        return Skipped(
+            requirement=excerpt(text),
+            reason=f"invalid requirement: a name longer than {MAX_NAME_LENGTH} characters",
             source=source,
             kind=SkipKind.INVALID,
             direct=direct,
@@ -107,8 +164,8 @@ def entry_from_requirement(
         if spec.operator in ("==", "===") and not spec.version.endswith(".*"):
             if not is_valid_version(spec.version):
                 return Skipped(
-                    requirement=text,
-                    reason=f"invalid version: {spec.version!r}",
+                    requirement=excerpt(text, 60),
+                    reason=_version_reason(spec.version),
                     source=source,
                     kind=SkipKind.INVALID,
                     name=name,
@@ -151,10 +208,12 @@ def locked_entry(
     hashes: tuple[str, ...] = (),
 ) -> Dependency | Skipped:
     """One lockfile package with an exact version -> `Dependency` (or `Skipped` INVALID)."""
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH:
         return Skipped(
-            requirement=repr(name),
-            reason="package entry without a name",
+            requirement=excerpt(repr(name)),
+            reason="package entry without a name"
+            if not isinstance(name, str) or not name
+            else f"a name longer than {MAX_NAME_LENGTH} characters",
             source=source,
             kind=SkipKind.INVALID,
             direct=direct,
@@ -173,8 +232,8 @@ def locked_entry(
         )
     if not is_valid_version(version):
         return Skipped(
-            requirement=f"{name}=={version}",
-            reason=f"invalid version: {version!r}",
+            requirement=excerpt(f"{name}=={version}", 60),
+            reason=_version_reason(version),
             source=source,
             kind=SkipKind.INVALID,
             name=canonical,
@@ -283,8 +342,8 @@ def lock_version(value: object, known_majors: tuple[int, ...], what: str, path: 
     """Raise InputError unless `value` ("2.1", 1, "4.5.0") has a major version we can read."""
     text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
     major = text.split(".", 1)[0]
-    if not major.isdigit():
-        raise InputError(f"missing or malformed {what} ({value!r})", path)
+    if not major.isdigit() or version_problem(major):
+        raise InputError(f"missing or malformed {what} ({excerpt(repr(value))})", path)
     if int(major) not in known_majors:
         known = ", ".join(str(m) for m in known_majors)
         raise InputError(f"unsupported {what} {value!r} (this depsentry reads major {known})", path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,8 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from depsentry.errors import InputError
-from depsentry.inputs.common import locked_entry
+from depsentry.inputs.common import excerpt, locked_entry
+from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 
@@ -37,7 +39,10 @@ class EnvironmentReader(InputReader):
         found: list[tuple[str, Dependency | Skipped]] = []
         for directory in site_packages(path):
             for dist in distributions(path=[str(directory)]):
-                entry = _entry(dist, directory)
+                try:
+                    entry = _entry(dist, directory)
+                except (OSError, ValueError) as exc:  # not UTF-8, unreadable, a FIFO, too long
+                    entry = _broken(dist, directory, exc)
                 found.append((entry.source.path, entry))
         found.sort(key=lambda pair: pair[0])
         for _, entry in found:
@@ -72,7 +77,7 @@ def site_packages(path: Path) -> list[Path]:
 def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
     info = Path(str(getattr(dist, "_path", directory)))
     metadata_name = "PKG-INFO" if info.suffix == ".egg-info" else "METADATA"
-    text = dist.read_text(metadata_name) or ""
+    text = _read(info / metadata_name) or ""
     source = Source(str(info / metadata_name), _header_line(text, "Version:"))
     name = _header_value(text, "Name:")
     if not name:
@@ -82,7 +87,7 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
             source,
             SkipKind.INVALID,
         )
-    direct_url = _direct_url(dist)
+    direct_url = _direct_url(info)
     if direct_url is not None:
         dir_info = direct_url.get("dir_info")
         if isinstance(dir_info, dict) and dir_info.get("editable") is True:
@@ -101,17 +106,42 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
                 SkipKind.URL,
                 canonicalize_name(name),
             )
-    entry = locked_entry(name, dist.version, source, direct=dist.read_text("REQUESTED") is not None)
-    return entry
+    requested = os.path.lexists(info / "REQUESTED")
+    return locked_entry(name, _header_value(text, "Version:"), source, direct=requested)
 
 
-def _direct_url(dist: Distribution) -> dict[str, object] | None:
-    text = dist.read_text("direct_url.json")
+def _broken(dist: Distribution, directory: Path, exc: Exception) -> Skipped:
+    info = Path(str(getattr(dist, "_path", directory)))
+    return Skipped(
+        info.name,
+        f"installed distribution whose metadata cannot be read: {excerpt(str(exc), 100)}",
+        Source(str(info), None),
+        SkipKind.UNREADABLE,
+    )
+
+
+def _read(path: Path) -> str | None:
+    """A metadata file's text (None when absent), read as every input is: a FIFO must not block."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_input(path)
+    except InputError as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _direct_url(info: Path) -> dict[str, object] | None:
+    """PEP 610's record of where a distribution came from; None when absent or unusable (the
+    version installed is what matters, so a broken record costs only the origin)."""
+    try:
+        text = _read(info / "direct_url.json")
+    except ValueError:
+        return None
     if not text:
         return None
     try:
         value = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # malformed, nested too deeply, a 5,000-digit number
         return None
     return value if isinstance(value, dict) else None
 

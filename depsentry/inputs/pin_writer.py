@@ -9,7 +9,7 @@ which keeps comments, order and quoting.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from packaging.utils import canonicalize_name
 from tomlkit.items import Array, InlineTable, String, Table
 
 from depsentry.errors import InputError, reading
+from depsentry.inputs.files import read_input
+from depsentry.inputs.requirements import logical_spans
 
 __all__ = ["BumpResult", "bump_pyproject", "bump_requirements"]
 
@@ -38,19 +40,8 @@ def _name_pattern(name: str) -> str:
     return r"[-_.]+".join(re.escape(p) for p in parts)
 
 
-def _logical_spans(lines: Sequence[str]) -> Iterator[tuple[int, int]]:
-    """(first, last) physical line indexes of each logical line (backslash continuations)."""
-    start = 0
-    for index, line in enumerate(lines):
-        if line.rstrip("\r\n").endswith("\\"):
-            continue
-        yield start, index
-        start = index + 1
-    if start < len(lines):
-        yield start, len(lines) - 1
-
-
 _HASH = re.compile(r"\s*--hash[=\s]\s*\S+")
+_COMMENT = re.compile(r"(^|\s+)#.*$")  # pip's COMMENT_RE, as the reader uses it
 
 
 def bump_requirements(
@@ -65,24 +56,28 @@ def bump_requirements(
 ) -> BumpResult:
     """Change `name==old` to `name==new` in a requirements file's text.
 
-    `line` (1-based) picks the logical line when known. Existing `--hash` options are replaced by
-    `hashes` when given, else removed with a warning (stale hashes would fail every install).
-    `text` is the current content when earlier bumps already changed it in memory.
+    `line` (1-based) picks the logical line when known; when earlier bumps moved it (a hash
+    list that grew), the one logical line pinning `name==old` is used. Existing `--hash` options
+    are replaced by `hashes` when given, else removed with a warning (stale hashes would fail
+    every install); they go before an inline comment, where pip reads them. `text` is the current
+    content when earlier bumps already changed it in memory.
     """
     if text is None:
-        with reading(path):
-            text = path.read_text(encoding="utf-8")
+        text = read_input(path)
     lines = text.splitlines(keepends=True)
     pin = re.compile(
         rf"^(?P<pre>\s*{_name_pattern(name)}\s*(\[[^\]]*\])?\s*===?\s*){re.escape(old)}(?=[\s;#\\,]|$)",
         re.IGNORECASE,
     )
-    for first, last in _logical_spans(lines):
-        if line is not None and not first <= line - 1 <= last:
-            continue
-        match = pin.match(lines[first])
-        if match is None:
-            continue
+    found = [
+        (first, last, match)
+        for first, last in logical_spans(lines)
+        if (match := pin.match(lines[first])) is not None
+    ]
+    if line is not None:
+        at_line = [f for f in found if f[0] <= line - 1 <= f[1]]
+        found = at_line or (found if len(found) == 1 else [])
+    for first, last, match in found[:1]:
         lines[first] = match.group("pre") + new + lines[first][match.end() :]
         warnings: list[str] = []
         span = lines[first : last + 1]
@@ -106,9 +101,15 @@ def _replace_hashes(
             indent = part[: len(part) - len(part.lstrip())]
             break
     stripped = []
+    comment = ""
     for part in span:
-        body = part.rstrip("\r\n").rstrip("\\").rstrip()
-        body = _HASH.sub("", body)
+        body = part.rstrip("\r\n")
+        body = body[:-1] if body.endswith("\\") else body
+        if comment:
+            body = ""  # pip reads nothing of a logical line after its comment
+        elif (found := _COMMENT.search(body)) is not None:
+            body, comment = body[: found.start()], body[found.start() :].strip()
+        body = _HASH.sub("", body).rstrip()
         if body.strip():
             stripped.append(body)
     if hashes:
@@ -118,6 +119,8 @@ def _replace_hashes(
         warning = (
             f"removed the --hash options of {name}: regenerate them (or run fix with --hashes)"
         )
+    if comment:
+        stripped[-1] += f"  {comment}"
     joined = [body + " \\" + newline for body in stripped[:-1]] + [stripped[-1] + newline]
     return joined, warning
 
@@ -131,7 +134,7 @@ def bump_pyproject(
     """Change every exact pin of `name` at `old` to `new` in a pyproject.toml (tomlkit)."""
     with reading(path):
         if text is None:
-            text = path.read_text(encoding="utf-8")
+            text = read_input(path)
         doc = tomlkit.parse(text)
     wanted = canonicalize_name(name)
     changed = False

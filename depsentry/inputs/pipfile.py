@@ -7,7 +7,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from depsentry.inputs.common import entry_from_requirement, require_table, url_reason
+from depsentry.inputs.common import entry_from_requirement, require_table, string_list, url_reason
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.toml_lines import load_toml
 from depsentry.models import Dependency, SkipKind, Skipped, Source
@@ -58,7 +58,7 @@ def _entry(name: str, spec: object, source: Source, group: str) -> Dependency | 
                 name=canonicalize_name(name),
             )
         version = spec.get("version", "*")
-        extras = [extra for extra in spec.get("extras", ()) if isinstance(extra, str)]
+        extras = list(string_list(spec.get("extras")))
         markers = spec.get("markers") if isinstance(spec.get("markers"), str) else None
     else:
         version = spec

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from depsentry.errors import InputError, reading
 from depsentry.inputs.common import locked_entry, not_from_index, require_table, string_list
+from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 
@@ -26,8 +27,8 @@ class PipfileLockReader(InputReader):
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:
+        text = read_input(path)
         with reading(path):
-            text = path.read_text(encoding="utf-8")
             data = json.loads(text)
         document = require_table(data, "Pipfile.lock", path)
         meta = document.get("_meta")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from depsentry.inputs.common import version_problem
+
 __all__ = ["to_pep440"]
 
 _TOKEN = re.compile(r"\s*(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*([0-9A-Za-z.*+!_-]+)\s*,?")
@@ -19,7 +21,7 @@ def to_pep440(constraint: str) -> str | None:
     text = constraint.strip()
     if text in ("", "*"):
         return ""
-    if "|" in text:
+    if "|" in text or version_problem(text):
         return None  # unions (`^1 || ^2`) have no PEP 440 spelling
     specs: list[str] = []
     position = 0

@@ -13,17 +13,23 @@ import fnmatch
 import logging
 import os
 import re
+import stat
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from packaging.version import Version
+
 from depsentry.errors import InputError, reading
+from depsentry.inputs.common import excerpt, is_valid_version, version_problem
+from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.registry import readers
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.paths import confined
 
 __all__ = ["NO_LOCK_NOTE", "ProjectInputs", "discover", "read_project", "reader_for"]
 
@@ -69,16 +75,19 @@ def reader_for(path: Path) -> InputReader | None:
     return None
 
 
-def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
+def discover(
+    root: Path, exclude: Sequence[str] = (), *, unlistable: list[OSError] | None = None
+) -> list[Path]:
     """Every regular file under `root` a reader claims, sorted; virtualenvs, VCS and hidden dirs
-    pruned, and whatever the gitignore-style `exclude` patterns name (relative to `root`)."""
+    pruned, and whatever the gitignore-style `exclude` patterns name (relative to `root`).
+    A directory that cannot be listed is appended to `unlistable` (os.walk would skip it silently)."""
     spec = None
     if exclude:
         from pathspec import GitIgnoreSpec  # only excludes need it; plain scans start faster
 
         spec = GitIgnoreSpec.from_lines(exclude)
     found: list[Path] = []
-    for folder, dirnames, filenames in os.walk(root):
+    for folder, dirnames, filenames in os.walk(root, onerror=_collect(unlistable)):
         base = Path(folder)
         rel = base.relative_to(root).as_posix()
         prefix = "" if rel == "." else f"{rel}/"
@@ -94,43 +103,71 @@ def discover(root: Path, exclude: Sequence[str] = ()) -> list[Path]:
             if reader_for(path) is None or (spec and spec.match_file(prefix + name)):
                 continue
             # A FIFO or device named requirements.txt would block the read forever.
-            if path.is_file():
+            if _is_file(path):
                 found.append(path)
     return sorted(found, key=lambda p: p.as_posix())
 
 
+def _collect(into: list[OSError] | None) -> Callable[[OSError], None] | None:
+    return None if into is None else into.append
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file, or a name the reader must report (a FIFO, or one it may not stat)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return os.path.lexists(path)  # a dangling link, no permission: the reader says so
+    return not stat.S_ISDIR(mode)
+
+
 def read_project(
-    path: Path, *, environment: Path | None = None, exclude: Sequence[str] = ()
+    path: Path,
+    *,
+    environment: Path | None = None,
+    exclude: Sequence[str] = (),
+    root: Path | None = None,
 ) -> ProjectInputs:
     """Read the project at `path` (a directory, or one file) and merge what its inputs say.
 
     Raises InputError when `path` is missing, has no inputs, when the file named is unreadable,
-    or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE.
+    or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE
+    (an unexpected error in a reader too: one file never aborts the scan). Nothing outside
+    `root` (default: the directory scanned, or the named file's directory) is read: an input
+    symlinked out of it, or an `-r`/`-c` include leaving it, is skipped.
     """
-    if not path.exists():
-        raise InputError("no such file or directory", path)
-    if path.is_dir():
-        root, files, named = path, discover(path, exclude), False
-        if not files and environment is None:
+    try:
+        is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+    except FileNotFoundError:
+        raise InputError("no such file or directory", path) from None
+    except OSError as exc:  # e.g. a file in a directory we may not search
+        raise InputError(f"cannot read it: {exc.strerror or exc}", path) from None
+    unlistable: list[OSError] = []
+    if is_dir:
+        files, named = discover(path, exclude, unlistable=unlistable), False
+        if not files and not unlistable and environment is None:
             # Declared inputs first (requirements, pyproject, Pipfile), then the lockfiles.
             ordered = sorted(readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))
             names = ", ".join(p for reader in ordered for p in reader.patterns)
             raise InputError(f"no dependency files found (looked for {names})", path)
     else:
-        root, files, named = path.parent, [path], True
+        files, named = [path], True
+    base = path if is_dir else path.parent
+    root = base if root is None else root
 
-    merger = _Merger(root)
+    merger = _Merger(base)
     errors: list[InputError] = []
+    for problem in unlistable:
+        error = InputError(
+            f"cannot list this directory ({problem.strerror}); its files are not read",
+            problem.filename,
+        )
+        errors.append(error)
+        merger.unreadable(Path(problem.filename), error)
     trees: list[RequirementsTree] = []
     for file in files:
-        reader = reader_for(file) if not named else (reader_for(file) or _sniff(file))
-        assert reader is not None  # discover() only returns claimed files
         try:
-            if isinstance(reader, RequirementsReader):
-                trees.append(read_tree(file))
-            else:
-                items = list(reader.read(file))
-                merger.add(file, items, lock=reader.is_lockfile, files=[file])
+            trees.extend(_read_file(file, merger, root=root, named=named))
         except InputError as exc:
             if named:
                 raise
@@ -140,7 +177,7 @@ def read_project(
         # As a lock, a constraints file says what is installed, not what the project asks for.
         items = [dataclasses.replace(i, direct=False) for i in tree.items] if lock else tree.items
         merger.add(tree.files[0], items, lock=lock, files=tree.files + tree.constraint_files)
-    if errors and len(errors) == len(files) and environment is None:
+    if errors and len(errors) == len(files) + len(unlistable) and environment is None:
         raise errors[0]  # alone, without the warnings: the project is one error line
     if environment is not None:
         from depsentry.inputs.environment import EnvironmentReader
@@ -148,7 +185,9 @@ def read_project(
         items = list(EnvironmentReader().read(environment))
         merger.add(environment, items, lock=True, files=[environment], environment=True)
     result = merger.result()
-    result.requires_python, result.policy = _project_settings(root / "pyproject.toml")
+    if named and environment is None:
+        _check_named(path, result)
+    result.requires_python, result.policy = _project_settings(base / "pyproject.toml", root)
     # Warned only once the project is known to be readable, so a broken one stays one line.
     for item in result.skipped:
         if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
@@ -156,18 +195,72 @@ def read_project(
     return result
 
 
-def _project_settings(pyproject: Path) -> tuple[str | None, str | None]:
+def _read_file(file: Path, merger: _Merger, *, root: Path, named: bool) -> list[RequirementsTree]:
+    """Read one input into `merger` (a requirements tree is returned, merged once all are read).
+
+    InputError for a file that cannot be used, including one a reader crashed on: a bug, but
+    one file's bug must not abort a scan of many (a file named alone crashes as it is).
+    """
+    if not named:
+        try:
+            confined(file, [root], what="input", error=InputError)
+        except InputError:
+            raise InputError("a symlink to outside the project; refused, not read", file) from None
+    reader = reader_for(file) if not named else (reader_for(file) or _sniff(file))
+    assert reader is not None  # discover() only returns claimed files
+    try:
+        if isinstance(reader, RequirementsReader):
+            return [read_tree(file, root=root)]
+        items = list(reader.read(file))
+    except InputError:
+        raise
+    except Exception as exc:
+        if named:
+            raise
+        logger.debug("reading %s failed", file, exc_info=True)
+        message = excerpt(f"{type(exc).__name__}: {exc}", 100)
+        raise InputError(
+            f"unexpected error ({message}); a depsentry bug, please report it", file
+        ) from exc
+    merger.add(file, items, lock=reader.is_lockfile, files=[file])
+    return []
+
+
+def _check_named(path: Path, result: ProjectInputs) -> None:
+    """A file named directly that pins nothing and is mostly not requirements (`scan README.md`)
+    is an error: its warnings and a clean exit would read as a project without vulnerabilities."""
+    if result.dependencies:
+        return
+    invalid = [item for item in result.skipped if item.kind is SkipKind.INVALID]
+    if invalid and len(invalid) * 2 > len(result.skipped):
+        first = invalid[0]
+        raise InputError(
+            f"not a dependency file: no pinned requirement, and {len(invalid)} of "
+            f"{len(result.skipped)} entries are invalid (first: {first.reason})",
+            path,
+            first.source.line,
+        )
+
+
+def _project_settings(pyproject: Path, root: Path) -> tuple[str | None, str | None]:
     """The project's `requires-python` (PEP 621, else Poetry's `python` as PEP 440) and its
     `[tool.depsentry] policy`; None for what it does not say."""
-    if not pyproject.is_file():
+    if not os.path.lexists(pyproject):
         return None, None
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        confined(pyproject, [root], what="pyproject.toml", error=InputError)
+        data = tomllib.loads(read_input(pyproject))
+    except (InputError, ValueError, RecursionError):  # TOMLDecodeError, 5,000-digit numbers
         return None, None  # the pyproject reader has already reported what is wrong with it
     raw_tool = data.get("tool")
     tool: dict[str, object] = raw_tool if isinstance(raw_tool, dict) else {}
-    return _requires_python(data, tool), _policy(tool, pyproject.parent)
+    requires_python = _requires_python(data, tool)
+    if requires_python is not None and version_problem(requires_python):
+        logger.warning(
+            "%s: requires-python ignored: %s", pyproject, version_problem(requires_python)
+        )
+        requires_python = None
+    return requires_python, _policy(tool, pyproject.parent)
 
 
 def _requires_python(data: dict[str, object], tool: dict[str, object]) -> str | None:
@@ -224,8 +317,9 @@ def _sniff(path: Path) -> InputReader:
     if suffix == ".json":
         return by_name["pipfile-lock"]
     if suffix in (".toml", ".lock"):
+        text = read_input(path)
         with reading(path):
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(text)
         metadata = data.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         if "lock-version" in data:
@@ -289,7 +383,7 @@ class _Merger:
         project = ProjectInputs(root=self.root, inputs=sorted(self.inputs) + self.environments)
         declared_names = {item.name for item in self.declared if item.name}
         locked_names = {item.name for item in self.locked if isinstance(item, Dependency)}
-        merged: dict[tuple[str, str], Dependency] = {}
+        merged: dict[tuple[str, Version | str], Dependency] = {}
         for item in self.locked:
             if isinstance(item, Dependency):
                 if not item.direct and item.name in declared_names:
@@ -322,14 +416,33 @@ class _Merger:
         return known
 
     def _relocate(self, item: Entry, environment: bool) -> Entry:
+        if isinstance(item, Skipped):
+            item = _bounded(item)
         where = self._rel(item.source.path, environment)
         if where == item.source.path:
             return item
         return dataclasses.replace(item, source=Source(where, item.source.line))
 
 
-def _merge(merged: dict[tuple[str, str], Dependency], item: Dependency) -> None:
-    key = (item.name, item.version)
+_MAX_TEXT = 300
+
+
+def _bounded(item: Skipped) -> Skipped:
+    """The guard for every format: a skipped entry echoes at most a short, printable part of
+    what the file said (readers already shorten what they can; this catches the rest)."""
+    requirement, reason = item.requirement, item.reason
+    if len(requirement) > _MAX_TEXT or not requirement.isprintable():
+        requirement = excerpt(requirement, _MAX_TEXT // 2)
+    if len(reason) > _MAX_TEXT or not reason.isprintable():
+        reason = excerpt(reason, _MAX_TEXT)
+    if requirement is item.requirement and reason is item.reason:
+        return item
+    return dataclasses.replace(item, requirement=requirement, reason=reason)
+
+
+def _merge(merged: dict[tuple[str, Version | str], Dependency], item: Dependency) -> None:
+    # By PEP 440 equality: a manifest's `mypy==1.17` and the lock's `1.17.0` are one pin.
+    key = (item.name, Version(item.version) if is_valid_version(item.version) else item.version)
     seen = merged.get(key)
     if seen is None:
         merged[key] = item

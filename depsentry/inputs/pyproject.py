@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from depsentry.errors import InputError, reading
-from depsentry.inputs.common import entry_from_requirement, require_table
+from depsentry.errors import InputError
+from depsentry.inputs.common import entry_from_requirement, excerpt, require_table, string_list
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.poetry_constraint import to_pep440
-from depsentry.inputs.toml_lines import TomlLines
+from depsentry.inputs.toml_lines import TomlLines, load_toml
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 
 __all__ = ["PyprojectReader"]
@@ -28,10 +27,7 @@ class PyprojectReader(InputReader):
     patterns = ("pyproject.toml",)
 
     def read(self, path: Path) -> Iterator[Entry]:
-        with reading(path):
-            text = path.read_text(encoding="utf-8")
-            data = tomllib.loads(text)
-        lines = TomlLines(text)
+        data, lines = load_toml(path)
         where = str(path)
         yield from _pep621(data, lines, path, where)
         yield from _dependency_groups(data, lines, path, where)
@@ -78,7 +74,7 @@ def _pep621(data: Mapping[str, Any], lines: TomlLines, path: Path, where: str) -
         yield from _strings(
             project["dependencies"], "[project].dependencies", path, lines, start, where, ()
         )
-    elif "dependencies" in (project.get("dynamic") or ()):
+    elif "dependencies" in string_list(project.get("dynamic")):
         yield Skipped(
             requirement="[project].dependencies",
             reason="declared dynamic; the build backend computes them, not read",
@@ -115,10 +111,11 @@ def _dependency_groups(
             if isinstance(item, Mapping) and "include-group" in item:
                 # The included group is read on its own; only a dangling name is worth saying.
                 target = item["include-group"]
-                if target not in groups:
+                if not isinstance(target, str) or target not in groups:
+                    what = "unknown dependency group" if isinstance(target, str) else "a non-string"
                     yield Skipped(
-                        requirement=f"{{include-group = {target!r}}}",
-                        reason=f"includes unknown dependency group {target!r}",
+                        requirement=excerpt(f"{{include-group = {target!r}}}", 100),
+                        reason=f"includes {what} {excerpt(repr(target))}",
                         source=Source(where, cursor),
                         kind=SkipKind.INVALID,
                     )
@@ -185,7 +182,7 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
                     name=canonicalize_name(name),
                 )
         constraint = spec.get("version", "*")
-        extras = [e for e in spec.get("extras", ()) if isinstance(e, str)]
+        extras = list(string_list(spec.get("extras")))
         markers = spec.get("markers") if isinstance(spec.get("markers"), str) else None
     else:
         constraint = None

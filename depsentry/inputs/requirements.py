@@ -10,24 +10,35 @@ import dataclasses
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from depsentry.errors import InputError, reading
-from depsentry.inputs.common import entry_from_requirement, url_reason
+from depsentry.errors import InputError
+from depsentry.inputs.common import entry_from_requirement, excerpt, url_reason
+from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.paths import confined
 
-__all__ = ["RequirementsReader", "RequirementsTree", "read_tree"]
+__all__ = [
+    "MAX_INCLUDE_DEPTH",
+    "RequirementsReader",
+    "RequirementsTree",
+    "logical_spans",
+    "read_tree",
+]
 
 logger = logging.getLogger(__name__)
 
 # pip's own comment rule (pip/_internal/req/req_file.py COMMENT_RE): '#' at the start or after space.
 _COMMENT = re.compile(r"(^|\s+)#.*$")
+_COMMENT_LINE = re.compile(r"\s*#")  # pip: COMMENT_RE.match, a line that is only a comment
+MAX_INCLUDE_DEPTH = 32  # nested -r/-c files; pip-compile layouts use two or three
 _OPTION = re.compile(r"(--[A-Za-z-]+|-[A-Za-z])(?:\s*=\s*|\s+)?(.*)")
 _EGG = re.compile(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = {"-r": False, "--requirement": False, "-c": True, "--constraint": True}
@@ -73,9 +84,13 @@ class RequirementsReader(InputReader):
         yield from read_tree(path).items
 
 
-def read_tree(path: Path) -> RequirementsTree:
-    """Read `path` with its -r/-c includes; raise InputError when nothing in it is readable."""
-    walker = _Walker()
+def read_tree(path: Path, *, root: Path | None = None) -> RequirementsTree:
+    """Read `path` with its -r/-c includes; raise InputError when nothing in it is readable.
+
+    Includes must stay inside `root` (default: the file's directory) once symlinks are resolved:
+    one that leaves it (`-r /proc/self/environ`, `-r ../../etc/shadow`) is never opened.
+    """
+    walker = _Walker(path.parent if root is None else root)
     walker.walk(path, constraint=False, stack=())
     tree = walker.tree
     own = [item for item in tree.items if item.source.path == str(path)]
@@ -97,17 +112,17 @@ def read_tree(path: Path) -> RequirementsTree:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.tree = RequirementsTree()
-        self.constraints: dict[str, Dependency] = {}
+        self.constraints: dict[str, list[Dependency]] = {}
         self.seen: set[str] = set()
         self.options_read = 0  # index/install options: readable lines that name no dependency
 
     def walk(self, path: Path, *, constraint: bool, stack: tuple[str, ...]) -> None:
         key = os.path.realpath(path)
         self.seen.add(key)
-        with reading(path):
-            text = path.read_text(encoding="utf-8")
+        text = read_input(path)
         (self.tree.constraint_files if constraint else self.tree.files).append(path)
         where = str(path)
         for number, line in _logical_lines(text):
@@ -118,7 +133,7 @@ class _Walker:
             item = _requirement(line, source)
             if constraint:
                 if isinstance(item, Dependency):
-                    self.constraints.setdefault(item.name, item)
+                    self.constraints.setdefault(item.name, []).append(item)
                 elif item.kind is SkipKind.INVALID:
                     self._add(item)
             else:
@@ -141,7 +156,7 @@ class _Walker:
         elif option in _EDITABLE:
             self._add(
                 Skipped(
-                    requirement=line,
+                    requirement=excerpt(line, 200),
                     reason="editable requirement, not from a package index",
                     source=source,
                     kind=SkipKind.EDITABLE,
@@ -151,7 +166,7 @@ class _Walker:
         elif option in _IGNORED_OPTIONS:
             self.options_read += 1
         else:
-            self._add(_invalid(line, f"unknown option {option}", source))
+            self._add(_invalid(line, f"unknown option {excerpt(option)}", source))
 
     def _include(
         self,
@@ -162,14 +177,24 @@ class _Walker:
         constraint: bool,
         stack: tuple[str, ...],
     ) -> None:
+        shown = excerpt(value, 200)
         if "://" in value:
             self._add(_invalid(line, "remote requirement files are not fetched", source))
             return
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            reason = f"includes nested deeper than {MAX_INCLUDE_DEPTH} files; {shown} not read"
+            self._add(_invalid(line, reason, source))
+            return
         target = path.parent / value
         try:
-            key = os.path.realpath(target)
+            key = str(confined(target, [self.root], what="include", error=InputError))
+        except InputError:
+            reason = f"included file {shown} is outside the project; refused, not read"
+            self._add(_unreadable(line, reason, source))
+            return
         except (OSError, ValueError) as exc:
-            self._add(_unreadable(line, f"cannot read included file {value}: {exc}", source))
+            reason = f"cannot read included file {shown}: {excerpt(str(exc), 100)}"
+            self._add(_unreadable(line, reason, source))
             return
         if key in stack:
             chain = " -> ".join(os.path.basename(p) for p in (*stack, key))
@@ -181,36 +206,44 @@ class _Walker:
             self.walk(target, constraint=constraint, stack=stack)
         except InputError as exc:
             self._add(
-                _unreadable(line, f"cannot read included file {value}: {exc.message}", source)
+                _unreadable(line, f"cannot read included file {shown}: {exc.message}", source)
             )
+
+
+def logical_spans(lines: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) 0-based indexes of each logical line, joined as pip joins them
+    (req_file.join_lines): a line ending in a backslash continues unless it is a comment line.
+
+    The one tokenizer of requirements files: the reader and the pin writer both use it.
+    """
+    start: int | None = None
+    for index, raw in enumerate(lines):
+        line = raw.rstrip("\r\n")
+        if line.endswith("\\") and not _COMMENT_LINE.match(line):
+            if start is None:
+                start = index
+            continue
+        yield (index if start is None else start), index
+        start = None
+    if start is not None:
+        yield start, len(lines) - 1
 
 
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each non-empty line, continuations joined, comments gone."""
-    pending: list[str] = []
-    first = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        is_comment = raw.lstrip().startswith("#")
-        if raw.endswith("\\") and not is_comment:
-            if not pending:
-                first = number
-            pending.append(raw[:-1])
-            continue
-        if pending:
-            pending.append("" if is_comment else raw)
-            line, start = "".join(pending), first
-            pending = []
-        else:
-            line, start = raw, number
+    lines = text.splitlines()
+    for first, last in logical_spans(lines):
+        parts = []
+        for raw in lines[first : last + 1]:
+            if _COMMENT_LINE.match(raw):
+                continue  # a comment line ends a continuation and adds nothing
+            parts.append(raw[:-1] if raw.endswith("\\") else raw)
+        line = "".join(parts)
         if "#" in line:
             line = _COMMENT.sub("", line)
         line = line.strip()
         if line:
-            yield start, line
-    if pending:
-        line = _COMMENT.sub("", "".join(pending)).strip()
-        if line:
-            yield first, line
+            yield first + 1, line
 
 
 def _requirement(line: str, source: Source) -> Dependency | Skipped:
@@ -272,12 +305,13 @@ def _name_from_location(location: str) -> str | None:
 
 
 def _apply_constraint(
-    item: Dependency | Skipped, constraints: dict[str, Dependency]
+    item: Dependency | Skipped, constraints: dict[str, list[Dependency]]
 ) -> Dependency | Skipped:
-    """An unpinned requirement takes a -c pin's version, as pip does (when the range allows it)."""
+    """An unpinned requirement takes a -c pin's version, as pip does (when the range allows it):
+    the first pin of its name whose markers hold for this interpreter, as pip ignores the rest."""
     if not isinstance(item, Skipped) or item.kind is not SkipKind.UNPINNED or item.name is None:
         return item
-    pin = constraints.get(item.name)
+    pin = next((p for p in constraints.get(item.name, ()) if _applies(p.markers)), None)
     if pin is None:
         return item
     # item.specifier is packaging's own rendering of a parsed SpecifierSet, so it parses again.
@@ -297,9 +331,16 @@ def _apply_constraint(
     )
 
 
+def _applies(markers: str | None) -> bool:
+    # `markers` is packaging's own rendering of a parsed marker, so it parses again.
+    return markers is None or Marker(markers).evaluate()
+
+
 def _invalid(line: str, reason: str, source: Source) -> Skipped:
-    return Skipped(requirement=line, reason=reason, source=source, kind=SkipKind.INVALID)
+    return Skipped(requirement=excerpt(line), reason=reason, source=source, kind=SkipKind.INVALID)
 
 
 def _unreadable(line: str, reason: str, source: Source) -> Skipped:
-    return Skipped(requirement=line, reason=reason, source=source, kind=SkipKind.UNREADABLE)
+    return Skipped(
+        requirement=excerpt(line, 100), reason=reason, source=source, kind=SkipKind.UNREADABLE
+    )

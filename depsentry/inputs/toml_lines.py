@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from depsentry.errors import reading
+from depsentry.inputs.files import read_input
 
 __all__ = ["TomlLines", "load_toml"]
 
@@ -17,8 +18,8 @@ _TOML_KEY = re.compile(r"""\s*("([^"\\]*)"|'([^']*)'|[A-Za-z0-9_.-]+)\s*=""")
 
 def load_toml(path: Path) -> tuple[dict[str, Any], TomlLines]:
     """Parse `path` as TOML (errors become one-line InputErrors) and index its lines."""
+    text = read_input(path)
     with reading(path):
-        text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     return data, TomlLines(text)
 
