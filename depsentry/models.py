@@ -294,6 +294,8 @@ class ProjectReport:
     first_seen: dict[str, datetime] = field(default_factory=dict)
     requires_python: str | None = None
     policy: str | None = None  # the project's own choice ([tool.depsentry] policy), if any
+    # The scanned directory this project was found under (None: the scanned path itself).
+    root: str | None = None
 
 
 @dataclass(slots=True)
