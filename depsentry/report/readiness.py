@@ -18,12 +18,23 @@ __all__ = [
     "JsonReadiness",
     "MarkdownReadiness",
     "TableReadiness",
+    "json_schema",
     "overall_summary",
     "readiness_summary",
 ]
 
 SCHEMA = "depsentry.readiness/1"
+SCHEMA_RESOURCE = "schemas/depsentry.readiness-1.schema.json"
 COLUMNS = ("Package", "Pinned", "Supports {python}", "Lowest", "Step", "Verdict", "Free-threaded")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of `depsentry.readiness/1` that ships in the package."""
+    from importlib import resources
+
+    text = (resources.files("depsentry.report") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def readiness_summary(rows: Sequence[ReadinessRow]) -> str:

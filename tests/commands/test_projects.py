@@ -127,3 +127,59 @@ def test_fix_names_the_directory_each_relock_runs_in(
     err = capsys.readouterr().err
     assert f"re-lock: poetry.lock: demo 1.0 -> 1.3: poetry update demo (in {sub})" in err
     assert f"{root}: nothing to fix" in err
+
+
+def test_sarif_locations_are_relative_to_the_scanned_root(
+    tree: Path,
+    home: Path,
+    osv: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tree)
+    assert (
+        main(["scan", ".", "--osv-db", str(osv), "--offline", "--no-resolve", "-f", "sarif"]) == 1
+    )
+    log = json.loads(capsys.readouterr().out)
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    ]
+    assert uris == ["tests/fixtures/x/requirements.txt"]
+
+
+def test_sarif_rebases_only_what_lies_below_the_root() -> None:
+    from datetime import UTC, datetime
+
+    from depsentry.models import (
+        AdvisoryDbInfo,
+        ProjectReport,
+        ScanResult,
+        Severity,
+        Source,
+        Vulnerability,
+    )
+    from depsentry.report.sarif import SarifRenderer
+
+    def vuln(path: str) -> Vulnerability:
+        return Vulnerability(
+            "demo", "1.0", "PYSEC-1", (), Severity.HIGH, 7.5, ("1.2",), "", Source(path, 1)
+        )
+
+    result = ScanResult(
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        advisory_db=AdvisoryDbInfo("osv", 1, None),
+        projects=[
+            ProjectReport(path="repo", root="repo", vulnerabilities=[vuln("a.txt")]),
+            ProjectReport(path="repo/sub", root="repo", vulnerabilities=[vuln("b.txt")]),
+            ProjectReport(path="other", root="repo", vulnerabilities=[vuln("c.txt")]),
+            ProjectReport(path="repo/abs", root="repo", vulnerabilities=[vuln("/repo/abs/d.txt")]),
+            ProjectReport(path="plain", vulnerabilities=[vuln("e.txt")]),
+        ],
+    )
+    log = json.loads(SarifRenderer(root="/repo").render(result))
+    uris = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    )
+    assert uris == ["a.txt", "abs/d.txt", "c.txt", "e.txt", "sub/b.txt"]

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 
 from depsentry.cli import main
+from depsentry.report.readiness import json_schema
 from tests.commands.scenario import project
 from tests.paths import DATA
 from tests.servers.index_server import IndexFile, IndexServer
@@ -91,6 +93,12 @@ def app(tmp_path: Path) -> Path:
 def readiness(out: Path, *args: str) -> tuple[int, dict[str, Any]]:
     code = main(["readiness", *args, "-f", "json", "-o", str(out)])
     data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    if data:
+        schema = json_schema()
+        errors = list(
+            Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(data)
+        )
+        assert not errors, errors
     return code, data
 
 
