@@ -356,8 +356,9 @@ def scan(
 ) -> int:
     """Scan projects for known vulnerabilities (and outdated releases with --outdated).
 
-    PATH is a project directory (its requirements files, pyproject.toml and lockfiles are found
-    automatically) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
+    PATH is a directory (its requirements files, pyproject.toml and lockfiles are found
+    automatically; each directory holding a manifest or lockfile is its own project, unless
+    --one-project) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
     2 bad usage or unreadable input.
     """
     fmt = kwargs.pop("fmt")

@@ -69,6 +69,7 @@ def find_projects(root: Path, exclude: Sequence[str] = ()) -> list[FoundProject]
         for folder in sorted(by_dir):
             for member in _members(folder, by_dir):
                 # A member with its own lockfile is its own project; the first claim wins.
+                # Never a cycle: `member` must not already be what `folder` belongs to.
                 free = owner[member] == member and _top(folder, owner) != member
                 if free and not _has_lock(by_dir[member]):
                     owner[member] = folder
@@ -106,6 +107,9 @@ def read_projects(
         projects.insert(0, FoundProject(path=root, files=()))
     if not projects:
         read_project(root, exclude=excludes)  # raises the usual error, naming what it looked for
+        raise InputError(
+            "every dependency file here is gitignored (--one-project reads them)", root
+        )
     results: list[tuple[FoundProject, ProjectInputs | InputError]] = []
     read_by_others: set[str] = set()
     for project in projects:
@@ -141,12 +145,9 @@ def _has_lock(files: Sequence[Path]) -> bool:
 
 
 def _top(folder: Path, owner: dict[Path, Path]) -> Path:
-    seen = {folder}
+    """The project `folder` belongs to (find_projects never links a cycle)."""
     while owner[folder] != folder:
         folder = owner[folder]
-        if folder in seen:
-            break  # two locks naming each other's folders: stop at the first one met again
-        seen.add(folder)
     return folder
 
 

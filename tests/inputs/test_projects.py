@@ -176,6 +176,18 @@ def test_broken_manifests_and_locks_do_not_stop_discovery(tmp_path: Path) -> Non
     write(tmp_path, "uv.lock", "not toml [\n")
     write(tmp_path, "sub/requirements.txt", "a==1\n")
     assert list(split(tmp_path)) == [".", "sub"]
+    # Valid TOML of the wrong shapes says nothing about members either.
+    write(tmp_path, "pyproject.toml", "[tool.uv]\nworkspace = 1\n")
+    write(tmp_path, "uv.lock", "package = [1, 2]\n")
+    write(tmp_path, "sub/pdm.lock", "package = 3\n")
+    assert list(split(tmp_path)) == [".", "sub"]
+
+
+def test_a_tree_whose_only_inputs_are_gitignored(tmp_path: Path) -> None:
+    write(tmp_path, ".gitignore", "vendor/\n")
+    write(tmp_path, "vendor/requirements.txt", "a==1\n")
+    with pytest.raises(InputError, match="gitignored"):
+        read_projects(tmp_path)
 
 
 def test_a_directory_included_by_another_projects_requirements_is_not_a_project(
