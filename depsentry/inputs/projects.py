@@ -73,11 +73,12 @@ def find_projects(root: Path, exclude: Sequence[str] = ()) -> list[FoundProject]
                 free = owner[member] == member and _top(folder, owner) != member
                 if free and not _has_lock(by_dir[member]):
                     owner[member] = folder
-    found: list[FoundProject] = []
+    groups: dict[Path, list[Path]] = {}
     for folder in sorted(by_dir):
-        if _top(folder, owner) != folder:
-            continue
-        members = sorted(m for m in by_dir if m != folder and _top(m, owner) == folder)
+        groups.setdefault(_top(folder, owner), []).append(folder)
+    found: list[FoundProject] = []
+    for folder in sorted(groups):
+        members = [m for m in groups[folder] if m != folder]
         files = [f for m in (folder, *members) for f in by_dir[m]]
         rel = folder.relative_to(root).parts
         found.append(
@@ -184,9 +185,17 @@ def _uv_workspace(folder: Path) -> Iterator[Path]:
                 yield match
 
 
+# What a lock that pins a local package must contain: most locks do not, and are not parsed.
+_LOCAL_MARKS = {
+    "uv.lock": ("editable =", "virtual =", "directory ="),
+    "poetry.lock": ('"directory"',),
+    "pdm.lock": ("path =",),
+}
+
+
 def _lock_paths(lock: Path) -> Iterator[Path]:
     """Local directories a lock pins packages from, relative to the lock's folder."""
-    data = _toml(lock)
+    data = _toml(lock, _LOCAL_MARKS[lock.name])
     packages = data.get("package") if data else None
     for package in packages if isinstance(packages, list) else ():
         if not isinstance(package, dict):
@@ -209,11 +218,15 @@ def _strings(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str) and v] if isinstance(value, list) else []
 
 
-def _toml(path: Path) -> dict[str, object] | None:
-    """The file's TOML, or None: a broken file is reported by its reader, not here."""
+def _toml(path: Path, marks: Sequence[str] = ()) -> dict[str, object] | None:
+    """The file's TOML, or None: a broken file is reported by its reader, not here; and None
+    without parsing when the text holds none of `marks` (when given)."""
     try:
         if path.stat().st_size > _MAX_LOCK_BYTES:
             return None
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        if marks and not any(mark in text for mark in marks):
+            return None
+        return tomllib.loads(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return None
