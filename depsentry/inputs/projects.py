@@ -63,7 +63,7 @@ def find_projects(root: Path, exclude: Sequence[str] = ()) -> list[FoundProject]
     """
     by_dir: dict[Path, list[Path]] = {}
     for file in discover(root, exclude, gitignore=True):
-        by_dir.setdefault(_owner(file), []).append(file)
+        by_dir.setdefault(_owner(file, root), []).append(file)
     owner = {folder: folder for folder in by_dir}
     if len(by_dir) > 1:
         for folder in sorted(by_dir):
@@ -132,11 +132,12 @@ def read_projects(
     return results
 
 
-def _owner(file: Path) -> Path:
+def _owner(file: Path, root: Path) -> Path:
     """The project directory of an input file: its folder, or the folder above a
-    `requirements/` folder (`requirements/base.txt` belongs to the project beside it)."""
+    `requirements/` folder (`requirements/base.txt` belongs to the project beside it), never
+    above the scanned root."""
     parent = file.parent
-    if parent.name == "requirements":
+    if parent.name == "requirements" and parent != root:
         return parent.parent
     return parent
 

@@ -79,6 +79,11 @@ def test_excludes_leave_out_folders() -> None:
     assert list(split(MONOREPO, "**/fixtures/")) == [".", "docs", "examples/demo"]
 
 
+def test_a_requirements_folder_scanned_itself_is_the_project(tmp_path: Path) -> None:
+    write(tmp_path, "requirements/base.txt", "a==1\n")
+    assert split(tmp_path / "requirements") == {".": (["base.txt"], [], False)}
+
+
 def test_gitignore_applies_below_its_folder_only(tmp_path: Path) -> None:
     write(tmp_path, "requirements.txt", "a==1\n")
     write(tmp_path, "app/.gitignore", "vendored/\n*.generated.txt\n")
