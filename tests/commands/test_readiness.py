@@ -250,3 +250,28 @@ def test_a_bad_target_is_refused(
 ) -> None:
     assert main(["readiness", ".", "--python", target]) == 2
     assert "is not a Python version X.Y" in capsys.readouterr().err
+
+
+def test_a_broken_project_among_good_ones_is_reported_and_exit_2(
+    home: Path, tmp_path: Path, index: IndexServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path / "tree", {"requirements.txt": "six==1.16.0\n"})
+    project(root / "broken", {"uv.lock": "version = 99\n"})
+    code, data = readiness(
+        tmp_path / "r.json", str(root), "--python", "3.14", "--index-url", index.simple_url
+    )
+    assert code == 2
+    assert [(p["project"], p["error"] is None) for p in data["projects"]] == [
+        (".", True),
+        ("broken", False),
+    ]
+    assert "depsentry: error:" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_is_one_line(
+    app: Path, home: Path, index: IndexServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing-dir" / "r.json"
+    args = ["readiness", str(app), "--python", "3.14", "--index-url", index.simple_url]
+    assert main([*args, "-o", str(out)]) == 2
+    assert "cannot write the report" in capsys.readouterr().err
