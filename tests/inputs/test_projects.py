@@ -183,9 +183,20 @@ def test_broken_manifests_and_locks_do_not_stop_discovery(tmp_path: Path) -> Non
     assert list(split(tmp_path)) == [".", "sub"]
     # Valid TOML of the wrong shapes says nothing about members either.
     write(tmp_path, "pyproject.toml", "[tool.uv]\nworkspace = 1\n")
-    write(tmp_path, "uv.lock", "package = [1, 2]\n")
+    write(tmp_path, "uv.lock", "package = [1, 2]  # editable = \n")
     write(tmp_path, "sub/pdm.lock", "package = 3\n")
     assert list(split(tmp_path)) == [".", "sub"]
+
+
+def test_a_huge_lock_is_not_parsed_for_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "pyproject.toml", '[project]\nname = "app"\nversion = "1"\n')
+    write(tmp_path, "pdm.lock", '[[package]]\nname = "lib"\nversion = "1"\npath = "lib"\n')
+    write(tmp_path, "lib/pyproject.toml", '[project]\nname = "lib"\nversion = "1"\n')
+    assert list(split(tmp_path)) == ["."]
+    monkeypatch.setattr("depsentry.inputs.projects._MAX_LOCK_BYTES", 10)
+    assert list(split(tmp_path)) == [".", "lib"]
 
 
 def test_a_tree_whose_only_inputs_are_gitignored(tmp_path: Path) -> None:
