@@ -71,6 +71,9 @@ class ScanOptions:
     # True: each path is one project (the daemon's entries); False: a directory is split into
     # the projects it holds (inputs/projects.py).
     one_project: bool = False
+    # Honour the scanned root's own `[tool.depsentry] exclude`. The daemon does not: what it
+    # watches is the operator's choice (`excludes`), not the repository's.
+    own_excludes: bool = True
 
 
 def run_scan(
@@ -188,21 +191,22 @@ def read_reports(options: ScanOptions, progress: Progress = _no_progress) -> lis
     total = len(options.paths)
     for done, path in enumerate(options.paths):
         progress("reading", done, total)
+        own = options.own_excludes and path.is_dir()
         if options.one_project or not path.is_dir():
-            reports.append(_read(path, options.environment, options.exclude))
+            reports.append(_read(path, options.environment, options.exclude, own=own))
         else:
-            reports.extend(_read_split(path, options.environment, options.exclude))
+            reports.extend(_read_split(path, options.environment, options.exclude, own=own))
     progress("reading", total, total)
     return reports
 
 
 def _read_split(
-    root: Path, environment: Path | None, exclude: Sequence[str]
+    root: Path, environment: Path | None, exclude: Sequence[str], *, own: bool
 ) -> list[ProjectReport]:
     from depsentry.inputs.projects import INCIDENTAL, read_projects
 
     try:
-        found = read_projects(root, exclude=exclude, environment=environment)
+        found = read_projects(root, exclude=exclude, environment=environment, own_excludes=own)
     except DepsentryError as exc:
         return [_failed(ProjectReport(path=str(root)), exc)]
     reports: list[ProjectReport] = []
@@ -233,12 +237,16 @@ def _failed(report: ProjectReport, exc: DepsentryError) -> ProjectReport:
     return report
 
 
-def _read(path: Path, environment: Path | None, exclude: Sequence[str] = ()) -> ProjectReport:
+def _read(
+    path: Path, environment: Path | None, exclude: Sequence[str] = (), *, own: bool = False
+) -> ProjectReport:
     from depsentry.inputs import read_project
+    from depsentry.inputs.projects import configured_excludes
 
     report = ProjectReport(path=str(path))
     try:
-        project = read_project(path, environment=environment, exclude=exclude)
+        excludes = (*exclude, *configured_excludes(path)) if own else tuple(exclude)
+        project = read_project(path, environment=environment, exclude=excludes)
     except DepsentryError as exc:
         return _failed(report, exc)
     _fill(report, project)

@@ -106,6 +106,7 @@ def scan_project(
             first_seen=known.get,
             exclude=project.excludes,
             one_project=True,  # one configured entry is one project in the store
+            own_excludes=False,  # the operator's `excludes` decide, not the repository
         )
         result = run_scan(options, progress, sources=sources)
         report = result.projects[0]

@@ -93,16 +93,21 @@ def find_projects(root: Path, exclude: Sequence[str] = ()) -> list[FoundProject]
 
 
 def read_projects(
-    root: Path, *, exclude: Sequence[str] = (), environment: Path | None = None
+    root: Path,
+    *,
+    exclude: Sequence[str] = (),
+    environment: Path | None = None,
+    own_excludes: bool = True,
 ) -> list[tuple[FoundProject, ProjectInputs | InputError]]:
     """Each project under `root` read on its own (an error stays with its project).
 
     `environment` belongs to the project at `root` (made when `root` holds no input). A project
     whose every file is included by a requirements file of a project before it (`-r
     docs/requirements.txt`) is that project's input, not a project. No project at all raises
-    the one-project error ("no dependency files found").
+    the one-project error ("no dependency files found"). `own_excludes`: add the root's
+    `[tool.depsentry] exclude`.
     """
-    excludes = (*exclude, *configured_excludes(root))
+    excludes = (*exclude, *(configured_excludes(root) if own_excludes else ()))
     projects = find_projects(root, excludes)
     if environment is not None and not (projects and projects[0].path == root):
         projects.insert(0, FoundProject(path=root, files=()))

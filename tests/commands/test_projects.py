@@ -84,6 +84,20 @@ def test_one_project_keeps_the_directory_whole(tree: Path, home: Path, osv: Path
     assert "tests/fixtures/x/poetry.lock" in only["inputs"]
 
 
+def test_one_project_honours_the_pyprojects_exclude_too(tree: Path, home: Path, osv: Path) -> None:
+    pyproject = tree / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text() + '\n[tool.depsentry]\nexclude = ["tests/", "build/"]\n',
+        encoding="utf-8",
+    )
+    code, data = scan_json(tree, osv, "--one-project")
+    assert code == 0  # the vulnerable pins live under tests/ and build/
+    (only,) = data["projects"]  # type: ignore[misc]
+    assert not any(name.startswith("tests/") for name in only["inputs"])
+    pyproject.write_text('[tool.depsentry]\nexclude = "tests/"\n', encoding="utf-8")
+    assert main(["scan", str(tree), "--one-project", "--osv-db", str(osv), "--offline"]) == 2
+
+
 def test_the_table_groups_by_project_path(
     tree: Path,
     home: Path,

@@ -254,8 +254,13 @@ def test_once_runs_what_is_due_and_exits(tmp_path: Path, spawn: Spawn) -> None:
     repo = Repo(tmp_path / "origin")
     repo.commit({"requirements.txt": "demo==1.0\n", "docs/readme.md": "x"})
     app = demo_tree(tmp_path / "app", "calm==1.0\n")
-    # One configured project is one project: a sub-directory's pins are part of it.
+    # One configured project is one project: a sub-directory's pins are part of it, and the
+    # repository's own [tool.depsentry] exclude does not hide them (the operator's excludes do).
     project(app / "tests" / "fixtures" / "x", {"requirements.txt": "demo==1.0\n"})
+    (app / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n[tool.depsentry]\nexclude = ["tests/"]\n',
+        encoding="utf-8",
+    )
     state = tmp_path / "state"
     config = tmp_path / "depsentry.toml"
     config.write_text(
