@@ -40,6 +40,7 @@ COMMANDS = {
     "scan": "depsentry.commands.scan:scan",
     "fix": "depsentry.commands.fix:fix",
     "policy": "depsentry.commands.policy:policy",
+    "readiness": "depsentry.commands.readiness:readiness",
     "db": "depsentry.commands.db:db",
     "codemod": "depsentry.commands.codemod:codemod",
     "daemon": "depsentry.commands.daemon:daemon",

@@ -273,8 +273,10 @@ def apply_bumps(
         if kind == "lock":
             template = RELOCK.get(path.name, RELOCK["pylock.toml"])
             command = template.format(name=bump.package, version=bump.target)
+            # Said with the directory: in a tree of projects, each lock re-locks where it lives.
             outcome.relock.append(
                 f"{bump.source.path}: {bump.package} {bump.current} -> {bump.target}: {command}"
+                f" (in {path.parent})"
             )
             continue
         if kind == "other":

@@ -29,6 +29,7 @@ from depsentry.models import (
 
 if TYPE_CHECKING:
     from depsentry.index import IndexFailure, PackageIndex
+    from depsentry.inputs.project import ProjectInputs
     from depsentry.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ class ScanOptions:
     # When each finding key was first seen (the daemon's store); takes the place of `since`.
     first_seen: Callable[[str], datetime | None] | None = None
     exclude: tuple[str, ...] = ()  # gitignore-style patterns of files and folders to leave out
+    # True: each path is one project (the daemon's entries); False: a directory is split into
+    # the projects it holds (inputs/projects.py).
+    one_project: bool = False
+    # Honour the scanned root's own `[tool.depsentry] exclude`. The daemon does not: what it
+    # watches is the operator's choice (`excludes`), not the repository's.
+    own_excludes: bool = True
 
 
 def run_scan(
@@ -90,12 +97,8 @@ def run_scan(
     if sources is None:
         sources = open_sources(options)
 
-    reports: list[ProjectReport] = []
-    total = len(options.paths)
-    for done, path in enumerate(options.paths):
-        progress("reading", done, total)
-        reports.append(_read(path, options.environment, options.exclude))
-    progress("reading", total, total)
+    reports = read_reports(options, progress)
+    total = len(reports)
     policies = _policies(reports, options)
 
     answers = _fetch_releases(reports, options, policies, progress)
@@ -180,25 +183,83 @@ def _policies(reports: Sequence[ProjectReport], options: ScanOptions) -> list[Po
     return chosen
 
 
-def _read(path: Path, environment: Path | None, exclude: Sequence[str] = ()) -> ProjectReport:
+def read_reports(options: ScanOptions, progress: Progress = _no_progress) -> list[ProjectReport]:
+    """One report per project of `options.paths`, its inputs read (no findings yet): a
+    directory is split into its projects unless `one_project`; an unreadable project keeps its
+    error and the others go on."""
+    reports: list[ProjectReport] = []
+    total = len(options.paths)
+    for done, path in enumerate(options.paths):
+        progress("reading", done, total)
+        own = options.own_excludes and path.is_dir()
+        if options.one_project or not path.is_dir():
+            reports.append(_read(path, options.environment, options.exclude, own=own))
+        else:
+            reports.extend(_read_split(path, options.environment, options.exclude, own=own))
+    progress("reading", total, total)
+    return reports
+
+
+def _read_split(
+    root: Path, environment: Path | None, exclude: Sequence[str], *, own: bool
+) -> list[ProjectReport]:
+    from depsentry.inputs.projects import INCIDENTAL, read_projects
+
+    try:
+        found = read_projects(root, exclude=exclude, environment=environment, own_excludes=own)
+    except DepsentryError as exc:
+        return [_failed(ProjectReport(path=str(root)), exc)]
+    reports: list[ProjectReport] = []
+    for project, inputs in found:
+        report = ProjectReport(path=str(project.path), root=str(root))
+        if isinstance(inputs, DepsentryError):
+            reports.append(_failed(report, inputs))
+            continue
+        _fill(report, inputs)
+        if project.members:
+            report.notes.append(f"workspace members: {', '.join(project.members)}")
+        if project.incidental:
+            parts = project.path.relative_to(root).parts
+            top = next(i for i, part in enumerate(parts) if part in INCIDENTAL)
+            report.notes.append(
+                "a test, example or docs project; leave it out with "
+                f"--exclude '{'/'.join(parts[: top + 1])}/'"
+            )
+        reports.append(report)
+    return reports
+
+
+def _failed(report: ProjectReport, exc: DepsentryError) -> ProjectReport:
+    report.error = str(exc)
+    # Recorded, not logged: whoever reports the result shows it once (the CLI as its one
+    # `depsentry: error:` line), so it does not appear twice.
+    logger.debug("%s", exc)
+    return report
+
+
+def _read(
+    path: Path, environment: Path | None, exclude: Sequence[str] = (), *, own: bool = False
+) -> ProjectReport:
     from depsentry.inputs import read_project
+    from depsentry.inputs.projects import configured_excludes
 
     report = ProjectReport(path=str(path))
     try:
-        project = read_project(path, environment=environment, exclude=exclude)
+        excludes = (*exclude, *configured_excludes(path)) if own else tuple(exclude)
+        project = read_project(path, environment=environment, exclude=excludes)
     except DepsentryError as exc:
-        report.error = str(exc)
-        # Recorded, not logged: whoever reports the result shows it once (the CLI as its one
-        # `depsentry: error:` line), so it does not appear twice.
-        logger.debug("%s", exc)
-        return report
+        return _failed(report, exc)
+    _fill(report, project)
+    return report
+
+
+def _fill(report: ProjectReport, project: ProjectInputs) -> None:
     report.inputs = list(project.inputs)
     report.dependencies = list(project.dependencies)
     report.skipped = list(project.skipped)
     report.notes = list(project.notes)
     report.requires_python = project.requires_python
     report.policy = project.policy
-    return report
 
 
 def open_sources(options: ScanOptions) -> list[AdvisorySource]:
@@ -405,5 +466,6 @@ __all__ = [
     "match_dependencies",
     "open_index",
     "open_sources",
+    "read_reports",
     "run_scan",
 ]

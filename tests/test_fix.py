@@ -124,7 +124,7 @@ def test_apply_writes_requirements_and_names_relock(tmp_path: Path) -> None:
     assert "-flask==1.0\n-jinja2==2.10\n+flask==2.2.5\n+jinja2==2.11.3\n" in outcome.diff
     assert (tmp_path / "requirements.txt").read_text().count("flask==1.0") == 1  # dry run
     assert outcome.relock == [
-        "uv.lock: flask 1.0 -> 2.2.5: uv lock --upgrade-package 'flask==2.2.5'"
+        f"uv.lock: flask 1.0 -> 2.2.5: uv lock --upgrade-package 'flask==2.2.5' (in {tmp_path})"
     ]
 
     apply_bumps(bumps, root=tmp_path, write=True)

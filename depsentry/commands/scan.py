@@ -45,6 +45,20 @@ def scan_options(func: F) -> F:
             help="Also audit an installed environment (a venv or a site-packages directory).",
         ),
         click.option(
+            "--exclude",
+            "exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Leave out files and folders matching this gitignore-style pattern, relative "
+            "to PATH (repeatable; adds to [tool.depsentry] exclude).",
+        ),
+        click.option(
+            "--one-project",
+            is_flag=True,
+            help="Read each PATH as one project, subdirectories included, instead of one "
+            "project per directory holding a manifest or lockfile.",
+        ),
+        click.option(
             "--osv-db",
             type=click.Path(path_type=Path),
             help="Use this OSV database (directory of OSV JSON/YAML files, or a zip) directly.",
@@ -154,6 +168,8 @@ def build_options(
     python_version: str | None,
     index_url: str | None,
     extra_index_url: tuple[str, ...],
+    exclude: tuple[str, ...] = (),
+    one_project: bool = False,
     **extra: Any,
 ) -> ScanOptions:
     """Turn parsed options into `ScanOptions` (one place, shared by every scanning command)."""
@@ -173,6 +189,8 @@ def build_options(
         python=python_version,
         index_url=index_url,
         extra_index_urls=extra_index_url,
+        exclude=exclude,
+        one_project=one_project,
         **extra,
     )
 
@@ -338,8 +356,9 @@ def scan(
 ) -> int:
     """Scan projects for known vulnerabilities (and outdated releases with --outdated).
 
-    PATH is a project directory (its requirements files, pyproject.toml and lockfiles are found
-    automatically) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
+    PATH is a directory (its requirements files, pyproject.toml and lockfiles are found
+    automatically; each directory holding a manifest or lockfile is its own project, unless
+    --one-project) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
     2 bad usage or unreadable input.
     """
     fmt = kwargs.pop("fmt")

@@ -105,6 +105,8 @@ def scan_project(
             now=now,
             first_seen=known.get,
             exclude=project.excludes,
+            one_project=True,  # one configured entry is one project in the store
+            own_excludes=False,  # the operator's `excludes` decide, not the repository
         )
         result = run_scan(options, progress, sources=sources)
         report = result.projects[0]

@@ -2,8 +2,8 @@
 
 Merge rules: a lockfile's (or an installed environment's) exact pins win over declared ranges;
 `direct` marks what the project declares itself; one (name, version) is reported once.
-A directory is ONE project: files in its subdirectories (requirements/base.txt, services/x/
-pyproject.toml) belong to it.
+Here a directory is ONE project: files in its subdirectories (requirements/base.txt, services/x/
+pyproject.toml) belong to it; `projects.py` splits a tree into projects first.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
@@ -30,6 +31,9 @@ from depsentry.inputs.registry import readers
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from depsentry.paths import confined
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 __all__ = ["NO_LOCK_NOTE", "ProjectInputs", "discover", "read_project", "reader_for"]
 
@@ -76,31 +80,43 @@ def reader_for(path: Path) -> InputReader | None:
 
 
 def discover(
-    root: Path, exclude: Sequence[str] = (), *, unlistable: list[OSError] | None = None
+    root: Path,
+    exclude: Sequence[str] = (),
+    *,
+    unlistable: list[OSError] | None = None,
+    gitignore: bool = False,
 ) -> list[Path]:
     """Every regular file under `root` a reader claims, sorted; virtualenvs, VCS and hidden dirs
     pruned, and whatever the gitignore-style `exclude` patterns name (relative to `root`).
-    A directory that cannot be listed is appended to `unlistable` (os.walk would skip it silently)."""
+    A directory that cannot be listed is appended to `unlistable` (os.walk would skip it silently).
+    With `gitignore`, every `.gitignore` found on the way applies below its own folder."""
     spec = None
     if exclude:
         from pathspec import GitIgnoreSpec  # only excludes need it; plain scans start faster
 
         spec = GitIgnoreSpec.from_lines(exclude)
+    # Per folder: the (base prefix, spec) of every .gitignore from `root` down to it.
+    ignores: dict[str, list[tuple[str, GitIgnoreSpec]]] = {".": []}
     found: list[Path] = []
     for folder, dirnames, filenames in os.walk(root, onerror=_collect(unlistable)):
         base = Path(folder)
         rel = base.relative_to(root).as_posix()
         prefix = "" if rel == "." else f"{rel}/"
+        active = ignores.pop(rel, [])
+        if gitignore and ".gitignore" in filenames:
+            active = [*active, (prefix, _gitignore_spec(base / ".gitignore"))]
         dirnames[:] = [
             d
             for d in dirnames
             if d not in _PRUNED
             and not d.startswith(".")
-            and not (spec and spec.match_file(f"{prefix}{d}/"))
+            and not _ignored(f"{prefix}{d}/", spec, active)
         ]
+        for d in dirnames:
+            ignores[f"{prefix}{d}"] = active
         for name in filenames:
             path = base / name
-            if reader_for(path) is None or (spec and spec.match_file(prefix + name)):
+            if reader_for(path) is None or _ignored(prefix + name, spec, active):
                 continue
             # A FIFO or device named requirements.txt would block the read forever.
             if _is_file(path):
@@ -121,14 +137,37 @@ def _is_file(path: Path) -> bool:
     return not stat.S_ISDIR(mode)
 
 
+def _ignored(
+    full: str, spec: GitIgnoreSpec | None, active: list[tuple[str, GitIgnoreSpec]]
+) -> bool:
+    """`full` (relative to the root) is excluded, or ignored by a .gitignore above it."""
+    if spec is not None and spec.match_file(full):
+        return True
+    return any(s.match_file(full[len(at) :]) for at, s in active)
+
+
+def _gitignore_spec(path: Path) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []  # an unreadable .gitignore ignores nothing, as git itself does
+    return GitIgnoreSpec.from_lines(lines)
+
+
 def read_project(
     path: Path,
     *,
     environment: Path | None = None,
     exclude: Sequence[str] = (),
     root: Path | None = None,
+    inputs: Sequence[Path] | None = None,
 ) -> ProjectInputs:
     """Read the project at `path` (a directory, or one file) and merge what its inputs say.
+
+    `inputs`: the directory's input files, already found (`projects.find_projects`), instead of all
+    it holds.
 
     Raises InputError when `path` is missing, has no inputs, when the file named is unreadable,
     or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE
@@ -144,7 +183,8 @@ def read_project(
         raise InputError(f"cannot read it: {exc.strerror or exc}", path) from None
     unlistable: list[OSError] = []
     if is_dir:
-        files, named = discover(path, exclude, unlistable=unlistable), False
+        found = discover(path, exclude, unlistable=unlistable) if inputs is None else list(inputs)
+        files, named = found, False
         if not files and not unlistable and environment is None:
             # Declared inputs first (requirements, pyproject, Pipfile), then the lockfiles.
             ordered = sorted(readers(), key=lambda r: (r.is_lockfile, r.name != "requirements"))

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Self
 
-from depsentry.models import ScanResult
+from depsentry.models import ReadinessReport, ScanResult
 
 
 @dataclass(frozen=True)
@@ -32,4 +32,17 @@ class Renderer(ABC):
 
     @abstractmethod
     def render(self, result: ScanResult) -> str:
+        """Return the whole report."""
+
+
+class ReadinessRenderer(ABC):
+    """Turns a `ReadinessReport` (`depsentry readiness`) into text. Pure, like `Renderer`."""
+
+    @classmethod
+    def from_options(cls, options: RenderOptions) -> Self:
+        """Build this renderer for `options` (by default, ignoring them)."""
+        return cls()
+
+    @abstractmethod
+    def render(self, report: ReadinessReport) -> str:
         """Return the whole report."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import PurePath
 from typing import Any, TypeVar, cast, get_args
 
 from depsentry.errors import InputError, reading
@@ -101,6 +102,9 @@ def _datetime(value: datetime | None) -> str | None:
 def _project(p: ProjectReport) -> dict[str, Any]:
     return {
         "path": p.path,
+        # Where the project was found: the scanned directory, and the path relative to it.
+        "root": p.root if p.root is not None else p.path,
+        "project": _relative(p.path, p.root),
         "inputs": sorted(p.inputs),
         "dependencies": [_dependency(d) for d in sorted_dependencies(p.dependencies)],
         "vulnerabilities": [_vulnerability(v) for v in sorted_vulnerabilities(p.vulnerabilities)],
@@ -112,6 +116,15 @@ def _project(p: ProjectReport) -> dict[str, Any]:
         # When each policy finding was first seen; `--since` carries the clocks forward.
         "first_seen": {key: _datetime(when) for key, when in sorted(p.first_seen.items())},
     }
+
+
+def _relative(path: str, root: str | None) -> str:
+    """`path` below `root` (it was built as root/relative: no file system needed)."""
+    try:
+        rel = PurePath(path).relative_to(root) if root is not None else PurePath()
+    except ValueError:
+        return path
+    return rel.as_posix()
 
 
 def _dependency(d: Dependency) -> dict[str, Any]:
@@ -345,8 +358,11 @@ def _read_dataset(db: _Reader, name: str) -> DataSetInfo | None:
 
 
 def _read_project(p: _Reader) -> ProjectReport:
+    path = p.get("path", str)
+    root = p.get("root", str, required=False)
     return ProjectReport(
-        path=p.get("path", str),
+        path=path,
+        root=None if root == path else root,  # a project that is its scanned path
         inputs=list(p.strings("inputs")),
         dependencies=[_read_dependency(d) for d in p.objects("dependencies")],
         vulnerabilities=[_read_vulnerability(v) for v in p.objects("vulnerabilities")],

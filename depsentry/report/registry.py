@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from depsentry.registry import Registry
-from depsentry.report.interface import Renderer, RenderOptions
+from depsentry.report.interface import ReadinessRenderer, Renderer, RenderOptions
 
-__all__ = ["FORMATS", "get_renderer"]
+__all__ = ["FORMATS", "READINESS_FORMATS", "get_renderer"]
 
 # In the order `--help` lists them; table is the default. A JSON scan need not load rich.
 FORMATS: Registry[Renderer] = Registry(
@@ -16,6 +16,18 @@ FORMATS: Registry[Renderer] = Registry(
         "json": "depsentry.report.json:JsonRenderer",
         "sarif": "depsentry.report.sarif:SarifRenderer",
         "markdown": "depsentry.report.markdown:MarkdownRenderer",
+    },
+)
+
+
+# The readiness report's formats (`depsentry readiness --format`); table is the default.
+READINESS_FORMATS: Registry[ReadinessRenderer] = Registry(
+    "readiness format",
+    ReadinessRenderer,
+    {
+        "table": "depsentry.report.readiness:TableReadiness",
+        "json": "depsentry.report.readiness:JsonReadiness",
+        "markdown": "depsentry.report.readiness:MarkdownReadiness",
     },
 )
 

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from depsentry import __version__
-from depsentry.models import ScanResult, Severity, Source, Vulnerability
+from depsentry.models import ProjectReport, ScanResult, Severity, Source, Vulnerability
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.markdown import escape
 from depsentry.report.ordering import (
@@ -77,7 +77,7 @@ class SarifRenderer(Renderer):
         rules: dict[str, dict[str, Any]] = {}
         results: list[dict[str, Any]] = []
         findings = [
-            vuln
+            vuln.at(_from_root(vuln.source, project))
             for project in result.projects
             for vuln in sorted_vulnerabilities(project.vulnerabilities)
         ]
@@ -125,6 +125,20 @@ class SarifRenderer(Renderer):
                 return {"uri": path.as_uri()}
         parts = [part for part in path.parts if part != "."]
         return {"uri": "/".join(parts) or ".", "uriBaseId": "%SRCROOT%"}
+
+
+def _from_root(source: Source, project: ProjectReport) -> Source:
+    """A project found under a scanned root names its files relative to itself: SARIF wants
+    them relative to the root (as a one-project scan's are)."""
+    if project.root is None or PurePosixPath(source.path).is_absolute():
+        return source
+    try:
+        below = PurePosixPath(project.path).relative_to(project.root)
+    except ValueError:
+        return source
+    if not below.parts:
+        return source
+    return Source((below / source.path).as_posix(), source.line)
 
 
 def _invocation(result: ScanResult) -> dict[str, Any]:

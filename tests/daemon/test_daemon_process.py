@@ -253,7 +253,14 @@ def test_once_runs_what_is_due_and_exits(tmp_path: Path, spawn: Spawn) -> None:
 
     repo = Repo(tmp_path / "origin")
     repo.commit({"requirements.txt": "demo==1.0\n", "docs/readme.md": "x"})
-    app = demo_tree(tmp_path / "app")
+    app = demo_tree(tmp_path / "app", "calm==1.0\n")
+    # One configured project is one project: a sub-directory's pins are part of it, and the
+    # repository's own [tool.depsentry] exclude does not hide them (the operator's excludes do).
+    project(app / "tests" / "fixtures" / "x", {"requirements.txt": "demo==1.0\n"})
+    (app / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\n[tool.depsentry]\nexclude = ["tests/"]\n',
+        encoding="utf-8",
+    )
     state = tmp_path / "state"
     config = tmp_path / "depsentry.toml"
     config.write_text(
@@ -270,6 +277,9 @@ def test_once_runs_what_is_due_and_exits(tmp_path: Path, spawn: Spawn) -> None:
         "remote": "ok",
     }
     assert "no such file or directory" in runs(state, "gone")[0][2]
+    with sqlite3.connect(state / "depsentry.sqlite3") as conn:
+        found = conn.execute("SELECT package FROM findings WHERE project = 'app'").fetchall()
+    assert found == [("demo",)]
     assert (state / "clones" / "remote" / "requirements.txt").is_file()
     assert not (state / "clones" / "remote" / "docs").exists()  # sparse: dependency files only
     second = spawn(config, args=("--once",))

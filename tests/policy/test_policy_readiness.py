@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from policy_builders import NOW, days_ago, releases
 
+from depsentry.models import ProjectReleases, ReadinessRow, Source
 from depsentry.policy import compatible_wheel, readiness_problem
+from depsentry.policy.readiness import assess
 
 OLD = days_ago(100)
 
@@ -128,3 +132,65 @@ def test_no_releases_says_nothing():
 def test_a_broken_requires_python_says_nothing_either_way():
     project = releases("odd", ("1.0", ["odd-1.0-py3-none-any.whl"], ">=3.x", OLD))
     assert readiness_problem(project, "3.14", now=NOW) is None
+
+
+# The readiness report's per-dependency judgement (`assess`).
+
+HERE = Source("requirements.txt", 1)
+
+
+def judge(
+    project: ProjectReleases | None, version: str, python: str = "3.14", **kw: Any
+) -> ReadinessRow:
+    return assess(project.name if project else "x", version, project, python, source=HERE, **kw)
+
+
+def test_assess_skips_yanked_and_pre_releases_when_proposing_an_upgrade() -> None:
+    project = releases(
+        "lib",
+        ("1.0", ["lib-1.0-cp313-cp313-win_amd64.whl"], None, OLD),
+        ("1.1rc1", ["lib-1.1rc1-cp314-cp314-win_amd64.whl"], None, OLD),
+        ("1.1", ["lib-1.1-cp314-cp314-win_amd64.whl"], None, OLD),
+        ("1.2", ["lib-1.2-cp314-cp314-win_amd64.whl"], None, OLD),
+        ("bogus!", ["lib-bogus.whl"], None, OLD),
+    )
+    yanked = replace(project.releases[2], yanked=True)
+    project = replace(
+        project, releases=(project.releases[0], project.releases[1], yanked, *project.releases[3:])
+    )
+    row = judge(project, "1.0")
+    assert (row.verdict, row.target, row.lowest, row.step) == ("upgrade", "1.2", "1.2", "minor")
+    assert row.verdict_text == "upgrade to 1.2"
+
+
+def test_assess_a_pin_the_index_does_not_list_can_still_be_upgraded() -> None:
+    project = releases("lib", ("2.0", ["lib-2.0-py3-none-any.whl"], None, OLD))
+    row = judge(project, "1.0")
+    assert (row.support, row.verdict, row.target, row.step) == (
+        "not on the index",
+        "upgrade",
+        "2.0",
+        "major",
+    )
+    assert judge(project, "3.0").verdict == "blocked"
+
+
+def test_assess_a_later_sdist_is_building_from_source() -> None:
+    project = releases(
+        "lib",
+        ("1.0", ["lib-1.0-cp313-cp313-win_amd64.whl"], None, OLD),
+        ("1.1", ["lib-1.1-cp313-cp313-win_amd64.whl", "lib-1.1.tar.gz"], None, OLD),
+    )
+    row = judge(project, "1.0")
+    assert (row.verdict, row.target, row.support) == ("source-only", "1.1", "no 3.14 wheel")
+    assert judge(project, "1.1").support == "no 3.14 wheel; sdist only"
+    assert row.verdict_text == "builds from source only"
+
+
+def test_assess_unknowns() -> None:
+    assert judge(None, "1.0", failure="HTTP 500").support == "HTTP 500"
+    assert judge(None, "1.0").support == "not on the index"
+    project = releases("lib", ("1.0", [], None, OLD))
+    row = judge(project, "1.0")
+    assert (row.verdict, row.supported, row.support) == ("unknown", None, "no files listed")
+    assert judge(project, "not a version").support == "not a PEP 440 version"

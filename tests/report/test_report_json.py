@@ -104,7 +104,13 @@ def test_every_list_entry_has_exactly_the_contract_keys_plus_documented_extras(
 ) -> None:
     doc = render(result)
     for project in doc["projects"]:
-        assert set(project) == CONTRACT_PROJECT | {"notes", "error", "first_seen"}
+        assert set(project) == CONTRACT_PROJECT | {
+            "notes",
+            "error",
+            "first_seen",
+            "root",
+            "project",
+        }
         for key, required in CONTRACT.items():
             for entry in project[key]:
                 assert set(entry) == required | EXTRAS[key], key
@@ -551,6 +557,26 @@ def test_empty_project_list_round_trips() -> None:
     )
     back = read_report(JsonRenderer().render(result))
     assert back == result
+
+
+def test_a_split_project_keeps_its_root_and_relative_path() -> None:
+    result = ScanResult(
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        advisory_db=AdvisoryDbInfo("osv", 0, None),
+        projects=[
+            ProjectReport(path="repo", root="repo"),
+            ProjectReport(path="repo/tests/fixtures/x", root="repo"),
+            ProjectReport(path="elsewhere", root="repo"),  # not below it: shown whole
+        ],
+    )
+    doc = render(result)
+    assert [(p["root"], p["project"]) for p in doc["projects"]] == [
+        ("repo", "."),
+        ("repo", "tests/fixtures/x"),
+        ("repo", "elsewhere"),
+    ]
+    back = read_report(JsonRenderer().render(result))
+    assert [p.root for p in back.projects] == [None, "repo", "repo"]
 
 
 def test_the_shipped_schema_rejects_what_breaks_the_contract(result: ScanResult) -> None:
