@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from depsentry.advisories.registry import SOURCES
-from depsentry.errors import ConfigError, DepsentryError
+from depsentry.errors import ConfigError
 from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.registry import FORMATS
 from depsentry.scan import Progress, ScanOptions, run_scan
@@ -205,36 +205,59 @@ def terminal_progress() -> Iterator[Progress]:
 
 
 def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
-    """Render `result` to `output` or stdout; the summary line goes to stderr.
+    """Render `result` to `output` (atomically) or stdout; warnings and the summary line go to
+    stderr, in every format.
 
     Each unreadable project gets one `depsentry: error:` line on stderr. When no project could
     be read there is nothing to report, so those lines are all that is printed (like any other
     exit-2 error).
     """
     from depsentry.report import get_renderer, summarize
+    from depsentry.report.escaping import printable
 
     for project in result.projects:
         if project.error:
-            click.echo(f"depsentry: error: {project.error}", err=True)
+            click.echo(f"depsentry: error: {printable(project.error)}", err=True)
     if result.projects and all(project.error for project in result.projects):
         return
     fmt = fmt or "table"
     to_terminal = output is None and sys.stdout.isatty()
-    renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))
+    renderer = get_renderer(
+        fmt,
+        color=to_terminal and fmt == "table",
+        width=terminal_width(to_terminal),
+        root=str(repository_root(Path.cwd())),
+        base=str(Path.cwd()),
+    )
     text = renderer.render(result)
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DepsentryError(
-                f"cannot write the report ({exc.strerror or exc})", output
-            ) from exc
+        from depsentry.commands.output import write_output
+
+        write_output(output, text)
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    if not (fmt == "table" and output is None):  # the table on stdout already shows them
-        for warning in result.advisory_db.warnings:
-            click.echo(f"depsentry: warning: {warning}", err=True)
-    click.echo(summarize(result), err=True)
+    for warning in result.advisory_db.warnings:
+        click.echo(f"depsentry: warning: {printable(warning)}", err=True)
+    click.echo(printable(summarize(result)), err=True)
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest directory at or above `start` holding `.git` (SARIF paths are relative to
+    it, as GitHub resolves them against the checkout); `start` when there is none."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def terminal_width(to_terminal: bool) -> int | None:
+    """`COLUMNS`, else the terminal's width; None (the renderer's default) when piped."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or to_terminal:
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
 
 
 def _check_gate(

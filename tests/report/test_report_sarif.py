@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
@@ -155,16 +156,45 @@ def test_fingerprint_survives_a_line_move_but_not_a_file_or_package_change(
     assert base.endswith(":1")
 
 
-def test_same_pin_twice_in_one_file_gets_distinct_fingerprints(
+def test_one_result_per_project_and_advisory_with_the_other_pins_related(
     single: Callable[..., ScanResult],
 ) -> None:
     one = single(source=Source("requirements.txt", 3))
     vulns = one.projects[0].vulnerabilities
-    vulns.append(replace(vulns[0], version="1.1", source=Source("requirements.txt", 4)))
-    results = render(one)["runs"][0]["results"]
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
-    assert hashes[0].split(":")[0] == hashes[1].split(":")[0]
-    assert [h.split(":")[1] for h in hashes] == ["1", "2"]
+    vulns.append(replace(vulns[0], version="9.9", source=Source("requirements.txt", 4)))
+    (res,) = render(one)["runs"][0]["results"]
+    assert res["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    (related,) = res["relatedLocations"]
+    assert related["physicalLocation"]["region"] == {"startLine": 4}
+    assert related["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert "Pinned in 2 places" in res["message"]["text"]
+    assert res["partialFingerprints"]["primaryLocationLineHash"].endswith(":1")
+
+
+def test_paths_are_relative_to_the_repository_root_declared_in_the_run(
+    single: Callable[..., ScanResult],
+) -> None:
+    log = render(single(source=Source("svc/requirements.txt", 2)), root="/repo", base="/repo/app")
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///repo/"}}
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "app/svc/requirements.txt", "uriBaseId": "%SRCROOT%"}
+
+
+def test_a_summary_that_repeats_the_id_is_no_title(single: Callable[..., ScanResult]) -> None:
+    log = render(single(id="PYSEC-2018-28", summary="PYSEC-2018-28"))
+    (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["shortDescription"]["text"] != "PYSEC-2018-28: PYSEC-2018-28"
+    assert not rule["help"]["markdown"].startswith("**PYSEC-2018-28**: PYSEC-2018-28")
+    assert rule["shortDescription"]["text"].startswith("PYSEC-2018-28 in ")
+
+
+def test_undecodable_file_names_are_escaped(single: Callable[..., ScanResult]) -> None:
+    name = os.fsdecode(b"req\xff.txt")
+    text = SarifRenderer().render(single(source=Source(name, 1)))
+    text.encode("utf-8")  # no lone surrogate left: the file can be written and parsed
+    location = json.loads(text)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "req%FF.txt"
 
 
 def test_region_defaults_to_line_1_when_unknown(result: ScanResult) -> None:
