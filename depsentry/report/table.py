@@ -48,7 +48,7 @@ SEVERITY_STYLES = {
 
 DEFAULT_WIDTH = 100  # piped output without COLUMNS: no terminal to measure
 MIN_PATH = 16  # a path column elided below this says nothing
-TEXT_WANT = 30  # the room a wrapping column gets before a path may take more
+TEXT_WANT = 40  # the room a wrapping column gets before a path may take more
 MIN_DETAILS = 20  # narrower than this, advisory details go below the table
 
 ID, TEXT, PATH = "id", "text", "path"
@@ -111,10 +111,12 @@ class TableRenderer(Renderer):
     ) -> None:
         cells = [[c if isinstance(c, Text) else Text(printable(c)) for c in row] for row in rows]
         width, budgets, _ = self._layout(columns, cells)
-        for row in cells:
-            for i, column in enumerate(columns):
-                if column.kind == PATH:
+        for i, column in enumerate(columns):
+            if column.kind == PATH:
+                for row in cells:
                     row[i] = Text(_elide(row[i].plain, budgets[i]), style=row[i].style)
+                # Cutting at a "/" may leave the column narrower than its budget.
+                budgets[i] = max([cell_len(column.header), *(cell_len(r[i].plain) for r in cells)])
         table = Table(
             title=title,
             title_justify="left",
@@ -231,9 +233,11 @@ class TableRenderer(Renderer):
                 severity += " malicious"
             if priority := priority_text(v):
                 severity += "\n" + priority
-            detail = Text(printable(", ".join(sorted(v.aliases)) or "-"), style="dim")
+            detail = Text(printable(", ".join(sorted(v.aliases))), style="dim")
             if summary := summary_of(v):
-                detail.append("\n" + printable(summary))
+                detail.append(("\n" if v.aliases else "") + printable(summary), style="")
+            if not detail.plain:
+                detail = Text("-")
             rows.append(
                 [
                     v.package,
@@ -266,7 +270,10 @@ class TableRenderer(Renderer):
             return
         self._print(console, "Vulnerabilities", columns[:5], [row[:5] for row in rows])
         for v in vulns:
-            line = Text(printable(f"{v.id} ({_where(v.source, project.path)})"), style="bold")
+            where = _elide(
+                printable(_where(v.source, project.path)), max(self.width // 2, MIN_PATH)
+            )
+            line = Text(f"{printable(v.id)} ({where})", style="bold")
             if v.aliases:
                 line.append(printable(", also " + ", ".join(sorted(v.aliases))), style="dim")
             if summary := summary_of(v):
