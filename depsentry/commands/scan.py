@@ -204,9 +204,12 @@ def terminal_progress() -> Iterator[Progress]:
         yield update
 
 
-def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
+def emit(
+    result: ScanResult, fmt: str | None, output: Path | None, *, violations_only: bool = False
+) -> None:
     """Render `result` to `output` (atomically) or stdout; warnings and the summary line go to
-    stderr, in every format.
+    stderr, in every format. `violations_only` (policy check): the table format shows just the
+    violations table; the machine formats stay whole.
 
     Each unreadable project gets one `depsentry: error:` line on stderr. When no project could
     be read there is nothing to report, so those lines are all that is printed (like any other
@@ -229,7 +232,13 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
         root=str(repository_root(Path.cwd())),
         base=str(Path.cwd()),
     )
-    text = renderer.render(result)
+    if violations_only and fmt == "table":
+        from depsentry.report.table import TableRenderer
+
+        assert isinstance(renderer, TableRenderer)
+        text = renderer.render_violations(result)
+    else:
+        text = renderer.render(result)
     if output is not None:
         from depsentry.commands.output import write_output
 

@@ -75,6 +75,51 @@ class TableRenderer(Renderer):
         self.width = width or DEFAULT_WIDTH
 
     def render(self, result: ScanResult) -> str:
+        out, console = self._console()
+        several = len(result.projects) > 1
+        for project in result.projects:
+            self._project(console, project, heading=several)
+        if any(project.error is None for project in result.projects):
+            console.print(Text(printable(data_line(result.advisory_db)), style="dim"))
+        if not result.projects:
+            console.print("No projects scanned.")
+        return self._text(out)
+
+    def render_violations(self, result: ScanResult) -> str:
+        """What `policy check` promises: one short table of violations (rule, package, due,
+        overdue by, judged at the scan's `generated_at`), not the whole scan again."""
+        out, console = self._console()
+        today = result.generated_at.date()
+        columns = [
+            _Column("Rule", ID),
+            _Column("Package", ID),
+            _Column("Finding", ID),
+            _Column("Due", ID),
+            _Column("Overdue by", ID),
+        ]
+        several = len(result.projects) > 1
+        if several:
+            columns.insert(0, _Column("Project", PATH))
+        rows: list[list[str | Text]] = []
+        for project in result.projects:
+            for rule in sorted_violations(project.violations):
+                late = (today - rule.due).days
+                overdue = plural(late, "day") if rule.overdue else "-"
+                row: list[str | Text] = [
+                    rule.rule,
+                    rule.package,
+                    rule.finding,
+                    rule.due.isoformat(),
+                    Text(overdue, style="red" if rule.overdue else ""),
+                ]
+                rows.append([project.path, *row] if several else row)
+        if rows:
+            self._print(console, "Policy violations", columns, rows)
+        elif any(project.error is None for project in result.projects):
+            console.print("No policy violations.")
+        return self._text(out)
+
+    def _console(self) -> tuple[StringIO, Console]:
         out = StringIO()
         console = Console(
             file=out,
@@ -89,13 +134,9 @@ class TableRenderer(Renderer):
             # use this parameter); the caller decides colour and width.
             _environ={},
         )
-        several = len(result.projects) > 1
-        for project in result.projects:
-            self._project(console, project, heading=several)
-        if any(project.error is None for project in result.projects):
-            console.print(Text(printable(data_line(result.advisory_db)), style="dim"))
-        if not result.projects:
-            console.print("No projects scanned.")
+        return out, console
+
+    def _text(self, out: StringIO) -> str:
         text = out.getvalue()
         if self.color:
             return text

@@ -36,7 +36,9 @@ def osv_record(
     record: dict[str, Any] = {
         "id": vuln_id,
         "modified": "2024-01-01T00:00:00Z",
-        "published": "2024-01-01T00:00:00Z",
+        # Published today: `policy check` without history starts a clock at publication, and
+        # these tests age their reports (--since) to move it.
+        "published": datetime.now(UTC).strftime("%Y-%m-%dT00:00:00Z"),
         "summary": f"{package} is affected",
         "affected": [
             {

@@ -174,3 +174,26 @@ def test_environment_does_not_change_the_output(
     monkeypatch.setenv(env, {"COLUMNS": "30", "TERM": "dumb"}.get(env, "1"))
     assert TableRenderer().render(result) == plain
     assert TableRenderer(color=True).render(result) == coloured
+
+
+def test_violations_table_says_how_late_each_one_is(result: ScanResult) -> None:
+    text = TableRenderer(width=120).render_violations(result)
+    lines = text.splitlines()
+    assert lines[0] == "Policy violations"
+    header = next(line for line in lines if "Rule" in line)
+    assert [c.strip() for c in header.strip("|").split("|")] == [
+        "Project",
+        "Rule",
+        "Package",
+        "Finding",
+        "Due",
+        "Overdue by",
+    ]
+    row = next(line for line in lines if "PYSEC-2021-98" in line)
+    late = (result.generated_at.date() - datetime(2026, 11, 1).date()).days
+    assert "services/web" in row and f"{late} days" in row and "security-fix" in row
+    assert "Vulnerabilities" not in text
+
+
+def test_violations_table_when_there_are_none(empty_result: ScanResult) -> None:
+    assert TableRenderer().render_violations(empty_result) == "No policy violations.\n"
