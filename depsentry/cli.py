@@ -16,6 +16,7 @@ import importlib
 import logging
 import os
 import sys
+from typing import TextIO
 
 import click
 
@@ -39,9 +40,30 @@ def _configure_logging(verbose: int, quiet: int) -> None:
     level = logging.WARNING - 10 * verbose + 10 * quiet
     if level_name:
         level = logging.getLevelName(level_name.upper())
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter())
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+    global _handler
+    root = logging.getLogger()
+    if _handler is None or _handler not in root.handlers:
+        _handler = _StderrHandler()
+        _handler.setFormatter(_Formatter())
+        root.addHandler(_handler)
+    # The handler's own level too: a logger set lower elsewhere must not reach the terminal.
+    _handler.setLevel(level)
+    root.setLevel(level)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time (tests and wrappers replace it)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+_handler: _StderrHandler | None = None
 
 
 def _more_logging(ctx: click.Context, param: click.Parameter, value: int) -> None:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
@@ -33,8 +33,17 @@ FAIL_ON = (
 UNRATED_AS = ("critical", "high", "medium", "low", "ignore")
 
 
-def scan_options(func: F) -> F:
-    """The options every command that runs a scan takes (scan, policy check)."""
+@overload
+def scan_options(func: F, *, report: bool = True) -> F: ...
+@overload
+def scan_options(func: None = None, *, report: bool = True) -> Callable[[F], F]: ...
+
+
+def scan_options(func: F | None = None, *, report: bool = True) -> F | Callable[[F], F]:
+    """The options every command that runs a scan takes (scan, policy check; fix with
+    `report=False`: it writes no report, so it offers no -f/-o)."""
+    if func is None:
+        return lambda f: scan_options(f, report=report)
     decorators = [
         click.argument(
             "paths", nargs=-1, type=click.Path(path_type=Path, exists=False), required=False
@@ -113,6 +122,8 @@ def scan_options(func: F) -> F:
             "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here."
         ),
     ]
+    if not report:
+        decorators = decorators[:-2]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
@@ -126,7 +137,10 @@ def _check_python(ctx: click.Context, param: click.Parameter, value: str | None)
     if value is None:
         return None
     try:
-        Version(value)
+        if len(Version(value).release) < 2:  # "3" would match every 3.x: say which one
+            raise click.BadParameter(
+                f"{value!r} names no minor version; give X.Y (3.12) or a range (>=3.9,<4)"
+            )
     except InvalidVersion:
         try:
             SpecifierSet(value)
@@ -381,5 +395,11 @@ def scan(
     )
     with terminal_progress() as progress:
         result = run_scan(options, progress)
+    if since is not None and policy is None and not any(p.policy for p in result.projects):
+        click.echo(
+            "depsentry: warning: --since has no effect without a policy (--policy, or a "
+            "project's [tool.depsentry] policy): first-seen dates only feed due dates",
+            err=True,
+        )
     emit(result, fmt, output)
     return exit_code(result, fail_on, unrated_as=unrated_as, policy=policy)

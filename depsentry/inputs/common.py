@@ -137,6 +137,7 @@ def entry_from_requirement(
         specifier=specifier,
         direct=direct,
         markers=markers,
+        groups=groups,
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.cli import main
-from tests.commands.scenario import project
+from tests.commands.scenario import project, write_osv
 
 CRASH = (
     "import sys, depsentry.scan\n"
@@ -151,3 +151,56 @@ def test_log_lines_share_the_cli_prefix(capsys: pytest.CaptureFixture[str], home
     assert main(["policy", "show", "-v"]) == 0
     logging.getLogger("depsentry.test").warning("careful")
     assert capsys.readouterr().err.endswith("depsentry: warning: careful\n")
+
+
+@pytest.mark.parametrize("value", ["3", "4"])
+def test_python_without_a_minor_version_is_refused(
+    home: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    assert main(["scan", ".", "--offline", "--python", value]) == 2
+    err = capsys.readouterr().err
+    assert f"'{value}' names no minor version; give X.Y (3.12)" in err
+
+
+@pytest.mark.parametrize("value", ["3.12", "3.12.1", ">=3.9,<4"])
+def test_python_versions_and_ranges_are_accepted(value: str) -> None:
+    from depsentry.commands.scan import _check_python
+
+    assert _check_python(None, None, value) == value  # type: ignore[arg-type]
+
+
+def test_since_without_a_policy_warns(
+    tmp_path: Path, home: Path, osv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.3\n"})
+    first = tmp_path / "first.json"
+    args = ["scan", str(app), "--osv-db", str(osv), "--offline"]
+    assert main([*args, "-f", "json", "-o", str(first)]) == 0
+    capsys.readouterr()
+    assert main([*args, "--since", str(first)]) == 0
+    assert "depsentry: warning: --since has no effect without a policy" in capsys.readouterr().err
+    assert main([*args, "--since", str(first), "--policy", "monthly"]) == 0
+    assert "--since has no effect" not in capsys.readouterr().err
+
+
+def test_warnings_go_to_stderr_in_table_mode_too(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    import depsentry.commands.scan as commands_scan
+
+    real = commands_scan.run_scan
+
+    def warned(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        result.advisory_db = replace(result.advisory_db, warnings=("using the snapshot",))
+        return result
+
+    monkeypatch.setattr(commands_scan, "run_scan", warned)
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.3\n"})
+    osv = write_osv(tmp_path / "osv")
+    assert main(["scan", str(app), "--osv-db", str(osv), "--offline"]) == 0
+    captured = capsys.readouterr()
+    assert "using the snapshot" not in captured.out
+    assert "depsentry: warning: using the snapshot" in captured.err
