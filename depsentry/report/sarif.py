@@ -24,13 +24,12 @@ from typing import Any
 from urllib.parse import quote
 
 from depsentry import __version__
-from depsentry.models import ScanResult, Severity, Source, Vulnerability
+from depsentry.models import ProjectReport, ScanResult, Severity, Source, Vulnerability
 from depsentry.report.escaping import printable_json
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.markdown import escape
 from depsentry.report.ordering import (
     sorted_versions,
-    sorted_vulnerabilities,
     upgrade_target,
 )
 from depsentry.report.summary import priority_text, severity_label, severity_text, summary_of
@@ -96,8 +95,8 @@ class SarifRenderer(Renderer):
             for project in result.projects
             for _, pins in groupby(
                 sorted(
-                    sorted_vulnerabilities(project.vulnerabilities),
-                    key=lambda v: v.id,
+                    (v.at(_from_scan(project, v.source)) for v in project.vulnerabilities),
+                    key=lambda v: (v.id, _order(v)),
                 ),
                 key=lambda v: v.id,
             )
@@ -167,6 +166,23 @@ class SarifRenderer(Renderer):
             "uri": "/".join(quote(part, errors="surrogateescape") for part in parts) or ".",
             "uriBaseId": "%SRCROOT%",
         }
+
+
+def _from_scan(project: ProjectReport, source: Source) -> Source:
+    """`source` (relative to its project's directory) relative to where the scan ran.
+
+    A project named by a file (`scan app/requirements.txt`) has its directory as the base; a
+    source already under the project's path is taken as it is.
+    """
+    raw = source.path
+    if "\\" in raw or raw.startswith("/"):
+        return source
+    folder = PurePosixPath(project.path)
+    if folder.name in project.inputs:  # the project is a file: its inputs sit beside it
+        folder = folder.parent
+    if folder.as_posix() in (".", "") or raw.startswith(folder.as_posix().rstrip("/") + "/"):
+        return source
+    return Source((folder / raw).as_posix(), source.line)
 
 
 def _order(v: Vulnerability) -> tuple[str, ...]:

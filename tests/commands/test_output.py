@@ -117,3 +117,20 @@ def test_undecodable_file_names_are_escaped_in_every_format_on_stdout_and_in_fil
     if fmt == "sarif":
         location = json.loads(text)["runs"][0]["results"][0]["locations"][0]
         assert location["physicalLocation"]["artifactLocation"]["uri"].endswith("%FF.txt")
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(
+    tmp_path: Path, home: Path, osv: Path
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    app = project(repo / "services" / "app", {"requirements.txt": "demo==1.0\n"})
+    done = run_cli(
+        "scan", "app", "--osv-db", str(osv), "--offline", "-f", "sarif",
+        home=home, cwd=app.parent,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    run = json.loads(done.stdout)["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.as_uri() + "/"}}
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "services/app/requirements.txt", "uriBaseId": "%SRCROOT%"}

