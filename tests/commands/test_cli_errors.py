@@ -204,3 +204,23 @@ def test_warnings_go_to_stderr_in_table_mode_too(
     captured = capsys.readouterr()
     assert "using the snapshot" not in captured.out
     assert "depsentry: warning: using the snapshot" in captured.err
+
+
+def test_an_unwritable_crashes_folder_falls_back_to_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "crashes").write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("DEPSENTRY_HOME", str(home))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("x")
+
+    monkeypatch.setattr("depsentry.commands.scan.run_scan", boom)
+    assert main(["scan", str(tmp_path), "--offline"]) == 3
+    assert crash_file(capsys.readouterr().err.strip()).parent == tmp_path / "tmp"

@@ -134,3 +134,26 @@ def test_sarif_paths_are_relative_to_the_repository_root(
     assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.as_uri() + "/"}}
     location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "services/app/requirements.txt", "uriBaseId": "%SRCROOT%"}
+
+
+def test_a_report_below_a_file_is_one_line(tmp_path: Path) -> None:
+    from depsentry.errors import DepsentryError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    with pytest.raises(DepsentryError, match="cannot write the report"):
+        write_output(blocker / "report.json", "{}")
+
+
+def test_a_full_disk_mid_write_is_one_line_and_keeps_the_old_report(tmp_path: Path) -> None:
+    from depsentry.commands.output import atomic_output
+    from depsentry.errors import DepsentryError
+
+    target = tmp_path / "last.json"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(DepsentryError, match="No space left on device"):
+        with atomic_output(target) as handle:
+            handle.write("half")
+            raise OSError(28, "No space left on device")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["last.json"]

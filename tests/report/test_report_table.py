@@ -197,3 +197,8 @@ def test_violations_table_says_how_late_each_one_is(result: ScanResult) -> None:
 
 def test_violations_table_when_there_are_none(empty_result: ScanResult) -> None:
     assert TableRenderer().render_violations(empty_result) == "No policy violations.\n"
+
+
+def test_kev_and_epss_sit_under_the_severity(single: Callable[..., ScanResult]) -> None:
+    text = TableRenderer(width=200).render(single(kev=True, epss=0.42, epss_percentile=0.97))
+    assert "KEV, EPSS 42% (p97)" in text
