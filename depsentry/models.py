@@ -146,6 +146,8 @@ class Skipped:
     specifier: str | None = None
     direct: bool = True
     markers: str | None = None
+    # Kept for when an unpinned range is resolved; not part of equality (the same requirement).
+    groups: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,6 +159,7 @@ def resolve_unpinned(
                 markers=skip.markers,
                 pinned=False,
                 specifier=skip.specifier,
+                groups=skip.groups,
             )
         )
     return resolved, left

@@ -434,7 +434,12 @@ def _evaluate_policy(
     now: datetime,
     known: Callable[[str], datetime | None] | None = None,
 ) -> None:
-    from depsentry.policy import evaluate, first_seen_dates, first_seen_from_report
+    from depsentry.policy import (
+        evaluate,
+        first_seen_dates,
+        first_seen_from_report,
+        published_dates,
+    )
 
     old = _read_since(since) if since is not None and known is None else None
     for report, policy in zip(reports, policies, strict=True):
@@ -443,6 +448,8 @@ def _evaluate_policy(
         first_seen = known
         if old is not None:
             first_seen = first_seen_from_report(old, policy, project=report.path)
+        elif first_seen is None:  # no history: clocks start at the advisory's publication
+            first_seen = published_dates(report)
         report.violations = evaluate(
             report, policy, now=now, first_seen=first_seen, releases=releases
         )

@@ -187,6 +187,19 @@ def test_resolve_unpinned_picks_what_a_fresh_install_gets() -> None:
     ]
 
 
+def test_resolve_unpinned_keeps_the_groups() -> None:
+    from dataclasses import replace
+
+    from depsentry.inputs.common import entry_from_requirement
+
+    entry = entry_from_requirement("demo>=1,<2", SRC, groups=("dev",))
+    assert isinstance(entry, Skipped) and entry.groups == ("dev",)
+    resolved, _ = resolve_unpinned(
+        [replace(unpinned("demo", ">=1,<2"), groups=("dev",))], {"demo": DEMO}
+    )
+    assert [(d.version, d.groups) for d in resolved] == [("1.1", ("dev",))]
+
+
 def test_resolve_unpinned_respects_python() -> None:
     resolved, _ = resolve_unpinned([unpinned("demo", "<2")], {"demo": DEMO}, python="3.8")
     assert resolved[0].version == "1.0.5"

@@ -175,11 +175,21 @@ def _table(found: list[dict[str, Any]]) -> None:
         what = f.get("advisory_id") or f.get("target") or f.get("rule") or ""
         table.add_row(
             str(f["id"]), f["project"], f["kind"], f["package"], f.get("version") or "",
-            f["severity"] if f["kind"] == "vulnerability" else "", what, f["state"],
+            _severity(f) if f["kind"] == "vulnerability" else "", what, f["state"],
             (f.get("first_seen") or "")[:10],
         )  # fmt: skip
-    Console(soft_wrap=True).print(table)
+    import sys
+
+    # Piped, whole rows (grep, scripts) rather than cells squeezed to "vulnerab…".
+    Console(soft_wrap=True, width=None if sys.stdout.isatty() else 1000).print(table)
     click.echo(f"{len(found)} finding(s)", err=True)
+
+
+def _severity(f: dict[str, Any]) -> str:
+    """The level as every report shows it: "high 7.5", "unrated"."""
+    level = "unrated" if f["severity"] == "unknown" else str(f["severity"])
+    cvss = f.get("cvss")
+    return f"{level} {float(cvss):.1f}" if isinstance(cvss, (int, float)) else level
 
 
 @findings.command(name="show")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @click.command(name="fix")
-@scan_options
+@scan_options(report=False)
 @click.option("--dry-run", is_flag=True, help="Print a unified diff; change nothing.")
 @click.option(
     "--latest", is_flag=True, help="Bump every outdated pin to the latest allowed release."
@@ -65,9 +65,6 @@ def fix(
     from depsentry.fix import apply_bumps, check_plan, plan_fixes
     from depsentry.scan import open_sources, run_scan
 
-    if kwargs.pop("fmt") is not None or kwargs.pop("output") is not None:
-        # Shared scan options, but fix has no report to render: refuse rather than ignore.
-        raise click.UsageError("fix writes no report; --format and --output are for scan")
     options = build_options(**kwargs)
     if latest:
         options = dataclasses.replace(options, outdated=True)

@@ -41,7 +41,9 @@ def show(policy_name: str | None) -> int:
 def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
     """Exit 1 when any project violates the policy, 0 otherwise, 2 on bad input.
 
-    Takes the scan's options (--osv-db, --offline, --outdated, ...); outdated findings are only
+    Prints the violations (rule, package, due, overdue by); --format json/sarif/markdown give
+    the whole report. Without history (--since, the daemon's store) a vulnerability's clock
+    starts at the advisory's publication date. Takes the scan's options (--osv-db, --offline, --outdated, ...); outdated findings are only
     judged when --outdated asks the index for them.
     """
     from depsentry.policy import load_policy
@@ -53,7 +55,7 @@ def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
     options = build_options(policy=policy_name, evaluate_policy=True, since=since, **kwargs)
     with terminal_progress() as progress:
         result = run_scan(options, progress)
-    emit(result, fmt, output)
+    emit(result, fmt, output, violations_only=True)
     if any(project.error for project in result.projects):
         return 2
     overdue = [v for project in result.projects for v in project.violations if v.overdue]

@@ -6,12 +6,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
 from depsentry.advisories.registry import SOURCES
-from depsentry.errors import ConfigError, DepsentryError
+from depsentry.errors import ConfigError
 from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.registry import FORMATS
 from depsentry.scan import Progress, ScanOptions, run_scan
@@ -33,8 +33,17 @@ FAIL_ON = (
 UNRATED_AS = ("critical", "high", "medium", "low", "ignore")
 
 
-def scan_options(func: F) -> F:
-    """The options every command that runs a scan takes (scan, policy check)."""
+@overload
+def scan_options(func: F, *, report: bool = True) -> F: ...
+@overload
+def scan_options(func: None = None, *, report: bool = True) -> Callable[[F], F]: ...
+
+
+def scan_options(func: F | None = None, *, report: bool = True) -> F | Callable[[F], F]:
+    """The options every command that runs a scan takes (scan, policy check; fix with
+    `report=False`: it writes no report, so it offers no -f/-o)."""
+    if func is None:
+        return lambda f: scan_options(f, report=report)
     decorators = [
         click.argument(
             "paths", nargs=-1, type=click.Path(path_type=Path, exists=False), required=False
@@ -127,6 +136,8 @@ def scan_options(func: F) -> F:
             "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="Write here."
         ),
     ]
+    if not report:
+        decorators = decorators[:-2]
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
@@ -140,7 +151,10 @@ def _check_python(ctx: click.Context, param: click.Parameter, value: str | None)
     if value is None:
         return None
     try:
-        Version(value)
+        if len(Version(value).release) < 2:  # "3" would match every 3.x: say which one
+            raise click.BadParameter(
+                f"{value!r} names no minor version; give X.Y (3.12) or a range (>=3.9,<4)"
+            )
     except InvalidVersion:
         try:
             SpecifierSet(value)
@@ -222,37 +236,69 @@ def terminal_progress() -> Iterator[Progress]:
         yield update
 
 
-def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
-    """Render `result` to `output` or stdout; the summary line goes to stderr.
+def emit(
+    result: ScanResult, fmt: str | None, output: Path | None, *, violations_only: bool = False
+) -> None:
+    """Render `result` to `output` (atomically) or stdout; warnings and the summary line go to
+    stderr, in every format. `violations_only` (policy check): the table format shows just the
+    violations table; the machine formats stay whole.
 
     Each unreadable project gets one `depsentry: error:` line on stderr. When no project could
     be read there is nothing to report, so those lines are all that is printed (like any other
     exit-2 error).
     """
     from depsentry.report import get_renderer, summarize
+    from depsentry.report.escaping import printable
 
     for project in result.projects:
         if project.error:
-            click.echo(f"depsentry: error: {project.error}", err=True)
+            click.echo(f"depsentry: error: {printable(project.error)}", err=True)
     if result.projects and all(project.error for project in result.projects):
         return
     fmt = fmt or "table"
     to_terminal = output is None and sys.stdout.isatty()
-    renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))
-    text = renderer.render(result)
+    renderer = get_renderer(
+        fmt,
+        color=to_terminal and fmt == "table",
+        width=terminal_width(to_terminal),
+        root=str(repository_root(Path.cwd())),
+        base=str(Path.cwd()),
+    )
+    if violations_only and fmt == "table":
+        from depsentry.report.table import TableRenderer
+
+        assert isinstance(renderer, TableRenderer)
+        text = renderer.render_violations(result)
+    else:
+        text = renderer.render(result)
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise DepsentryError(
-                f"cannot write the report ({exc.strerror or exc})", output
-            ) from exc
+        from depsentry.commands.output import write_output
+
+        write_output(output, text)
     else:
         click.echo(text, nl=not text.endswith("\n"))
-    if not (fmt == "table" and output is None):  # the table on stdout already shows them
-        for warning in result.advisory_db.warnings:
-            click.echo(f"depsentry: warning: {warning}", err=True)
-    click.echo(summarize(result), err=True)
+    for warning in result.advisory_db.warnings:
+        click.echo(f"depsentry: warning: {printable(warning)}", err=True)
+    click.echo(printable(summarize(result)), err=True)
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest directory at or above `start` holding `.git` (SARIF paths are relative to
+    it, as GitHub resolves them against the checkout); `start` when there is none."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def terminal_width(to_terminal: bool) -> int | None:
+    """`COLUMNS`, else the terminal's width; None (the renderer's default) when piped."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit() or to_terminal:
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
 
 
 def _check_gate(
@@ -368,5 +414,11 @@ def scan(
     )
     with terminal_progress() as progress:
         result = run_scan(options, progress)
+    if since is not None and policy is None and not any(p.policy for p in result.projects):
+        click.echo(
+            "depsentry: warning: --since has no effect without a policy (--policy, or a "
+            "project's [tool.depsentry] policy): first-seen dates only feed due dates",
+            err=True,
+        )
     emit(result, fmt, output)
     return exit_code(result, fail_on, unrated_as=unrated_as, policy=policy)

@@ -194,6 +194,7 @@ def entry_from_requirement(
         specifier=specifier,
         direct=direct,
         markers=markers,
+        groups=groups,
     )
 
 

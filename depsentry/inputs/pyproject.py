@@ -220,5 +220,6 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
             name=entry.name,
             specifier=entry.specifier,
             markers=entry.markers,
+            groups=entry.groups,
         )
     return entry

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         finding_keys,
         first_seen_dates,
         first_seen_from_report,
+        published_dates,
     )
     from depsentry.policy.load import (
         DEFAULT_POLICY,
@@ -47,6 +48,7 @@ _WHERE = {
     "finding_keys": "depsentry.policy.evaluate",
     "first_seen_dates": "depsentry.policy.evaluate",
     "first_seen_from_report": "depsentry.policy.evaluate",
+    "published_dates": "depsentry.policy.evaluate",
     "DEFAULT_POLICY": "depsentry.policy.load",
     "bundled_policies": "depsentry.policy.load",
     "load_policy": "depsentry.policy.load",
@@ -99,6 +101,7 @@ __all__ = [
     "finding_keys",
     "first_seen_dates",
     "first_seen_from_report",
+    "published_dates",
     "load_policy",
     "next_review",
     "policy_to_toml",

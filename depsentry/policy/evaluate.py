@@ -26,6 +26,7 @@ __all__ = [
     "finding_keys",
     "first_seen_dates",
     "first_seen_from_report",
+    "published_dates",
 ]
 
 FirstSeen = Callable[[str], datetime | None]
@@ -226,6 +227,23 @@ def first_seen_from_report(
             note(key, generated)
         for key, when in p.first_seen.items():
             note(key, _aware(when))
+    return dates.get
+
+
+def published_dates(report: ProjectReport) -> FirstSeen:
+    """First-seen dates when there is no history (no store, no `--since`): a vulnerability's
+    clock starts when the team could first have known, the advisory's publication date; a
+    CI gate that restarted every clock "now" would pass a six-year-old known vulnerability."""
+    dates: dict[str, datetime] = {}
+    for v in report.vulnerabilities:
+        if v.published is None:
+            continue
+        published = _aware(v.published)
+        # `fix:` clocks too (needs_fix): without history or index data, when a fixed release
+        # first existed cannot be dated, and the advisory usually ships with its fix.
+        for key in (*vuln_keys(v), *(fix_keys(v) if v.fixed_in else ())):
+            if key not in dates or published < dates[key]:
+                dates[key] = published
     return dates.get
 
 

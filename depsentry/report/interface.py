@@ -13,13 +13,14 @@ from depsentry.models import ReadinessReport, ScanResult
 class RenderOptions:
     """What the caller knows about where the report goes; each renderer reads its own part.
 
-    `color` and `width` are the terminal's (table); `root` is the repository root that absolute
-    paths are made relative to (SARIF).
+    `color` and `width` are the terminal's (table); `root` is the repository root that paths are
+    made relative to, and `base` the directory relative source paths start from (SARIF).
     """
 
     color: bool = False
     width: int | None = None
     root: str | None = None
+    base: str | None = None
 
 
 class Renderer(ABC):

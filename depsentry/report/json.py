@@ -30,6 +30,7 @@ from depsentry.models import (
     Violation,
     Vulnerability,
 )
+from depsentry.report.escaping import printable_json
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_dependencies,
@@ -39,6 +40,7 @@ from depsentry.report.ordering import (
     sorted_violations,
     sorted_vulnerabilities,
 )
+from depsentry.report.summary import summary_of
 
 __all__ = ["SCHEMA", "JsonRenderer", "json_schema", "read_report"]
 
@@ -56,7 +58,8 @@ class JsonRenderer(Renderer):
         self.indent = indent
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(to_document(result), indent=self.indent, ensure_ascii=False) + "\n"
+        text = json.dumps(to_document(result), indent=self.indent, ensure_ascii=False)
+        return printable_json(text) + "\n"  # undecodable file names as "\\xff", valid UTF-8
 
 
 def json_schema() -> dict[str, Any]:
@@ -156,7 +159,7 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "epss_percentile": v.epss_percentile,
         "kev": v.kev,
         "fixed_in": list(sorted_versions(v.fixed_in)),
-        "summary": v.summary,
+        "summary": summary_of(v),
         "source": str(v.source),
         "reported_by": sorted(v.reported_by),
         "malicious": v.malicious,
@@ -404,7 +407,7 @@ def _read_vulnerability(v: _Reader) -> Vulnerability:
         severity=v.need("severity", Severity),
         cvss=v.get("cvss", float, nullable=True),
         fixed_in=v.strings("fixed_in"),
-        summary=v.get("summary", str),
+        summary=v.get("summary", str, nullable=True) or "",
         source=v.need("source", _parse_source),
         reported_by=v.strings("reported_by", required=False) or ("osv",),
         published=v.parsed("published", _parse_datetime, required=False),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from depsentry.models import ProjectReport, ScanResult
+from depsentry.report.escaping import printable
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_outdated,
@@ -16,7 +17,14 @@ from depsentry.report.ordering import (
     sorted_violations,
     sorted_vulnerabilities,
 )
-from depsentry.report.summary import data_line, plural, priority_text, severity_text, summarize
+from depsentry.report.summary import (
+    data_line,
+    plural,
+    priority_text,
+    severity_text,
+    summarize,
+    summary_of,
+)
 
 __all__ = ["MarkdownRenderer", "escape"]
 
@@ -64,7 +72,7 @@ class MarkdownRenderer(Renderer):
         self.max_length = max_length
 
     def render(self, result: ScanResult) -> str:
-        text = self._render(result)
+        text = printable(self._render(result))  # undecodable file names as \xff
         if self.max_length is None or len(text) <= self.max_length:
             return text
         return _cut(text, self.max_length)
@@ -101,10 +109,12 @@ class MarkdownRenderer(Renderer):
                         severity,
                         escape(", ".join(sorted_versions(v.fixed_in))) or "-",
                         escape(str(v.source)),
-                        escape(v.summary),
+                        escape(summary_of(v) or ""),
                     ]
                 )
             header = ["Package", "Version", "ID", "Severity", "Fixed in", "Source", "Summary"]
+            if not any(summary_of(v) for v in vulns):  # no empty column
+                header, rows = header[:-1], [row[:-1] for row in rows]
             lines += _table(header, rows)
         elif not project.error:
             deps = plural(len(project.dependencies), "dependency", "dependencies")

@@ -33,7 +33,13 @@ READINESS_FORMATS: Registry[ReadinessRenderer] = Registry(
 
 
 def get_renderer(
-    fmt: str, *, color: bool = False, width: int | None = None, root: str | None = None
+    fmt: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    root: str | None = None,
+    base: str | None = None,
 ) -> Renderer:
     """The renderer for `fmt`, built for these options; an unknown `fmt` is a `ConfigError`."""
-    return FORMATS.load(fmt).from_options(RenderOptions(color=color, width=width, root=root))
+    options = RenderOptions(color=color, width=width, root=root, base=base)
+    return FORMATS.load(fmt).from_options(options)

@@ -1,4 +1,10 @@
-"""SARIF 2.1.0 for GitHub code scanning: one rule per advisory, one result per vulnerable pin.
+"""SARIF 2.1.0 for GitHub code scanning: one rule per advisory, one result per (project, advisory).
+
+Locations are relative to the repository root (`uriBaseId` `%SRCROOT%`, declared in the run's
+`originalUriBaseIds`), so GitHub attaches alerts to files that exist in the checkout; a result's
+further pins of the same advisory are its `relatedLocations`. The log follows the rules
+github/codeql-action's upload-sarif checks: every result has a `ruleId` found in
+`tool.driver.rules` (and its `ruleIndex`), a message, and one physical location.
 
 GitHub's requirements: https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning
 `security-severity` is the CVSS base score when the advisory has one, else a fixed value per
@@ -12,20 +18,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from itertools import groupby
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
 from depsentry import __version__
 from depsentry.models import ProjectReport, ScanResult, Severity, Source, Vulnerability
+from depsentry.report.escaping import printable_json
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.markdown import escape
 from depsentry.report.ordering import (
     sorted_versions,
-    sorted_vulnerabilities,
     upgrade_target,
 )
-from depsentry.report.summary import priority_text, severity_label, severity_text
+from depsentry.report.summary import priority_text, severity_label, severity_text, summary_of
 
 __all__ = ["SEVERITY_SCORES", "SarifRenderer"]
 
@@ -56,42 +63,68 @@ MAX_DESCRIPTION = 1024  # GitHub truncates fullDescription beyond this
 class SarifRenderer(Renderer):
     """One SARIF log with one run.
 
-    `root` is the repository root: absolute source paths under it become relative URIs (GitHub
+    `root` is the repository root: source paths under it become relative URIs (GitHub
     resolves those against the checkout); absolute paths elsewhere become `file://` URIs.
-    `category` sets `automationDetails.id`, to tell apart several uploads for one commit.
+    `base` is the directory relative source paths are relative to (the working directory;
+    default: `root`). `category` sets `automationDetails.id`, to tell apart several uploads
+    for one commit.
     """
 
     @classmethod
     def from_options(cls, options: RenderOptions) -> SarifRenderer:
-        return cls(root=options.root)
+        return cls(root=options.root, base=options.base)
 
-    def __init__(self, *, root: str | None = None, category: str | None = None) -> None:
+    def __init__(
+        self, *, root: str | None = None, base: str | None = None, category: str | None = None
+    ) -> None:
         self.root = root
+        self.base = base
         self.category = category
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(self.log(result), indent=2, ensure_ascii=False) + "\n"
+        text = json.dumps(self.log(result), indent=2, ensure_ascii=False)
+        return printable_json(text) + "\n"  # undecodable file names as "\\xff"
 
     def log(self, result: ScanResult) -> dict[str, Any]:
         """The SARIF log as JSON-ready data."""
         rules: dict[str, dict[str, Any]] = {}
         results: list[dict[str, Any]] = []
-        findings = [
-            vuln.at(_from_root(vuln.source, project))
+        # One result per (project, advisory): its pins in (package, version, source) order.
+        groups = [
+            list(pins)
             for project in result.projects
-            for vuln in sorted_vulnerabilities(project.vulnerabilities)
+            for _, pins in groupby(
+                sorted(
+                    (v.at(_located(project, v.source)) for v in project.vulnerabilities),
+                    key=lambda v: (v.id, _order(v)),
+                ),
+                key=lambda v: v.id,
+            )
         ]
+        groups.sort(key=lambda pins: _order(pins[0]))
         # Rules in id order, each described by its first finding in (package, version) order.
-        for vuln in sorted(findings, key=lambda v: v.id):
-            rules.setdefault(vuln.id, _rule(vuln))
+        for pins in sorted(groups, key=lambda pins: pins[0].id):
+            rules.setdefault(pins[0].id, _rule(pins[0]))
         index = {rule_id: i for i, rule_id in enumerate(rules)}
         seen: Counter[str] = Counter()
-        for vuln in findings:
-            uri = self._uri(vuln.source)
-            fingerprint = _fingerprint(vuln.id, vuln.package, uri)
-            # GitHub's own form is "hash:occurrence"; the same pin twice in a file gets :1, :2.
+        for pins in groups:
+            first = pins[0]
+            uri = self._uri(first.source)
+            fingerprint = _fingerprint(first.id, first.package, uri)
+            # GitHub's own form is "hash:occurrence"; a second result for the same key gets :2.
             seen[fingerprint] += 1
-            results.append(_result(vuln, index[vuln.id], uri, f"{fingerprint}:{seen[fingerprint]}"))
+            item = _result(pins, index[first.id], uri, f"{fingerprint}:{seen[fingerprint]}")
+            related = [
+                {
+                    "id": n,
+                    "physicalLocation": _physical(self._uri(v.source), v),
+                    "message": {"text": f"{v.package} {v.version}"},
+                }
+                for n, v in enumerate(pins[1:], start=1)
+            ]
+            if related:
+                item["relatedLocations"] = related
+            results.append(item)
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -105,6 +138,9 @@ class SarifRenderer(Renderer):
             "invocations": [_invocation(result)],
             "results": results,
         }
+        if self.root is not None:
+            root = PurePosixPath(self.root).as_uri().rstrip("/") + "/"
+            run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root}}
         if self.category:
             run["automationDetails"] = {"id": f"{self.category.rstrip('/')}/"}
         return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -118,13 +154,50 @@ class SarifRenderer(Renderer):
                 return {"uri": windows.as_uri()}
             raw = windows.as_posix()
         path = PurePosixPath(raw)
+        if not path.is_absolute() and self.base is not None and self.base != self.root:
+            path = PurePosixPath(self.base) / path
         if path.is_absolute():
             if self.root is not None and path.is_relative_to(self.root):
                 path = path.relative_to(self.root)
             else:
                 return {"uri": path.as_uri()}
         parts = [part for part in path.parts if part != "."]
-        return {"uri": "/".join(parts) or ".", "uriBaseId": "%SRCROOT%"}
+        return {
+            "uri": "/".join(quote(part, errors="surrogateescape") for part in parts) or ".",
+            "uriBaseId": "%SRCROOT%",
+        }
+
+
+def _from_scan(project: ProjectReport, source: Source) -> Source:
+    """`source` (relative to its project's directory) relative to where the scan ran.
+
+    A project named by a file (`scan app/requirements.txt`) has its directory as the base; a
+    source already under the project's path is taken as it is.
+    """
+    raw = source.path
+    if "\\" in raw or raw.startswith("/"):
+        return source
+    folder = PurePosixPath(project.path)
+    if folder.name in project.inputs:  # the project is a file: its inputs sit beside it
+        folder = folder.parent
+    if folder.as_posix() in (".", "") or raw.startswith(folder.as_posix().rstrip("/") + "/"):
+        return source
+    return Source((folder / raw).as_posix(), source.line)
+
+
+def _order(v: Vulnerability) -> tuple[str, ...]:
+    return (v.package, v.version, v.id, v.source.path, f"{v.source.line or 0:09d}")
+
+
+def _physical(location: dict[str, str], vuln: Vulnerability) -> dict[str, Any]:
+    return {"artifactLocation": location, "region": {"startLine": vuln.source.line or 1}}
+
+
+def _located(project: ProjectReport, source: Source) -> Source:
+    # A project found under a scanned root knows that root; a one-project scan only its path.
+    if project.root is not None:
+        return _from_root(source, project)
+    return _from_scan(project, source)
 
 
 def _from_root(source: Source, project: ProjectReport) -> Source:
@@ -171,13 +244,15 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _rule(vuln: Vulnerability) -> dict[str, Any]:
-    summary = " ".join(vuln.summary.split()) or f"{vuln.id} in {vuln.package}"
+    own = summary_of(vuln)
+    summary = own or f"{vuln.id} in {vuln.package}"
     fixed = ", ".join(sorted_versions(vuln.fixed_in)) or "no fixed version yet"
     aliases = ", ".join(sorted(vuln.aliases)) or "none"
     link = OSV_URL + quote(vuln.id, safe="")
     text = f"{summary}\n\nPackage: {vuln.package}\nFixed in: {fixed}\nAliases: {aliases}\n{link}"
+    title = f"**{escape(vuln.id)}**: {escape(own)}" if own else f"**{escape(summary)}**"
     markdown = (
-        f"**{escape(vuln.id)}**: {escape(summary)}\n\n"
+        f"{title}\n\n"
         f"| Package | Fixed in | Aliases |\n| --- | --- | --- |\n"
         f"| {escape(vuln.package)} | {escape(fixed)} | {escape(aliases)} |\n\n"
         f"Upgrade to a fixed version. Details: [{escape(vuln.id)}]({link})"
@@ -187,7 +262,9 @@ def _rule(vuln: Vulnerability) -> dict[str, Any]:
         tags.append("known-exploited")
     return {
         "id": vuln.id,
-        "shortDescription": {"text": _clip(f"{vuln.id}: {summary}", MAX_DESCRIPTION)},
+        "shortDescription": {
+            "text": _clip(f"{vuln.id}: {own}" if own else summary, MAX_DESCRIPTION)
+        },
         "fullDescription": {"text": _clip(summary, MAX_DESCRIPTION)},
         "helpUri": link,
         "help": {"text": text, "markdown": markdown},
@@ -201,8 +278,9 @@ def _rule(vuln: Vulnerability) -> dict[str, Any]:
 
 
 def _result(
-    vuln: Vulnerability, rule_index: int, location: dict[str, str], fingerprint: str
+    pins: list[Vulnerability], rule_index: int, location: dict[str, str], fingerprint: str
 ) -> dict[str, Any]:
+    vuln = pins[0]
     fixed = ", ".join(sorted_versions(vuln.fixed_in))
     target = upgrade_target(vuln.version, vuln.fixed_in)
     also = f" (also {', '.join(sorted(vuln.aliases))})" if vuln.aliases else ""
@@ -211,20 +289,17 @@ def _result(
     else:
         advice = f"Fixed in {fixed}." if fixed else "No fixed version is known."
     rating = severity_text(vuln) + (f", {p}" if (p := priority_text(vuln)) else "")
-    message = f"{vuln.package} {vuln.version} is affected by {vuln.id}{also} ({rating}). {advice}"
+    pinned = ", ".join(dict.fromkeys(f"{v.package} {v.version}" for v in pins))
+    verb = "is" if len(pins) == 1 else "are"
+    message = f"{pinned} {verb} affected by {vuln.id}{also} ({rating}). {advice}"
+    if len(pins) > 1:
+        message += f" Pinned in {len(pins)} places; the others are related locations."
     return {
         "ruleId": vuln.id,
         "ruleIndex": rule_index,
         "level": LEVELS[vuln.severity],
         "message": {"text": message},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": location,
-                    "region": {"startLine": vuln.source.line or 1},
-                }
-            }
-        ],
+        "locations": [{"physicalLocation": _physical(location, vuln)}],
         "partialFingerprints": {"primaryLocationLineHash": fingerprint},
         "properties": {
             "package": vuln.package,

@@ -6,7 +6,15 @@ from collections import Counter
 
 from depsentry.models import AdvisoryDbInfo, ScanResult, Severity, Vulnerability
 
-__all__ = ["data_line", "plural", "priority_text", "severity_label", "severity_text", "summarize"]
+__all__ = [
+    "data_line",
+    "plural",
+    "priority_text",
+    "severity_label",
+    "severity_text",
+    "summarize",
+    "summary_of",
+]
 
 # Most severe first; UNKNOWN (shown as "unrated") last because it is the least informative,
 # not the least severe: the gate fails every level on it by default.
@@ -28,6 +36,12 @@ def severity_text(v: Vulnerability) -> str:
     """The level with the CVSS score beside it: "critical 9.8", "high", "unrated"."""
     text = severity_label(v.severity)
     return f"{text} {v.cvss:.1f}" if v.cvss is not None else text
+
+
+def summary_of(v: Vulnerability) -> str | None:
+    """The advisory's summary, or None when it has none or only repeats its id (or an alias)."""
+    text = " ".join(v.summary.split())
+    return text if text and text not in v.ids else None
 
 
 def priority_text(v: Vulnerability) -> str:

@@ -36,7 +36,9 @@ def osv_record(
     record: dict[str, Any] = {
         "id": vuln_id,
         "modified": "2024-01-01T00:00:00Z",
-        "published": "2024-01-01T00:00:00Z",
+        # Published today: `policy check` without history starts a clock at publication, and
+        # these tests age their reports (--since) to move it.
+        "published": datetime.now(UTC).strftime("%Y-%m-%dT00:00:00Z"),
         "summary": f"{package} is affected",
         "affected": [
             {
@@ -126,9 +128,12 @@ def project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def run_cli(*args: str, cwd: Path | None = None, home: Path) -> subprocess.CompletedProcess[str]:
-    """The CLI as a real process (python -m depsentry.cli), with its own state directory."""
-    env = {**os.environ, "DEPSENTRY_HOME": str(home)}
+def run_cli(
+    *args: str, cwd: Path | None = None, home: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI as a real process (python -m depsentry.cli), with its own state directory;
+    `env` adds to (or overrides) the environment."""
+    env = {**os.environ, "DEPSENTRY_HOME": str(home), **(env or {})}
     env.setdefault("UV_CACHE_DIR", str(home / "uv-cache"))  # fix's checks never touch ~/.cache
     env.pop("DEPSENTRY_LOG_LEVEL", None)
     return subprocess.run(

@@ -335,8 +335,12 @@ def test_format_and_output_are_refused(
     app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
     out = tmp_path / "out.json"
     assert fix(str(app), "--osv-db", str(osv), "-o", str(out)) == 2
-    assert "--format and --output are for scan" in capsys.readouterr().err
+    assert "No such option '-o'" in capsys.readouterr().err
     assert not out.exists() and (app / "requirements.txt").read_text() == "demo==1.0\n"
+    # ... and --help does not offer what fix refuses.
+    assert main(["fix", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--format" not in shown and "--output" not in shown and "--osv-db" in shown
 
 
 def test_advisory_data_is_opened_once_and_its_warning_said(

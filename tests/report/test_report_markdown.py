@@ -159,3 +159,12 @@ def test_cut_inside_details_closes_the_block(result: ScanResult) -> None:
     )
     text = MarkdownRenderer(max_length=inside + note + len("\n</details>") + 40).render(result)
     assert "<details>" in text and text.count("<details>") == text.count("</details>")
+
+
+def test_no_summary_column_without_summaries(single: Callable[..., ScanResult]) -> None:
+    from depsentry.report.markdown import MarkdownRenderer
+
+    text = MarkdownRenderer().render(single(id="PYSEC-2024-1", summary="PYSEC-2024-1"))
+    header = next(line for line in text.splitlines() if line.startswith("| Package"))
+    assert "Summary" not in header
+    assert "Summary" in MarkdownRenderer().render(single()).split("| Package", 1)[1].splitlines()[0]

