@@ -215,6 +215,8 @@ def expire(service: Service) -> int:
     """Reopen expired snoozes (blocking); how many projects got an EXPIRY event."""
     assert service.store is not None
     events = service.store.expire_snoozes(datetime.now(UTC))
+    if events and service.relay is not None:
+        service.relay.wake()
     for event in events:
         logger.info("%s: %d snooze(s) expired", event.project, len(event.changes),
                     extra={"action": "snooze_expired", "project": event.project})  # fmt: skip

@@ -86,6 +86,7 @@ class Service:
         self.scheduler = Scheduler(self.metrics, settings.timezone)
         self.queue = WorkQueue(self._scan, settings.concurrency, self._queue_changed)
         self.http: Any = None
+        self.relay: Any = None  # relay.Relay once the store is open (not with --once)
         self.url: str | None = None
         self._token: str | None = None
         self._commands: asyncio.Queue[signal.Signals] | None = None
@@ -250,6 +251,10 @@ class Service:
         if loaded:
             self.advisories_loaded()
         if not self.once:
+            from depsentry.daemon.relay import Relay
+
+            self.relay = Relay(store, lambda: self.settings, metrics=self.metrics)
+            self.spawn(self.relay.run(), "relay")
             await self._catch_up(now)
             self.spawn(self._watchdog(), "watchdog")
             if settings.watch:
@@ -420,6 +425,8 @@ class Service:
         if new.advisory_source != old.advisory_source:
             self.spawn(self.run_sync(), "sync")
         await self._catch_up(datetime.now(UTC))
+        if self.relay is not None:
+            self.relay.wake()  # new routes get their baseline
         logger.info(
             "reloaded: %d project(s); jobs %d added, %d changed, %d removed", len(new.projects),
             added, changed_jobs, removed, extra={"action": "reloaded"},
@@ -528,6 +535,8 @@ class Service:
             self._counts = await self._thread(self._store.counts)
             self.metrics.set_findings(self._counts)
             self.metrics.outbox_pending.set(await self._thread(self._store.outbox_depth))
+        if self.relay is not None:
+            self.relay.wake()  # scans, re-matches, reviews and expiry all end here
 
     def _record_advisories(self) -> None:
         info = self.advisories.info()
@@ -560,7 +569,7 @@ class Service:
         if exc is not None:
             logger.error("%s task failed: %s", task.get_name(), exc, exc_info=exc,
                          extra={"action": "task_failed", "task": task.get_name()})  # fmt: skip
-            if task.get_name() in ("watchdog", "watch"):
+            if task.get_name() in ("watchdog", "watch", "relay"):
                 self._exit_code = 1  # a side task died: exit non-zero for systemd to restart
                 self.request_stop()
 

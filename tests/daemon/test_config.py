@@ -46,7 +46,10 @@ def problems(path: Path) -> list[str]:
     return list(caught.value.problems)
 
 
-def test_the_documented_shape_works_as_written(tmp_path: Path) -> None:
+def test_the_documented_shape_works_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAM_SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/x")
     settings = load_settings(write(tmp_path / "depsentry.toml", ISSUE_SHAPE))
     assert settings.state_dir == Path("/var/lib/depsentry")
     assert (settings.listen_host, settings.listen_port, settings.concurrency) == (
@@ -222,8 +225,12 @@ def test_defaults_fill_what_projects_leave_out(tmp_path: Path) -> None:
     assert app2.outdated
 
 
-def test_the_readme_config_reference_example_validates(tmp_path: Path) -> None:
+def test_the_readme_config_reference_example_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.paths import REPO
+
+    monkeypatch.setenv("TEAM_SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/x")
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Config reference", 1)[1]

@@ -7,6 +7,7 @@ the same transaction, so an alert is never lost nor sent for a change that was r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
-from depsentry.daemon.store import outbox, queries, runs, triage
+from depsentry.daemon.store import deliveries, outbox, queries, runs, triage
+from depsentry.daemon.store.deliveries import Delivery, Routed
 from depsentry.daemon.store.desired import (
     KINDS,
     from_outdated,
@@ -31,12 +33,14 @@ from depsentry.daemon.store.queries import STATES, FindingFilter, FindingRecord
 from depsentry.daemon.store.runs import JobState, ProjectState, RunRecord
 from depsentry.daemon.store.schema import jobs, projects
 from depsentry.daemon.store.triage import DISMISS_REASONS
-from depsentry.errors import StoreError
+from depsentry.errors import StoreError, TriageError
 from depsentry.models import Dependency, ProjectReport, Vulnerability
 
 __all__ = [
     "DISMISS_REASONS",
     "KINDS",
+    "Delivery",
+    "Routed",
     "STATES",
     "FindingFilter",
     "FindingRecord",
@@ -352,6 +356,104 @@ class Store:
     def outbox_depth(self) -> int:
         with self.engine.connect() as conn:
             return outbox.depth(conn)
+
+    # -- the relay's deliveries ----------------------------------------------------------------
+
+    def fan_out(
+        self,
+        pending: Pending,
+        routed: Sequence[Routed],
+        now: datetime,
+        *,
+        dismiss: Sequence[tuple[int, str, str, str]] = (),
+    ) -> int:
+        """One event's deliveries, its auto-triage dismissals (finding id, reason, comment,
+        actor) and the outbox mark, in one transaction; how many deliveries were new."""
+        event = pending.event
+        with writing(self.engine) as conn:
+            for finding_id, reason, comment, actor in dismiss:
+                with contextlib.suppress(TriageError):  # resolved meanwhile: nothing to dismiss
+                    triage.dismiss(conn, finding_id, reason=reason, comment=comment,
+                                   actor=actor, now=now)  # fmt: skip
+            return deliveries.fan_out(
+                conn, pending.seq, event.id, event.project, event.kind.value, routed, now
+            )
+
+    def alerted_keys(self, project: str, channels: Collection[str]) -> dict[str, set[str]]:
+        with self.engine.connect() as conn:
+            return deliveries.alerted_keys(conn, project, channels)
+
+    def add_route_baselines(self, pairs: Collection[tuple[str, str]], now: datetime) -> list[Event]:
+        """For each configured (channel, project) route not yet known: when the project has had
+        its first scan, one BASELINE event for that channel alone (`extra.route`), and the route
+        remembered, in one transaction. Routes of projects not yet scanned wait for their first
+        scan's baseline."""
+        events: list[Event] = []
+        with writing(self.engine) as conn:
+            known = deliveries.known_routes(conn)
+            baselined = deliveries.baselined_projects(conn)
+            for channel, project in sorted(set(pairs) - known):
+                if project not in baselined:
+                    continue
+                views = queries.open_views(conn, project)
+                event = self._event(EventKind.BASELINE, project, now, None,
+                                    tuple(Change(ChangeKind.NEW, v) for v in views),
+                                    extra={"route": channel})  # fmt: skip
+                outbox.add_event(conn, event, now)
+                deliveries.add_routes(conn, [(channel, project)], now)
+                events.append(event)
+        return events
+
+    def next_delivery(self, channel: str, now: datetime) -> Delivery | None:
+        with self.engine.connect() as conn:
+            return deliveries.next_due(conn, channel, now)
+
+    def next_release(self, channel: str) -> datetime | None:
+        with self.engine.connect() as conn:
+            return deliveries.next_release(conn, channel)
+
+    def delivery_channels(self) -> set[str]:
+        """Channels with pending deliveries."""
+        with self.engine.connect() as conn:
+            return deliveries.pending_channels(conn)
+
+    def delivery_part_sent(self, delivery_id: int, parts_sent: int, now: datetime) -> None:
+        with writing(self.engine) as conn:
+            deliveries.record_part(conn, delivery_id, parts_sent, now)
+
+    def delivery_sent(self, delivery_id: int, now: datetime, answer: str) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_sent(conn, delivery_id, now, answer)
+
+    def delivery_retry_at(
+        self, delivery_id: int, now: datetime, next_at: datetime, error: str
+    ) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_retry(conn, delivery_id, now, next_at, error)
+
+    def delivery_failed(self, delivery_id: int, now: datetime, error: str) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_failed(conn, delivery_id, now, error)
+
+    def retry_delivery(self, delivery_id: int, now: datetime) -> Delivery | None:
+        """`depsentry alerts retry`: a failed delivery goes back to its channel's queue."""
+        with writing(self.engine) as conn:
+            return deliveries.retry(conn, delivery_id, now)
+
+    def deliveries(
+        self, *, state: str | None = None, channel: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
+        with self.engine.connect() as conn:
+            return deliveries.list_deliveries(conn, state=state, channel=channel, limit=limit)
+
+    def delivery_counts(self) -> dict[str, dict[str, int]]:
+        with self.engine.connect() as conn:
+            return deliveries.counts(conn)
+
+    def open_findings(self, name: str) -> list[Any]:
+        """Every open, untriaged finding of `name` as FindingViews (previews)."""
+        with self.engine.connect() as conn:
+            return queries.open_views(conn, name)
 
     # -- helpers -------------------------------------------------------------------------------
 
