@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from depsentry.daemon.digests import fleet_event
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind
 from depsentry.daemon.routing import channels_for, matching_rule, route
 from depsentry.errors import DepsentryError, NotifyError, RateLimited, Rejected
@@ -36,6 +37,7 @@ __all__ = ["Relay", "backoff"]
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+FLEET_WAIT = timedelta(minutes=10)  # longest a fleet digest waits for its review's last digest
 _TRIAGE_KINDS = {ChangeKind.NEW, ChangeKind.REOPENED}
 
 
@@ -123,11 +125,12 @@ class Relay:
         channels: Sequence[Channel] = settings.alert_channels
         now = self.clock()
         self._route_baselines(settings, now)
-        added = 0
+        added, after = 0, 0
         while True:
-            batch = self.store.pending_events(limit=BATCH)
+            batch = self.store.pending_events(after=after, limit=BATCH)
             for pending in batch:
-                added += self._fan_out_one(pending, settings, channels, now)
+                added += max(self._fan_out_one(pending, settings, channels, now), 0)
+                after = pending.seq
             if len(batch) < BATCH:
                 return added
 
@@ -161,7 +164,26 @@ class Relay:
             targets = [c for c in targets if c.name == only]
         alerted = self.store.alerted_keys(event.project, [c.name for c in targets])
         routed = []
+        fleets: dict[str, list[Event]] = {}
+        if event.kind is EventKind.DIGEST and "review" in event.extra:
+            siblings = self.store.review_events(str(event.extra["review"]))
+            if len(siblings) < int(event.extra.get("count", 0)) and now - created < FLEET_WAIT:
+                return -1  # the rest of this review's digests are still being written
+            for channel in targets:
+                covered = [
+                    e for e in siblings
+                    if channel in channels_for(e.project, settings.project(e.project), channels)
+                ]  # fmt: skip
+                if len(covered) >= settings.alerts.fleet_digest_min:
+                    fleets[channel.name] = covered
         for channel in targets:
+            if channel.name in fleets:
+                fleet = fleet_event(
+                    fleets[channel.name], str(event.extra["review"]), event.created_at
+                )
+                routed.append(Routed(channel=channel.name, payload=fleet.to_json(),
+                                     event_id=fleet.id))  # fmt: skip
+                continue
             decision = route(
                 event, channel, alerted=alerted[channel.name], now=now,
                 unrated_as=settings.alerts.unrated_as,

@@ -320,25 +320,39 @@ class Store:
                      extra: dict[str, Any] | None = None) -> Event:  # fmt: skip
         """The review digest of `name` from its stored findings, written to the outbox."""
         with writing(self.engine) as conn:
-            views = queries.open_views(conn, name)
-            triaged = queries.triaged_counts(conn, name)
-            updates = tuple(v for v in views if v.kind == "update")
-            digest = ProjectDigest(
-                outdated=updates,
-                overdue=tuple(v for v in views if v.kind == "violation" and v.overdue),
-                due=tuple(v for v in views if v.kind == "violation" and not v.overdue),
-                open_vulnerabilities=tuple(v for v in views if v.kind == "vulnerability"),
-                libyears=round(sum(v.libyears or 0.0 for v in updates), 2),
-                fixed_since_last=queries.resolved_since(conn, name, since),
-                dismissed=triaged.get("dismissed", 0),
-                snoozed=triaged.get("snoozed", 0),
-            )
-            event = Event(
-                id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),
-                digest=digest, extra=extra or {},
-            )  # fmt: skip
+            event = self._digest(conn, name, now, since, extra)
             outbox.add_event(conn, event, now)
         return event
+
+    def digest_event(self, name: str, now: datetime, *, since: datetime | None = None) -> Event:
+        """The digest `write_digest` would write now, without writing it (`alerts preview`)."""
+        with self.engine.connect() as conn:
+            return self._digest(conn, name, now, since, None)
+
+    def _digest(
+        self, conn: Any, name: str, now: datetime, since: datetime | None,
+        extra: dict[str, Any] | None,
+    ) -> Event:  # fmt: skip
+        from depsentry.daemon.digests import commands_for
+
+        views = queries.open_views(conn, name)
+        triaged = queries.triaged_counts(conn, name)
+        updates = tuple(v for v in views if v.kind == "update")
+        digest = ProjectDigest(
+            outdated=updates,
+            overdue=tuple(v for v in views if v.kind == "violation" and v.overdue),
+            due=tuple(v for v in views if v.kind == "violation" and not v.overdue),
+            open_vulnerabilities=tuple(v for v in views if v.kind == "vulnerability"),
+            libyears=round(sum(v.libyears or 0.0 for v in updates), 2),
+            fixed_since_last=queries.resolved_since(conn, name, since),
+            dismissed=triaged.get("dismissed", 0),
+            snoozed=triaged.get("snoozed", 0),
+            commands=commands_for(views),
+        )
+        return Event(
+            id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),
+            digest=digest, extra=extra or {},
+        )  # fmt: skip
 
     def pending_events(
         self, *, after: int = 0, limit: int = 100, include_processed: bool = False
@@ -403,6 +417,10 @@ class Store:
                 deliveries.add_routes(conn, [(channel, project)], now)
                 events.append(event)
         return events
+
+    def review_events(self, review: str) -> list[Event]:
+        with self.engine.connect() as conn:
+            return outbox.review_events(conn, review)
 
     def next_delivery(self, channel: str, now: datetime) -> Delivery | None:
         with self.engine.connect() as conn:

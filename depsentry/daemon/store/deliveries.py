@@ -41,6 +41,7 @@ class Routed:
     hold_until: datetime | None = None
     alerted: tuple[str, ...] = ()  # finding keys this message tells the channel about
     route: bool = False  # this is the route's baseline: remember the route
+    event_id: str | None = None  # a fleet digest has its own id (one per review and channel)
 
 
 @dataclass(frozen=True, slots=True)
