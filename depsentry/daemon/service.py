@@ -163,6 +163,9 @@ class Service:
             last_sync_at=sync_state.last_success_at if sync_state else None,
             next_runs=self.scheduler.next_runs(),
             version=__version__,
+            channels=[c.name for c in settings.alert_channels],
+            deliveries=store.delivery_counts(),
+            give_up_after=settings.alerts.give_up_after,
         )
 
     def request_scan(self, name: str) -> str | None:

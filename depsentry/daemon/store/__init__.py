@@ -406,8 +406,9 @@ class Store:
         with writing(self.engine) as conn:
             known = deliveries.known_routes(conn)
             baselined = deliveries.baselined_projects(conn)
+            waiting = outbox.unrouted_baselines(conn)  # a first scan's baseline covers them
             for channel, project in sorted(set(pairs) - known):
-                if project not in baselined:
+                if project not in baselined or project in waiting:
                     continue
                 views = queries.open_views(conn, project)
                 event = self._event(EventKind.BASELINE, project, now, None,

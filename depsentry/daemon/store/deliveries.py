@@ -102,18 +102,20 @@ def fan_out(
 ) -> int:
     """Write the event's deliveries (once), remember what each channel was told, and mark the
     outbox event processed; return how many deliveries were new."""
-    existing = set(
-        conn.execute(
-            select(deliveries.c.channel).where(deliveries.c.event_id == event_id)
-        ).scalars()
+    ids = sorted({share.event_id or event_id for share in routed})
+    rows = conn.execute(
+        select(deliveries.c.event_id, deliveries.c.channel).where(deliveries.c.event_id.in_(ids))
     )
+    existing = {(eid, channel) for eid, channel in rows}
     added = 0
     for share in routed:
-        if share.channel in existing:
+        this_id = share.event_id or event_id
+        if (this_id, share.channel) in existing:
             continue
+        existing.add((this_id, share.channel))
         conn.execute(
             insert(deliveries).values(
-                event_seq=seq, event_id=event_id, channel=share.channel, project=project,
+                event_seq=seq, event_id=this_id, channel=share.channel, project=project,
                 kind=kind, state="pending", payload=share.payload, critical=share.critical,
                 created_at=now, hold_until=share.hold_until, attempts=0, parts_sent=0,
             )

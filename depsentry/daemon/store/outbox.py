@@ -102,3 +102,13 @@ def review_events(conn: Connection, review: str) -> list[Event]:
         .order_by(outbox.c.seq)
     ).scalars()
     return [Event.from_json(payload) for payload in rows]
+
+
+def unrouted_baselines(conn: Connection) -> set[str]:
+    """Projects whose first-scan baseline still waits for the relay."""
+    rows = conn.execute(
+        select(outbox.c.project)
+        .where(outbox.c.kind == "baseline", outbox.c.processed_at.is_(None))
+        .distinct()
+    ).scalars()
+    return set(rows)
