@@ -37,6 +37,7 @@ __all__ = ["Relay", "backoff"]
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+WINDOW = 50  # deliveries a channel's sender reads at once (sent one by one, in order)
 FLEET_WAIT = timedelta(minutes=10)  # longest a fleet digest waits for its review's last digest
 _TRIAGE_KINDS = {ChangeKind.NEW, ChangeKind.REOPENED}
 
@@ -248,52 +249,58 @@ class Relay:
                     await asyncio.wait_for(kick.wait(), timeout=wait)
 
     async def _next(self, name: str) -> float | None:
-        """Deliver the channel's head if it is due; return seconds to wait (None: idle)."""
+        """Deliver the channel's due head (and what follows it, in order, while each one is
+        confirmed); return seconds to wait (None: idle)."""
         settings = self.settings()
         now = self.clock()
-        delivery = await asyncio.to_thread(self.store.next_delivery, name, now)
+        due = await asyncio.to_thread(self.store.due_deliveries, name, now, WINDOW)
         poll = settings.alerts.poll
-        if delivery is None:
+        if not due:
             release = await asyncio.to_thread(self.store.next_release, name)
             if release is None:
                 return None
             return max(0.05, min((release - now).total_seconds(), poll))
-        if now - delivery.clock_start > timedelta(seconds=settings.alerts.give_up_after):
-            await self._give_up(delivery, now, delivery.last_error or "no confirmed answer")
-            return 0
-        if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
-            return max(0.05, min((delivery.next_attempt_at - now).total_seconds(), poll))
         channel = next((c for c in settings.alert_channels if c.name == name), None)
-        if channel is None:
-            # Removed by a reload: it waits (a reload may bring it back) until the give-up time.
-            return poll
-        await self._deliver(delivery, channel, settings)
+        give_up = timedelta(seconds=settings.alerts.give_up_after)
+        for delivery in due:
+            now = self.clock()
+            if now - delivery.clock_start > give_up:
+                await self._give_up(delivery, now, delivery.last_error or "no confirmed answer")
+                continue
+            if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+                return max(0.05, min((delivery.next_attempt_at - now).total_seconds(), poll))
+            if channel is None:
+                # Removed by a reload: it waits (a reload may bring it back) until the give-up time.
+                return poll
+            if not await self._deliver(delivery, channel, settings):
+                return 0  # a retry is scheduled: read the head again
         return 0
 
-    async def _deliver(self, delivery: Delivery, channel: Channel, settings: Settings) -> None:
+    async def _deliver(self, delivery: Delivery, channel: Channel, settings: Settings) -> bool:
+        """One delivery's remaining parts; False when it has to wait for a retry."""
         notifier = self.notifiers[channel.kind]
         try:
             payloads = notifier.build(Event.from_json(delivery.payload), channel)
         except NotifyError as exc:
             await self._give_up(delivery, self.clock(), str(exc))
-            return
+            return True
         receipt = ""
         for payload in payloads[delivery.parts_sent :]:
             try:
                 answer = await notifier.send(payload)
             except RateLimited as exc:
                 await self._retry(delivery, exc, exc.retry_after)
-                return
+                return False
             except Rejected as exc:
                 await self._give_up(delivery, self.clock(), str(exc))
-                return
+                return True
             except NotifyError as exc:
                 delay = backoff(
                     delivery.attempts, settings.alerts.backoff_initial,
                     settings.alerts.backoff_max, self.rand,
                 )  # fmt: skip
                 await self._retry(delivery, exc, delay)
-                return
+                return False
             now = self.clock()
             receipt = str(answer)
             if payload.part < len(payloads):
@@ -313,6 +320,7 @@ class Relay:
             extra={"action": "alert_sent", "channel": channel.name, "delivery": delivery.id,
                    "event_id": delivery.event_id, "project": delivery.project},
         )  # fmt: skip
+        return True
 
     async def _retry(self, delivery: Delivery, exc: NotifyError, delay: float) -> None:
         now = self.clock()

@@ -425,7 +425,13 @@ class Store:
 
     def next_delivery(self, channel: str, now: datetime) -> Delivery | None:
         with self.engine.connect() as conn:
-            return deliveries.next_due(conn, channel, now)
+            due = deliveries.next_due(conn, channel, now)
+        return due[0] if due else None
+
+    def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        """The channel's next `limit` deliveries in order (the relay sends them one by one)."""
+        with self.engine.connect() as conn:
+            return deliveries.next_due(conn, channel, now, limit)
 
     def next_release(self, channel: str) -> datetime | None:
         with self.engine.connect() as conn:

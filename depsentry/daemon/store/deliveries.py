@@ -180,9 +180,9 @@ def baselined_projects(conn: Connection) -> set[str]:
     return set(conn.execute(select(projects.c.name).where(projects.c.baselined)).scalars())
 
 
-def next_due(conn: Connection, channel: str, now: datetime) -> Delivery | None:
-    """The oldest pending delivery of `channel` not held by quiet hours (order per channel)."""
-    row = conn.execute(
+def next_due(conn: Connection, channel: str, now: datetime, limit: int = 1) -> list[Delivery]:
+    """The oldest pending deliveries of `channel` not held by quiet hours (order per channel)."""
+    rows = conn.execute(
         select(deliveries)
         .where(
             deliveries.c.channel == channel,
@@ -190,9 +190,9 @@ def next_due(conn: Connection, channel: str, now: datetime) -> Delivery | None:
             or_(deliveries.c.hold_until.is_(None), deliveries.c.hold_until <= now),
         )
         .order_by(deliveries.c.id)
-        .limit(1)
-    ).first()
-    return None if row is None else _delivery(row)
+        .limit(limit)
+    )
+    return [_delivery(row) for row in rows]
 
 
 def next_release(conn: Connection, channel: str) -> datetime | None:
