@@ -281,3 +281,53 @@ def test_digest_commands_offer_fix_and_the_codemods_that_apply() -> None:
         "depsentry codemod run openai-v1 .  # openai 0.28.0 -> 1.30.0",
     )
     assert commands_for([]) == ()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_fleet_digests_render_for_every_kind_and_language(language: str) -> None:
+    from depsentry.daemon.notify import NOTIFIERS
+    from depsentry.daemon.notify.channels import check_channels
+
+    def digest(project: str) -> Event:
+        update = FindingView(key="u", kind="update", package="requests", version="2.0",
+                             target="3.0", libyears=1.0)  # fmt: skip
+        return Event(
+            id=uuid7(), kind=EventKind.DIGEST, project=project, created_at=NOW.isoformat(),
+            digest=ProjectDigest(outdated=(update,), open_vulnerabilities=(vuln("a"),),
+                                 libyears=1.0, commands=("depsentry fix . --package jinja2",)),
+        )  # fmt: skip
+
+    event = fleet_event([digest(f"p{i}") for i in range(3)], uuid7(), NOW.isoformat())
+    tables = {
+        "slack": {"url": "https://hooks.slack.com/services/T0/B0/x"},
+        "dingtalk": {"url": "https://oapi.dingtalk.com/robot/send?access_token=t"},
+        "feishu": {"url": "https://open.feishu.cn/open-apis/bot/v2/hook/x"},
+        "wecom": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"},
+        "webhook": {"url": "https://hooks.example.internal/x"},
+    }
+    for kind, notifier in NOTIFIERS.items():
+        (channel,), errors = check_channels(
+            [{"name": f"c-{kind}", "kind": kind, "language": language, **tables[kind]}]
+        )
+        assert errors == []
+        payloads = notifier().build(event, channel)
+        text = " ".join(p.body.decode() for p in payloads)
+        assert payloads and "p2: requests" in text, kind
+
+
+def test_a_channel_removed_by_a_reload_keeps_its_deliveries_waiting(tmp_path: Path) -> None:
+    from tests.daemon.relay_helpers import open_store, write_events
+
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(
+            tmp_path, f'[[channel]]\nname = "gone"\nkind = "webhook"\nurl = "{hook.url}"\n'
+        )
+        write_events(store, [scan_event(vuln("a"))])
+        without = replace(settings, alert_channels=())
+        calls = [settings, without]  # routed with the channel, sent after it was removed
+        run_relay(store, lambda: calls.pop(0) if len(calls) > 1 else calls[0], timeout=0.5)
+        assert hook.received == []
+    (delivery,) = store.deliveries()
+    assert delivery.state == "pending" and delivery.attempts == 0
+    store.close()
