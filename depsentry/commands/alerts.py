@@ -132,8 +132,7 @@ def preview_command(
                     shown += 1
                     click.echo(f"--- {payload.label}: {payload.title}")
                     click.echo(json.dumps(payload.document(), indent=2, ensure_ascii=False))
-    if not shown:
-        click.echo(f"{project}: nothing would be sent now")
+    click.echo(f"{shown} message(s) for {len(channels)} channel(s), none sent", err=True)
     return 0
 
 

@@ -75,6 +75,8 @@ def _keep(change: Change, channel: Channel, alerted: Collection[str], unrated_as
         # (its snooze expired) is said once.
         return kind is ChangeKind.REOPENED
     if kind is ChangeKind.SEVERITY_RAISED:
+        if change.previous is None:  # KEV or EPSS rose: news wherever the finding qualifies
+            return accepts(channel, f, unrated_as)
         return accepts(channel, f, unrated_as) and (
             f.key not in alerted or not _accepts_severity(channel, change.previous, unrated_as)
         )

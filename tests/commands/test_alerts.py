@@ -117,3 +117,31 @@ def test_preview_of_a_quiet_project_summarises_its_open_findings(
     assert main(["alerts", "preview", "-c", str(config), "--project", "app"]) == 0
     out = capsys.readouterr().out
     assert '"kind": "baseline"' in out
+
+
+def test_alerts_commands_name_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config, store = store_of(tmp_path, "")
+    store.close()
+    assert main(["alerts", "test", "-c", str(config)]) == 2
+    assert "no [[channel]] configured" in capsys.readouterr().err
+    assert main(["alerts", "preview", "-c", str(config), "--project", "app"]) == 2
+    assert "no [[channel]] configured" in capsys.readouterr().err
+    assert main(["alerts", "failed", "-c", str(config)]) == 0
+    assert "0 failed deliveries, 0 pending" in capsys.readouterr().err
+
+
+def test_preview_says_when_nothing_would_be_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hook = channel("hook", "http://127.0.0.1:1/hook", 'projects = ["other-*"]')
+    high = channel("high", "http://127.0.0.1:1/high", 'min_severity = "critical"')
+    config, store = store_of(tmp_path, hook + high)
+    store.close()
+    assert (
+        main(["alerts", "preview", "-c", str(config), "--project", "app", "--channel", "hook"]) == 2
+    )
+    assert "routes to no channel" in capsys.readouterr().err
+    assert main(["alerts", "preview", "-c", str(config), "--project", "app"]) == 0
+    assert '"kind": "baseline"' in capsys.readouterr().out  # an empty summary is still a summary

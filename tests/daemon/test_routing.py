@@ -331,3 +331,35 @@ def test_a_channel_removed_by_a_reload_keeps_its_deliveries_waiting(tmp_path: Pa
     (delivery,) = store.deliveries()
     assert delivery.state == "pending" and delivery.attempts == 0
     store.close()
+
+
+def test_kev_or_epss_rising_is_news_where_the_finding_qualifies(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+    store.ensure_projects([("app", "/srv/app")])
+    base = _vuln("jinja2", "PYSEC-1", Severity.MEDIUM)
+    _scan(store, [base], NOW)
+    _scan(store, [replace(base, epss=0.05)], NOW)  # below the mark: history only
+    _scan(store, [replace(base, epss=0.5)], NOW)
+    _scan(store, [replace(base, epss=0.5, kev=True)], NOW)
+    events = [p.event for p in store.pending_events()]
+    assert [e.kind for e in events] == [EventKind.BASELINE, EventKind.SCAN, EventKind.SCAN]
+    for event in events[1:]:
+        (change,) = event.changes
+        assert change.kind is ChangeKind.SEVERITY_RAISED and change.previous is None
+    epss_rise, kev_rise = events[1], events[2]
+    high = chan(min_severity="high")
+    assert route(epss_rise, high, alerted={change.finding.key}, now=NOW) is None
+    assert route(kev_rise, high, alerted={change.finding.key}, now=NOW) is not None  # KEV: always
+    assert route(epss_rise, chan(), alerted={change.finding.key}, now=NOW) is not None
+    store.close()
+
+
+def test_dev_only_pins_are_those_only_dev_groups_declare() -> None:
+    from depsentry.daemon.store.desired import dev_only_pins
+
+    def dep(name: str, *groups: str) -> Dependency:
+        return Dependency(name, "1.0", True, Source("pyproject.toml", 1), groups=groups)
+
+    pins = dev_only_pins([dep("pytest", "dev"), dep("ruff", "lint", "dev"), dep("jinja2"),
+                          dep("click", "main"), dep("attrs", "test"), dep("attrs", "main")])  # fmt: skip
+    assert pins == {("pytest", "1.0"), ("ruff", "1.0")}

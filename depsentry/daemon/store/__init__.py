@@ -22,6 +22,7 @@ from depsentry.daemon.store import deliveries, outbox, queries, runs, triage
 from depsentry.daemon.store.deliveries import Delivery, Routed
 from depsentry.daemon.store.desired import (
     KINDS,
+    dev_only_pins,
     from_outdated,
     from_violations,
     from_vulnerabilities,
@@ -139,7 +140,7 @@ class Store:
         """Reconcile the findings of a successful scan, write its outbox event and close its
         run, in one transaction."""
         desired = [
-            *from_vulnerabilities(report.vulnerabilities),
+            *from_vulnerabilities(report.vulnerabilities, dev_only_pins(report.dependencies)),
             *(from_outdated(report.outdated) if "update" in kinds else ()),
             *(from_violations(report.violations) if "violation" in kinds else ()),
         ]
@@ -202,7 +203,7 @@ class Store:
             if deps is None:
                 deps = runs.project_dependencies(conn, name) or []
             present = {(d.name, d.version) for d in deps}
-            desired = from_vulnerabilities(vulnerabilities)
+            desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
             result = reconcile(
                 conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
             )
