@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import multiprocessing.connection
 import random
 import statistics
 import sys
@@ -78,6 +80,24 @@ class FlakyReceiver(Receiver):
         return super().take_fault()
 
 
+def serve(
+    conn: multiprocessing.connection.Connection, period: float, down: float, seed: int
+) -> None:
+    """The child process: both receivers (so they never share the relay's GIL), until the
+    parent asks for their figures."""
+    with (
+        Receiver("steady") as steady,
+        FlakyReceiver("flappy", period, down, random.Random(seed)) as flappy,
+    ):
+        conn.send({"steady": steady.url, "flappy": flappy.url})
+        conn.recv()  # "stop"
+        conn.send({
+            r.name: {"first": dict(r.first), "events": len(r.events),
+                     "duplicates": r.duplicates, "refused": r.refused}
+            for r in (steady, flappy)
+        })  # fmt: skip
+
+
 def finding(project: str, n: int, severity: str) -> FindingView:
     return FindingView(
         key=f"vuln:{project}:pkg{n}:GHSA-{n:04d}", kind="vulnerability", package=f"pkg{n}",
@@ -99,11 +119,13 @@ def main() -> int:
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
-    with (
-        tempfile.TemporaryDirectory(prefix="depsentry-soak-") as tmp,
-        Receiver("steady") as steady,
-        FlakyReceiver("flappy", args.period, args.down, rng) as flappy,
-    ):
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(
+        target=serve, args=(child, args.period, args.down, args.seed), daemon=True
+    )
+    server.start()
+    urls = parent.recv()
+    with tempfile.TemporaryDirectory(prefix="depsentry-soak-") as tmp:
         root = Path(tmp)
         (root / "p").mkdir()
         projects = [f"proj{i:03d}" for i in range(args.projects)]
@@ -112,8 +134,8 @@ def main() -> int:
             f'[daemon]\nstate_dir = "{root / "state"}"\n'
             + "".join(f'[[project]]\nname = "{p}"\npath = "{root / "p"}"\n' for p in projects)
             + "".join(
-                f'[[channel]]\nname = "{r.name}"\nkind = "webhook"\nurl = "{r.url}"\ntimeout = 2\n'
-                for r in (steady, flappy)
+                f'[[channel]]\nname = "{name}"\nkind = "webhook"\nurl = "{url}"\ntimeout = 2\n'
+                for name, url in urls.items()
             ),
             encoding="utf-8",
         )
@@ -195,16 +217,16 @@ def main() -> int:
         header = ("receiver", "expected", "received", "missing", "duplicates", "refused",
                   "failed", "median s", "p95 s", "max s")  # fmt: skip
         print("  ".join(f"{h:>10}" for h in header))
-        for receiver in (steady, flappy):
-            expected = sum(counts.get(receiver.name, {}).values())
-            delays = sorted(
-                at - written[eid] for eid, at in receiver.first.items() if eid in written
-            )
+        parent.send("stop")
+        figures = parent.recv()
+        server.join(10)
+        for name, got in figures.items():
+            expected = sum(counts.get(name, {}).values())
+            delays = sorted(at - written[eid] for eid, at in got["first"].items() if eid in written)
             p95 = delays[int(0.95 * (len(delays) - 1))] if delays else 0.0
             row = (
-                receiver.name, expected, len(receiver.events),
-                expected - len(receiver.events), receiver.duplicates, receiver.refused,
-                counts.get(receiver.name, {}).get("failed", 0),
+                name, expected, got["events"], expected - got["events"], got["duplicates"],
+                got["refused"], counts.get(name, {}).get("failed", 0),
                 f"{statistics.median(delays):.2f}" if delays else "-",
                 f"{p95:.2f}", f"{delays[-1]:.2f}" if delays else "-",
             )  # fmt: skip

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from depsentry.daemon.metrics import Metrics
     from depsentry.daemon.notify import Channel, Notifier
     from depsentry.daemon.settings import Settings
-    from depsentry.daemon.store import Delivery, Pending, Store
+    from depsentry.daemon.store import Delivery, Pending, Routed, Store
 
 __all__ = ["Relay", "backoff"]
 
@@ -98,15 +98,19 @@ class Relay:
 
     async def step(self) -> int:
         """Route what the outbox holds, then make sure every channel with work has a sender."""
-        try:
-            added = await asyncio.to_thread(self.fan_out)
-            busy = await asyncio.to_thread(self.store.delivery_channels)
-        except DepsentryError as exc:
-            logger.error("relay: %s", exc, extra={"action": "relay_error"})
-            return 0
-        for name in busy:
-            self._ensure_worker(name)
-            self._kicks[name].set()
+        added, after, more, first = 0, 0, True, True
+        while more:
+            try:
+                written, after, more = await asyncio.to_thread(self.fan_out_batch, after, first)
+                busy = await asyncio.to_thread(self.store.delivery_channels)
+            except DepsentryError as exc:
+                logger.error("relay: %s", exc, extra={"action": "relay_error"})
+                return added
+            added += written
+            first = False
+            for name in busy:  # senders start on the first batch while the rest is routed
+                self._ensure_worker(name)
+                self._kicks[name].set()
         await self._refresh_metrics()
         return added
 
@@ -122,18 +126,34 @@ class Relay:
 
     def fan_out(self) -> int:
         """Route every unprocessed outbox event; return how many deliveries were written."""
+        added, after, more, first = 0, 0, True, True
+        while more:
+            written, after, more = self.fan_out_batch(after, first)
+            added, first = added + written, False
+        return added
+
+    def fan_out_batch(self, after: int, routes: bool = True) -> tuple[int, int, bool]:
+        """Route up to BATCH unprocessed events after `after`, written in one transaction:
+        (deliveries written, the last seq read, whether more may follow)."""
         settings = self.settings()
         channels: Sequence[Channel] = settings.alert_channels
         now = self.clock()
-        self._route_baselines(settings, now)
-        added, after = 0, 0
-        while True:
-            batch = self.store.pending_events(after=after, limit=BATCH)
-            for pending in batch:
-                added += max(self._fan_out_one(pending, settings, channels, now), 0)
-                after = pending.seq
-            if len(batch) < BATCH:
-                return added
+        if routes:
+            self._route_baselines(settings, now)
+        batch = self.store.pending_events(after=after, limit=BATCH)
+        work = []
+        told: dict[tuple[str, str], set[str]] = {}  # alerted by this batch, not yet committed
+        for pending in batch:
+            item = self._route_one(pending, settings, channels, now, told)
+            if item is not None:
+                work.append(item)
+            after = pending.seq
+        added = self.store.fan_out_many(work, now) if work else 0
+        dismissed = sum(len(d) for _, _, d in work)
+        if dismissed:
+            logger.info("%d finding(s) dismissed by triage rules", dismissed,
+                        extra={"action": "auto_triage"})  # fmt: skip
+        return added, after, len(batch) == BATCH
 
     def _route_baselines(self, settings: Settings, now: datetime) -> None:
         pairs = {
@@ -147,29 +167,36 @@ class Relay:
                 event.extra["route"], extra={"action": "route_added", "project": event.project},
             )  # fmt: skip
 
-    def _fan_out_one(
-        self, pending: Pending, settings: Settings, channels: Sequence[Channel], now: datetime
-    ) -> int:
+    def _route_one(
+        self,
+        pending: Pending,
+        settings: Settings,
+        channels: Sequence[Channel],
+        now: datetime,
+        told: dict[tuple[str, str], set[str]],
+    ) -> tuple[Pending, list[Routed], list[tuple[int, str, str, str]]] | None:
+        """What to write for one event (None: not yet, its review is still being written)."""
         from depsentry.daemon.store import Routed
 
         event = pending.event
         created = _parse_time(event.created_at) or now
         if now - created > timedelta(seconds=settings.alerts.give_up_after):
             # Older than anything we would still retry (e.g. a store from before the relay).
-            self.store.fan_out(pending, [], now)
-            return 0
+            return pending, [], []
         event, dismiss = self._auto_triage(event, settings)
         targets = channels_for(event.project, settings.project(event.project), channels)
         only = event.extra.get("route")
         if only is not None:
             targets = [c for c in targets if c.name == only]
         alerted = self.store.alerted_keys(event.project, [c.name for c in targets])
-        routed = []
+        for name, keys in alerted.items():
+            keys |= told.get((name, event.project), set())
+        routed: list[Routed] = []
         fleets: dict[str, list[Event]] = {}
         if event.kind is EventKind.DIGEST and "review" in event.extra:
             siblings = self.store.review_events(str(event.extra["review"]))
             if len(siblings) < int(event.extra.get("count", 0)) and now - created < FLEET_WAIT:
-                return -1  # the rest of this review's digests are still being written
+                return None  # the rest of this review's digests are still being written
             for channel in targets:
                 covered = [
                     e for e in siblings
@@ -191,6 +218,7 @@ class Relay:
             )  # fmt: skip
             if decision is None:
                 continue
+            told.setdefault((channel.name, event.project), set()).update(decision.alerted)
             routed.append(
                 Routed(
                     channel=channel.name, payload=decision.event.to_json(),
@@ -198,13 +226,7 @@ class Relay:
                     alerted=decision.alerted, route=event.kind is EventKind.BASELINE,
                 )
             )  # fmt: skip
-        added = self.store.fan_out(pending, routed, now, dismiss=dismiss)
-        if dismiss:
-            logger.info(
-                "%s: %d finding(s) dismissed by triage rules", event.project, len(dismiss),
-                extra={"action": "auto_triage", "project": event.project},
-            )  # fmt: skip
-        return added
+        return pending, routed, dismiss
 
     def _auto_triage(
         self, event: Event, settings: Settings

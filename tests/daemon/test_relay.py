@@ -314,3 +314,19 @@ def test_deliveries_serialise_for_the_cli(tmp_path: Path) -> None:
     assert json.dumps(data)  # plain JSON
     assert store.delivery_counts() == {"down": {"pending": 1, "sent": 0, "failed": 0}}
     store.close()
+
+
+def test_a_resolution_routed_in_the_same_batch_as_its_alert_still_reaches_the_channel(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(tmp_path, webhook_channel("hook", hook.url))
+        write_events(
+            store,
+            [scan_event(vuln("a")), scan_event(vuln("a"), kind=ChangeKind.RESOLVED)],
+        )
+        run_relay(store, settings)
+        kinds = [r.json()["changes"][0]["kind"] for r in hook.received]
+    assert kinds == ["new", "resolved"]
+    store.close()

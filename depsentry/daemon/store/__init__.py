@@ -384,15 +384,26 @@ class Store:
     ) -> int:
         """One event's deliveries, its auto-triage dismissals (finding id, reason, comment,
         actor) and the outbox mark, in one transaction; how many deliveries were new."""
-        event = pending.event
+        return self.fan_out_many([(pending, routed, dismiss)], now)
+
+    def fan_out_many(
+        self,
+        work: Sequence[tuple[Pending, Sequence[Routed], Sequence[tuple[int, str, str, str]]]],
+        now: datetime,
+    ) -> int:
+        """`fan_out` for several events in one transaction (a burst costs one commit)."""
+        added = 0
         with writing(self.engine) as conn:
-            for finding_id, reason, comment, actor in dismiss:
-                with contextlib.suppress(TriageError):  # resolved meanwhile: nothing to dismiss
-                    triage.dismiss(conn, finding_id, reason=reason, comment=comment,
-                                   actor=actor, now=now)  # fmt: skip
-            return deliveries.fan_out(
-                conn, pending.seq, event.id, event.project, event.kind.value, routed, now
-            )
+            for pending, routed, dismiss in work:
+                event = pending.event
+                for finding_id, reason, comment, actor in dismiss:
+                    with contextlib.suppress(TriageError):  # resolved meanwhile
+                        triage.dismiss(conn, finding_id, reason=reason, comment=comment,
+                                       actor=actor, now=now)  # fmt: skip
+                added += deliveries.fan_out(
+                    conn, pending.seq, event.id, event.project, event.kind.value, routed, now
+                )
+        return added
 
     def alerted_keys(self, project: str, channels: Collection[str]) -> dict[str, set[str]]:
         with self.engine.connect() as conn:
@@ -404,6 +415,9 @@ class Store:
         remembered, in one transaction. Routes of projects not yet scanned wait for their first
         scan's baseline."""
         events: list[Event] = []
+        with self.engine.connect() as conn:  # the common case: nothing new, no write lock
+            if not set(pairs) - deliveries.known_routes(conn):
+                return events
         with writing(self.engine) as conn:
             known = deliveries.known_routes(conn)
             baselined = deliveries.baselined_projects(conn)
