@@ -330,3 +330,56 @@ def test_a_resolution_routed_in_the_same_batch_as_its_alert_still_reaches_the_ch
         kinds = [r.json()["changes"][0]["kind"] for r in hook.received]
     assert kinds == ["new", "resolved"]
     store.close()
+
+
+def test_the_run_loop_wakes_on_new_events_and_stops_cleanly(tmp_path: Path) -> None:
+    import asyncio
+
+    from depsentry.daemon.relay import Relay
+
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(tmp_path, webhook_channel("hook", hook.url), poll=30.0)
+
+        async def go() -> list[str]:
+            relay = Relay(store, lambda: settings)
+            task = asyncio.create_task(relay.run())
+            await asyncio.sleep(0.2)
+            event = scan_event(vuln("a"))
+            await asyncio.to_thread(write_events, store, [event])
+            relay.wake()  # long before the 30 s poll
+            for _ in range(200):
+                if store.deliveries(state="sent"):
+                    break
+                await asyncio.sleep(0.05)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            return [event.id]
+
+        ids = asyncio.run(go())
+        assert [r.json()["id"] for r in hook.received] == ids
+    store.close()
+
+
+def test_a_store_error_while_routing_is_logged_and_the_relay_goes_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    from depsentry.daemon.relay import Relay, _parse_time
+    from depsentry.errors import StoreError
+
+    store = open_store(tmp_path)
+    settings = settings_for(tmp_path, webhook_channel("hook", "http://127.0.0.1:1/x"))
+
+    class Broken(type(store)):  # type: ignore[misc]
+        def pending_events(self, **kwargs: object) -> list[object]:
+            raise StoreError("database is locked", "test")
+
+    broken = Broken(store.engine, store.where)
+    relay = Relay(broken, lambda: settings)
+    assert asyncio.run(relay.step()) == 0
+    assert "relay: " in caplog.text and "database is locked" in caplog.text
+    assert _parse_time("not a time") is None
+    assert _parse_time("2026-12-01T02:00:00") == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    store.close()
