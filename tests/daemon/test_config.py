@@ -119,6 +119,24 @@ def test_validate_prints_one_line_per_problem_and_exits_2(
     ]
 
 
+def test_validate_names_the_key_of_every_alerts_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(
+        tmp_path / "d.toml",
+        '[alerts]\ngive_up_after = "0s"\n'
+        '[[triage]]\nname = "t"\nreason = "not_used"\ndev_only = "yes"\n'
+        '[[channel]]\nname = "ding"\nkind = "dingtalk"\nurl_env = "UNSET_DING_URL_VAR"\n'
+        'min_severity = "severe"\n',
+    )
+    assert main(["daemon", "validate", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: alerts.give_up_after: expected a duration above zero" in err
+    assert f"{config}: triage[t].dev_only: expected true or false" in err
+    assert f"{config}: channel[0].min_severity: expected one of" in err
+    assert f"{config}: channel[0].url_env: variable UNSET_DING_URL_VAR is not set" in err
+
+
 def test_validate_says_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "app").mkdir()
     config = write(tmp_path / "d.toml", '[[project]]\nname = "app"\npath = "app"\n')
