@@ -114,6 +114,7 @@ COMMANDS = {
     "daemon": "depsentry.commands.daemon:daemon",
     "init": "depsentry.commands.init:init",
     "findings": "depsentry.commands.findings:findings",
+    "alerts": "depsentry.commands.alerts:alerts",
 }
 
 

@@ -20,7 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from depsentry.advisories.osv_sync import DEFAULT_URL
 from depsentry.daemon.schedule import Schedule, parse_duration, parse_schedule
-from depsentry.daemon.settings import GitSource, ProjectSettings, Settings
+from depsentry.daemon.settings import (
+    AlertSettings,
+    GitSource,
+    ProjectSettings,
+    Settings,
+    TriageRule,
+)
 from depsentry.errors import ConfigError, ConfigErrors, DepsentryError, reading
 
 __all__ = ["CONFIG_ENV", "DEFAULT_CONFIG", "config_path", "load_settings"]
@@ -31,7 +37,20 @@ DEFAULT_SCHEDULE = "daily 02:00"
 STORE_NAME = "depsentry.sqlite3"
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_TOP = {"daemon", "advisories", "index", "defaults", "project", "channel"}
+_TOP = {"daemon", "advisories", "index", "defaults", "project", "channel", "alerts", "triage"}
+_ALERTS = {
+    "give_up_after",
+    "backoff_initial",
+    "backoff_max",
+    "unrated_as",
+    "poll",
+    "fleet_digest_min",
+}
+_TRIAGE = {
+    "name", "reason", "comment", "kind", "project", "severity", "package", "id", "dev_only",
+    "epss_below", "malicious_too",
+}  # fmt: skip
+_UNRATED = ("critical", "high", "medium", "low", "ignore")
 _DAEMON = {
     "state_dir", "store", "store_password_env", "store_password_file", "listen", "concurrency",
     "timezone", "token_file", "token_credential", "drain_timeout", "scan_timeout", "watch",
@@ -197,6 +216,11 @@ def load_settings(path: Path) -> Settings:
     )
 
     channels = _channels(data.get("channel", []), path, problems)
+    parsed_channels = _check_channels(channels, path, problems)
+    alerts = _alerts(
+        _Table(_sub(data, "alerts", path, problems), path, "alerts.", problems, _ALERTS)
+    )
+    triage = _triage(data.get("triage", []), path, problems)
     projects = _projects(data, path, projects_dir, defaults, problems)
     names = {str(c["name"]) for c in channels if isinstance(c.get("name"), str)}
     for project in projects:
@@ -231,6 +255,9 @@ def load_settings(path: Path) -> Settings:
         offline=daemon.flag("offline", False),
         projects=tuple(projects),
         channels=tuple(channels),
+        alert_channels=parsed_channels,
+        alerts=alerts,
+        triage=triage,
         warnings=tuple(problems.warnings),
     )
     if problems.lines:
@@ -462,3 +489,100 @@ def _git(t: _Table, url: str, base: Path) -> GitSource | None:
         credential=t.text("credential"),
         ssh_key_file=t.path("ssh_key_file", base),
     )
+
+
+def _check_channels(raw: list[dict[str, Any]], file: Path, problems: _Problems) -> tuple[Any, ...]:
+    """The channels as the relay uses them; their errors (secrets not set, bad keys) join the
+    config's, each naming its key."""
+    from depsentry.daemon.notify.channels import check_channels
+
+    channels, errors = check_channels(raw, base_dir=file.parent)
+    for error in errors:
+        key, _, message = error.partition(": ")
+        if not key.endswith(".name"):  # names were checked above, counting from 1
+            problems.add(file, key, message)
+    return channels
+
+
+def _alerts(t: _Table) -> AlertSettings:
+    default = AlertSettings()
+    unrated = t.text("unrated_as", default.unrated_as) or default.unrated_as
+    if unrated not in _UNRATED:
+        t.problem("unrated_as", f"expected one of {', '.join(_UNRATED)}, got {unrated!r}")
+        unrated = default.unrated_as
+    settings = AlertSettings(
+        give_up_after=t.seconds("give_up_after", default.give_up_after),
+        backoff_initial=t.seconds("backoff_initial", default.backoff_initial),
+        backoff_max=t.seconds("backoff_max", default.backoff_max),
+        unrated_as=unrated,
+        poll=t.seconds("poll", default.poll),
+        fleet_digest_min=t.whole("fleet_digest_min", default.fleet_digest_min, 2, 100000),
+    )
+    for key in ("give_up_after", "backoff_initial", "backoff_max", "poll"):
+        if key in t.data and getattr(settings, key) <= 0:
+            t.problem(key, "expected a duration above zero")
+    if settings.backoff_max < settings.backoff_initial:
+        t.problem("backoff_max", "is shorter than backoff_initial")
+    return settings
+
+
+def _triage(raw: object, file: Path, problems: _Problems) -> tuple[TriageRule, ...]:
+    from depsentry.daemon.store.triage import DISMISS_REASONS
+
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        problems.add(file, "triage", "expected [[triage]] tables")
+        return ()
+    rules: list[TriageRule] = []
+    for number, table in enumerate(raw):
+        label = table.get("name") if isinstance(table.get("name"), str) else str(number)
+        t = _Table(table, file, f"triage[{label}].", problems, _TRIAGE)
+        before = len(problems.lines)
+        reason = t.text("reason")
+        if reason is None:
+            t.problem("reason", f"required: one of {', '.join(DISMISS_REASONS)}")
+        elif reason not in DISMISS_REASONS:
+            t.problem("reason", f"expected one of {', '.join(DISMISS_REASONS)}, got {reason!r}")
+        kinds = _one_or_many(t, "kind", ("vulnerability",))
+        for kind in kinds:
+            if kind not in ("vulnerability", "update", "violation"):
+                t.problem("kind", f"expected vulnerability, update or violation, got {kind!r}")
+        severities = _one_or_many(t, "severity", ())
+        for severity in severities:
+            if severity not in ("critical", "high", "medium", "low", "unknown"):
+                t.problem("severity", f"not a severity: {severity!r}")
+        epss: float | None = None
+        if "epss_below" in table:
+            value = table["epss_below"]
+            if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1:
+                epss = float(value)
+            else:
+                t.problem("epss_below", "expected a probability between 0 and 1, such as 0.01")
+        dev_only = table.get("dev_only")
+        if dev_only is not None and not isinstance(dev_only, bool):
+            t.problem("dev_only", "expected true or false")
+            dev_only = None
+        rule = TriageRule(
+            reason=reason or "", comment=t.text("comment", "") or "", kinds=kinds,
+            projects=_one_or_many(t, "project", ()), severities=severities,
+            packages=_one_or_many(t, "package", ()), ids=_one_or_many(t, "id", ()),
+            dev_only=dev_only, epss_below=epss, malicious_too=t.flag("malicious_too", False),
+            name=label,
+        )  # fmt: skip
+        if not (rule.severities or rule.packages or rule.ids or rule.dev_only is not None
+                or rule.epss_below is not None or rule.projects):  # fmt: skip
+            problems.add(
+                file, f"triage[{label}]",
+                "a rule needs a condition (severity, package, id, dev_only, epss_below, project)",
+            )  # fmt: skip
+        if len(problems.lines) == before:
+            rules.append(rule)
+    return tuple(rules)
+
+
+def _one_or_many(t: _Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = t.data.get(key)
+    if value is None:
+        return default
+    if isinstance(value, str) and value:
+        return (value,)
+    return t.strings(key, default)

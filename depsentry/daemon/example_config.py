@@ -60,11 +60,24 @@ _GIT_EXAMPLE = """\
 # excludes = ["docs/", "examples/"] # gitignore-style: files and folders to leave out
 # channels = ["team-slack"]
 
-# Alert channels (read by the notifier):
+# Alert channels (`depsentry alerts test -c THIS_FILE` sends each a sample):
 # [[channel]]
 # name = "team-slack"
 # kind = "slack"
 # url_env = "TEAM_SLACK_WEBHOOK"
+# min_severity = "high"
+# quiet_hours = "22:00-08:00"       # in `timezone`; critical findings still go out
+
+# How long an undelivered alert is retried (then `depsentry alerts failed` lists it):
+# [alerts]
+# give_up_after = "48h"
+
+# Findings dismissed before any alert:
+# [[triage]]
+# name = "dev-tools"
+# reason = "tolerable_risk"
+# dev_only = true
+# severity = ["low", "medium"]
 """
 
 

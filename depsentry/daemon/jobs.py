@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from depsentry.daemon.scanning import rematch_project
 from depsentry.daemon.schedule import Schedule
 from depsentry.daemon.scheduler import JobSpec, review_trigger
+from depsentry.daemon.store.outbox import uuid7
 from depsentry.errors import DepsentryError
 
 if TYPE_CHECKING:
@@ -200,10 +201,12 @@ async def review(service: Service, ref: str, names: list[str]) -> None:
     since = state.last_success_at if state else None
     await asyncio.to_thread(store.record_job, job, now, result="running")
     written = 0
-    for name in names:
-        if service.settings.project(name) is None:
-            continue
-        await asyncio.to_thread(store.write_digest, name, now, since=since, extra={"policy": ref})
+    present = [name for name in names if service.settings.project(name) is not None]
+    # The relay folds one review's digests into a fleet digest per channel: it waits until
+    # all `count` of them are in the outbox.
+    extra = {"policy": ref, "review": uuid7(), "count": len(present)}
+    for name in present:
+        await asyncio.to_thread(store.write_digest, name, now, since=since, extra=extra)
         written += 1
     await asyncio.to_thread(store.record_job, job, now, result="ok", info={"digests": written})
     await service.refresh()
@@ -215,6 +218,8 @@ def expire(service: Service) -> int:
     """Reopen expired snoozes (blocking); how many projects got an EXPIRY event."""
     assert service.store is not None
     events = service.store.expire_snoozes(datetime.now(UTC))
+    if events and service.relay is not None:
+        service.relay.wake()
     for event in events:
         logger.info("%s: %d snooze(s) expired", event.project, len(event.changes),
                     extra={"action": "snooze_expired", "project": event.project})  # fmt: skip

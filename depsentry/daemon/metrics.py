@@ -19,6 +19,7 @@ SCAN_RESULTS = ("ok", "failed", "interrupted")
 SEVERITIES = ("critical", "high", "medium", "low", "unknown")
 FINDING_KINDS = ("vulnerability", "update", "violation")
 SCHEDULER_EVENTS = ("missed", "error", "max_instances")
+DELIVERY_RESULTS = ("sent", "retried", "failed")
 
 
 class Metrics:
@@ -92,12 +93,46 @@ class Metrics:
             "scheduler_events", "Scheduler trouble by kind", ["event"], namespace=ns, registry=r
         )
         self.projects = Gauge("projects", "Configured projects", namespace=ns, registry=r)
+        self.deliveries = Counter(
+            "alert_deliveries",
+            "Alert delivery attempts by result (sent, retried, failed = given up or rejected)",
+            ["result"],
+            namespace=ns,
+            registry=r,
+        )
+        self.deliveries_pending = Gauge(
+            "alert_deliveries_pending",
+            "Alert deliveries not yet confirmed",
+            namespace=ns,
+            registry=r,
+        )
+        self.deliveries_failed = Gauge(
+            "alert_deliveries_failed",
+            "Alert deliveries given up (see `depsentry alerts failed`)",
+            namespace=ns,
+            registry=r,
+        )
+        self.delivery_delay = Histogram(
+            "alert_delivery_delay_seconds",
+            "From routing an alert to the service confirming it",
+            namespace=ns,
+            registry=r,
+            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
+        )
+        self.give_up_after = Gauge(
+            "alert_give_up_after_seconds",
+            "How long the relay retries a delivery before giving up ([alerts] give_up_after)",
+            namespace=ns,
+            registry=r,
+        )
         # Label values exist from the start, so dashboards see zeros rather than gaps.
         for result in SCAN_RESULTS:
             self.scans.labels(result)
         for result in ("ok", "error"):
             self.syncs.labels(result)
             self.reloads.labels(result)
+        for result in DELIVERY_RESULTS:
+            self.deliveries.labels(result)
         for event in SCHEDULER_EVENTS:
             self.scheduler_events.labels(event)
         for kind in FINDING_KINDS:

@@ -89,6 +89,7 @@ class Service:
         self.scheduler = Scheduler(self.metrics, settings.timezone)
         self.queue = WorkQueue(self._scan, settings.concurrency, self._queue_changed)
         self.http: Any = None
+        self.relay: Any = None  # relay.Relay once the store is open (not with --once)
         self.url: str | None = None
         self._token: str | None = None
         self._commands: asyncio.Queue[signal.Signals] | None = None
@@ -168,6 +169,9 @@ class Service:
             last_sync_at=sync_state.last_success_at if sync_state else None,
             next_runs=self.scheduler.next_runs(),
             version=__version__,
+            channels=[c.name for c in settings.alert_channels],
+            deliveries=store.delivery_counts(),
+            give_up_after=settings.alerts.give_up_after,
         )
 
     def request_scan(self, name: str) -> str | None:
@@ -256,6 +260,10 @@ class Service:
         if loaded:
             self.advisories_loaded()
         if not self.once:
+            from depsentry.daemon.relay import Relay
+
+            self.relay = Relay(store, lambda: self.settings, metrics=self.metrics)
+            self.spawn(self.relay.run(), "relay")
             await self._catch_up(now)
             self.spawn(self._watchdog(), "watchdog")
             if settings.watch:
@@ -426,6 +434,8 @@ class Service:
         if new.advisory_source != old.advisory_source:
             self.spawn(self.run_sync(), "sync")
         await self._catch_up(datetime.now(UTC))
+        if self.relay is not None:
+            self.relay.wake()  # new routes get their baseline
         logger.info(
             "reloaded: %d project(s); jobs %d added, %d changed, %d removed", len(new.projects),
             added, changed_jobs, removed, extra={"action": "reloaded"},
@@ -534,6 +544,8 @@ class Service:
             self._counts = await self._thread(self._store.counts)
             self.metrics.set_findings(self._counts)
             self.metrics.outbox_pending.set(await self._thread(self._store.outbox_depth))
+        if self.relay is not None:
+            self.relay.wake()  # scans, re-matches, reviews and expiry all end here
 
     def _counts_changed(self) -> None:
         # Counting every finding after each of a thousand scans made a round quadratic:
@@ -593,7 +605,7 @@ class Service:
         if exc is not None:
             logger.error("%s task failed: %s", task.get_name(), exc, exc_info=exc,
                          extra={"action": "task_failed", "task": task.get_name()})  # fmt: skip
-            if task.get_name() in ("watchdog", "watch"):
+            if task.get_name() in ("watchdog", "watch", "relay"):
                 self._exit_code = 1  # a side task died: exit non-zero for systemd to restart
                 self.request_stop()
 

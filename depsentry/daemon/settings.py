@@ -12,7 +12,7 @@ from typing import Any
 
 from depsentry.daemon.schedule import Schedule, parse_schedule
 
-__all__ = ["GitSource", "ProjectSettings", "Settings"]
+__all__ = ["AlertSettings", "GitSource", "ProjectSettings", "Settings", "TriageRule"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,36 @@ class ProjectSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TriageRule:
+    """One `[[triage]]` rule: findings matching every condition set are dismissed with `reason`
+    before any alert."""
+
+    reason: str
+    comment: str = ""
+    kinds: tuple[str, ...] = ("vulnerability",)
+    projects: tuple[str, ...] = ()  # globs; empty: every project
+    severities: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()  # globs
+    ids: tuple[str, ...] = ()  # advisory ids or aliases (globs)
+    dev_only: bool | None = None
+    epss_below: float | None = None
+    malicious_too: bool = False  # a known-malicious package is never dismissed unless this says so
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """`[alerts]`: how the relay retries and when it gives up."""
+
+    give_up_after: float = 48 * 3600.0
+    backoff_initial: float = 30.0
+    backoff_max: float = 3600.0
+    unrated_as: str = "high"  # what an unrated vulnerability counts as for min_severity
+    poll: float = 5.0  # seconds between outbox checks when nothing wakes the relay
+    fleet_digest_min: int = 3  # a channel routing this many projects gets one fleet digest
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything one daemon process runs from."""
 
@@ -89,6 +119,9 @@ class Settings:
     offline: bool = False
     projects: tuple[ProjectSettings, ...] = ()
     channels: tuple[dict[str, Any], ...] = ()  # raw [[channel]] tables, for the notify code
+    alert_channels: tuple[Any, ...] = ()  # the parsed notify.Channel of each [[channel]]
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    triage: tuple[TriageRule, ...] = ()
     warnings: tuple[str, ...] = ()  # what validation noticed but does not refuse
 
     def project(self, name: str) -> ProjectSettings | None:

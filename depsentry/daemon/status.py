@@ -9,7 +9,14 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["OverdueItem", "ProjectStatus", "StatusSnapshot", "build_snapshot", "to_json"]
+__all__ = [
+    "ChannelStatus",
+    "OverdueItem",
+    "ProjectStatus",
+    "StatusSnapshot",
+    "build_snapshot",
+    "to_json",
+]
 
 SEVERITY_KEYS = ("critical", "high", "medium", "low", "unrated")
 
@@ -40,6 +47,16 @@ class OverdueItem:
 
 
 @dataclass(frozen=True)
+class ChannelStatus:
+    """One alert channel's deliveries: waiting, confirmed and given up."""
+
+    name: str
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True)
 class StatusSnapshot:
     generated_at: datetime
     ready: bool
@@ -53,6 +70,8 @@ class StatusSnapshot:
     next_runs: tuple[tuple[str, datetime], ...]  # (job description, when)
     advisory_source: str = ""
     version: str = ""
+    channels: tuple[ChannelStatus, ...] = ()
+    give_up_after: float = 0.0  # seconds the relay retries a delivery ([alerts] give_up_after)
 
 
 def build_snapshot(
@@ -72,6 +91,9 @@ def build_snapshot(
     last_sync_at: datetime | None,
     next_runs: Sequence[tuple[str, datetime]],
     version: str,
+    channels: Sequence[str] = (),
+    deliveries: Mapping[str, Mapping[str, int]] | None = None,
+    give_up_after: float = 0.0,
 ) -> StatusSnapshot:
     """Assemble a snapshot; `projects` are the configured (name, location) pairs, in order."""
     overdue_items: list[OverdueItem] = []
@@ -125,6 +147,11 @@ def build_snapshot(
         next_runs=tuple(next_runs[:20]),
         advisory_source=advisory_source,
         version=version,
+        channels=tuple(
+            ChannelStatus(name, **{k: int(v) for k, v in (deliveries or {}).get(name, {}).items()})
+            for name in channels
+        ),
+        give_up_after=give_up_after,
     )
 
 

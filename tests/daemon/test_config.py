@@ -46,7 +46,10 @@ def problems(path: Path) -> list[str]:
     return list(caught.value.problems)
 
 
-def test_the_documented_shape_works_as_written(tmp_path: Path) -> None:
+def test_the_documented_shape_works_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEAM_SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/x")
     settings = load_settings(write(tmp_path / "depsentry.toml", ISSUE_SHAPE))
     assert settings.state_dir == Path("/var/lib/depsentry")
     assert (settings.listen_host, settings.listen_port, settings.concurrency) == (
@@ -114,6 +117,24 @@ def test_validate_prints_one_line_per_problem_and_exits_2(
         f"depsentry: error: {config}: daemon.concurrency: expected a whole number from 1 to 64",
         f"depsentry: error: {config}: daemon.watch: expected true or false",
     ]
+
+
+def test_validate_names_the_key_of_every_alerts_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(
+        tmp_path / "d.toml",
+        '[alerts]\ngive_up_after = "0s"\n'
+        '[[triage]]\nname = "t"\nreason = "not_used"\ndev_only = "yes"\n'
+        '[[channel]]\nname = "ding"\nkind = "dingtalk"\nurl_env = "UNSET_DING_URL_VAR"\n'
+        'min_severity = "severe"\n',
+    )
+    assert main(["daemon", "validate", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}: alerts.give_up_after: expected a duration above zero" in err
+    assert f"{config}: triage[t].dev_only: expected true or false" in err
+    assert f"{config}: channel[0].min_severity: expected one of" in err
+    assert f"{config}: channel[0].url_env: variable UNSET_DING_URL_VAR is not set" in err
 
 
 def test_validate_says_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -222,8 +243,12 @@ def test_defaults_fill_what_projects_leave_out(tmp_path: Path) -> None:
     assert app2.outdated
 
 
-def test_the_readme_config_reference_example_validates(tmp_path: Path) -> None:
+def test_the_readme_config_reference_example_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tests.paths import REPO
+
+    monkeypatch.setenv("TEAM_SLACK_WEBHOOK", "https://hooks.slack.com/services/T0/B0/x")
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Config reference", 1)[1]

@@ -39,3 +39,17 @@ def test_snapshot_counts_open_vulnerabilities_and_overdue_items() -> None:
     data = to_json(snapshot)
     assert data["projects"][0]["last_run_at"] == NOW.isoformat()
     assert data["next_runs"] == [["scan billing", NOW.isoformat()]]
+
+
+def test_snapshot_lists_each_channels_deliveries() -> None:
+    snapshot = build_snapshot(
+        now=NOW, ready=True, projects=[], states={}, counts={}, violations=[], next_run={},
+        running=set(), queued=set(), advisory_records=0, advisory_updated=None,
+        advisory_source="osv", last_sync_at=None, next_runs=[], version="0.1.0",
+        channels=["hook", "quiet"], deliveries={"hook": {"pending": 1, "sent": 3, "failed": 2}},
+        give_up_after=3600.0,
+    )  # fmt: skip
+    hook, quiet = snapshot.channels
+    assert (hook.name, hook.pending, hook.sent, hook.failed) == ("hook", 1, 3, 2)
+    assert (quiet.pending, quiet.sent, quiet.failed) == (0, 0, 0)
+    assert snapshot.give_up_after == 3600.0

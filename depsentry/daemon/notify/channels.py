@@ -111,6 +111,7 @@ _COMMON = {
     "timezone",
     "quiet_hours",
     "critical_overrides_quiet",
+    "quiet_override",
     "mentions",
     "templates_dir",
     "projects",
@@ -240,6 +241,18 @@ def _common(
             values["critical_overrides_quiet"] = flag
         else:
             out.add(f"{where}.critical_overrides_quiet", "expected true or false")
+    if "quiet_override" in table:
+        # The issue's spelling: quiet_override = "critical" | "none" (critical_overrides_quiet).
+        override = table["quiet_override"]
+        if override in ("critical", "none") and "critical_overrides_quiet" not in table:
+            values["critical_overrides_quiet"] = override == "critical"
+        elif override in ("critical", "none"):
+            out.add(
+                f"{where}.quiet_override",
+                "give only one of quiet_override, critical_overrides_quiet",
+            )
+        else:
+            out.add(f"{where}.quiet_override", f'expected "critical" or "none", got {override!r}')
     if "timeout" in table:
         timeout = table["timeout"]
         if (

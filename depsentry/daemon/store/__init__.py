@@ -7,6 +7,7 @@ the same transaction, so an alert is never lost nor sent for a change that was r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -17,9 +18,11 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
-from depsentry.daemon.store import outbox, queries, runs, triage
+from depsentry.daemon.store import deliveries, outbox, queries, runs, triage
+from depsentry.daemon.store.deliveries import Delivery, Routed
 from depsentry.daemon.store.desired import (
     KINDS,
+    dev_only_pins,
     from_outdated,
     from_violations,
     from_vulnerabilities,
@@ -31,12 +34,14 @@ from depsentry.daemon.store.queries import STATES, FindingFilter, FindingRecord
 from depsentry.daemon.store.runs import JobState, ProjectState, RunRecord
 from depsentry.daemon.store.schema import jobs, projects
 from depsentry.daemon.store.triage import DISMISS_REASONS
-from depsentry.errors import StoreError
+from depsentry.errors import StoreError, TriageError
 from depsentry.models import Dependency, ProjectReport, Vulnerability
 
 __all__ = [
     "DISMISS_REASONS",
     "KINDS",
+    "Delivery",
+    "Routed",
     "STATES",
     "FindingFilter",
     "FindingRecord",
@@ -135,7 +140,7 @@ class Store:
         """Reconcile the findings of a successful scan, write its outbox event and close its
         run, in one transaction."""
         desired = [
-            *from_vulnerabilities(report.vulnerabilities),
+            *from_vulnerabilities(report.vulnerabilities, dev_only_pins(report.dependencies)),
             *(from_outdated(report.outdated) if "update" in kinds else ()),
             *(from_violations(report.violations) if "violation" in kinds else ()),
         ]
@@ -198,7 +203,7 @@ class Store:
             if deps is None:
                 deps = runs.project_dependencies(conn, name) or []
             present = {(d.name, d.version) for d in deps}
-            desired = from_vulnerabilities(vulnerabilities)
+            desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
             result = reconcile(
                 conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
             )
@@ -316,25 +321,39 @@ class Store:
                      extra: dict[str, Any] | None = None) -> Event:  # fmt: skip
         """The review digest of `name` from its stored findings, written to the outbox."""
         with writing(self.engine) as conn:
-            views = queries.open_views(conn, name)
-            triaged = queries.triaged_counts(conn, name)
-            updates = tuple(v for v in views if v.kind == "update")
-            digest = ProjectDigest(
-                outdated=updates,
-                overdue=tuple(v for v in views if v.kind == "violation" and v.overdue),
-                due=tuple(v for v in views if v.kind == "violation" and not v.overdue),
-                open_vulnerabilities=tuple(v for v in views if v.kind == "vulnerability"),
-                libyears=round(sum(v.libyears or 0.0 for v in updates), 2),
-                fixed_since_last=queries.resolved_since(conn, name, since),
-                dismissed=triaged.get("dismissed", 0),
-                snoozed=triaged.get("snoozed", 0),
-            )
-            event = Event(
-                id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),
-                digest=digest, extra=extra or {},
-            )  # fmt: skip
+            event = self._digest(conn, name, now, since, extra)
             outbox.add_event(conn, event, now)
         return event
+
+    def digest_event(self, name: str, now: datetime, *, since: datetime | None = None) -> Event:
+        """The digest `write_digest` would write now, without writing it (`alerts preview`)."""
+        with self.engine.connect() as conn:
+            return self._digest(conn, name, now, since, None)
+
+    def _digest(
+        self, conn: Any, name: str, now: datetime, since: datetime | None,
+        extra: dict[str, Any] | None,
+    ) -> Event:  # fmt: skip
+        from depsentry.daemon.digests import commands_for
+
+        views = queries.open_views(conn, name)
+        triaged = queries.triaged_counts(conn, name)
+        updates = tuple(v for v in views if v.kind == "update")
+        digest = ProjectDigest(
+            outdated=updates,
+            overdue=tuple(v for v in views if v.kind == "violation" and v.overdue),
+            due=tuple(v for v in views if v.kind == "violation" and not v.overdue),
+            open_vulnerabilities=tuple(v for v in views if v.kind == "vulnerability"),
+            libyears=round(sum(v.libyears or 0.0 for v in updates), 2),
+            fixed_since_last=queries.resolved_since(conn, name, since),
+            dismissed=triaged.get("dismissed", 0),
+            snoozed=triaged.get("snoozed", 0),
+            commands=commands_for(views),
+        )
+        return Event(
+            id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),
+            digest=digest, extra=extra or {},
+        )  # fmt: skip
 
     def pending_events(
         self, *, after: int = 0, limit: int = 100, include_processed: bool = False
@@ -352,6 +371,129 @@ class Store:
     def outbox_depth(self) -> int:
         with self.engine.connect() as conn:
             return outbox.depth(conn)
+
+    # -- the relay's deliveries ----------------------------------------------------------------
+
+    def fan_out(
+        self,
+        pending: Pending,
+        routed: Sequence[Routed],
+        now: datetime,
+        *,
+        dismiss: Sequence[tuple[int, str, str, str]] = (),
+    ) -> int:
+        """One event's deliveries, its auto-triage dismissals (finding id, reason, comment,
+        actor) and the outbox mark, in one transaction; how many deliveries were new."""
+        return self.fan_out_many([(pending, routed, dismiss)], now)
+
+    def fan_out_many(
+        self,
+        work: Sequence[tuple[Pending, Sequence[Routed], Sequence[tuple[int, str, str, str]]]],
+        now: datetime,
+    ) -> int:
+        """`fan_out` for several events in one transaction (a burst costs one commit)."""
+        added = 0
+        with writing(self.engine) as conn:
+            for pending, routed, dismiss in work:
+                event = pending.event
+                for finding_id, reason, comment, actor in dismiss:
+                    with contextlib.suppress(TriageError):  # resolved meanwhile
+                        triage.dismiss(conn, finding_id, reason=reason, comment=comment,
+                                       actor=actor, now=now)  # fmt: skip
+                added += deliveries.fan_out(
+                    conn, pending.seq, event.id, event.project, event.kind.value, routed, now
+                )
+        return added
+
+    def alerted_keys(self, project: str, channels: Collection[str]) -> dict[str, set[str]]:
+        with self.engine.connect() as conn:
+            return deliveries.alerted_keys(conn, project, channels)
+
+    def add_route_baselines(self, pairs: Collection[tuple[str, str]], now: datetime) -> list[Event]:
+        """For each configured (channel, project) route not yet known: when the project has had
+        its first scan, one BASELINE event for that channel alone (`extra.route`), and the route
+        remembered, in one transaction. Routes of projects not yet scanned wait for their first
+        scan's baseline."""
+        events: list[Event] = []
+        with self.engine.connect() as conn:  # the common case: nothing new, no write lock
+            if not set(pairs) - deliveries.known_routes(conn):
+                return events
+        with writing(self.engine) as conn:
+            known = deliveries.known_routes(conn)
+            baselined = deliveries.baselined_projects(conn)
+            waiting = outbox.unrouted_baselines(conn)  # a first scan's baseline covers them
+            for channel, project in sorted(set(pairs) - known):
+                if project not in baselined or project in waiting:
+                    continue
+                views = queries.open_views(conn, project)
+                event = self._event(EventKind.BASELINE, project, now, None,
+                                    tuple(Change(ChangeKind.NEW, v) for v in views),
+                                    extra={"route": channel})  # fmt: skip
+                outbox.add_event(conn, event, now)
+                deliveries.add_routes(conn, [(channel, project)], now)
+                events.append(event)
+        return events
+
+    def review_events(self, review: str) -> list[Event]:
+        with self.engine.connect() as conn:
+            return outbox.review_events(conn, review)
+
+    def next_delivery(self, channel: str, now: datetime) -> Delivery | None:
+        with self.engine.connect() as conn:
+            due = deliveries.next_due(conn, channel, now)
+        return due[0] if due else None
+
+    def due_deliveries(self, channel: str, now: datetime, limit: int) -> list[Delivery]:
+        """The channel's next `limit` deliveries in order (the relay sends them one by one)."""
+        with self.engine.connect() as conn:
+            return deliveries.next_due(conn, channel, now, limit)
+
+    def next_release(self, channel: str) -> datetime | None:
+        with self.engine.connect() as conn:
+            return deliveries.next_release(conn, channel)
+
+    def delivery_channels(self) -> set[str]:
+        """Channels with pending deliveries."""
+        with self.engine.connect() as conn:
+            return deliveries.pending_channels(conn)
+
+    def delivery_part_sent(self, delivery_id: int, parts_sent: int, now: datetime) -> None:
+        with writing(self.engine) as conn:
+            deliveries.record_part(conn, delivery_id, parts_sent, now)
+
+    def delivery_sent(self, delivery_id: int, now: datetime, answer: str) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_sent(conn, delivery_id, now, answer)
+
+    def delivery_retry_at(
+        self, delivery_id: int, now: datetime, next_at: datetime, error: str
+    ) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_retry(conn, delivery_id, now, next_at, error)
+
+    def delivery_failed(self, delivery_id: int, now: datetime, error: str) -> None:
+        with writing(self.engine) as conn:
+            deliveries.mark_failed(conn, delivery_id, now, error)
+
+    def retry_delivery(self, delivery_id: int, now: datetime) -> Delivery | None:
+        """`depsentry alerts retry`: a failed delivery goes back to its channel's queue."""
+        with writing(self.engine) as conn:
+            return deliveries.retry(conn, delivery_id, now)
+
+    def deliveries(
+        self, *, state: str | None = None, channel: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
+        with self.engine.connect() as conn:
+            return deliveries.list_deliveries(conn, state=state, channel=channel, limit=limit)
+
+    def delivery_counts(self) -> dict[str, dict[str, int]]:
+        with self.engine.connect() as conn:
+            return deliveries.counts(conn)
+
+    def open_findings(self, name: str) -> list[Any]:
+        """Every open, untriaged finding of `name` as FindingViews (previews)."""
+        with self.engine.connect() as conn:
+            return queries.open_views(conn, name)
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ worth of the same violation) fold into one finding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from depsentry.daemon.events import FindingView
-from depsentry.models import Outdated, Severity, Violation, Vulnerability
+from depsentry.models import Dependency, Outdated, Severity, Violation, Vulnerability
 
 __all__ = ["KINDS", "Desired", "from_outdated", "from_violations", "from_vulnerabilities"]
 
@@ -39,7 +39,22 @@ def _severity_max(a: str, b: str) -> str:
     return max(Severity(a), Severity(b)).value
 
 
-def from_vulnerabilities(vulns: Iterable[Vulnerability]) -> list[Desired]:
+DEV_GROUPS = frozenset({"dev", "develop", "development", "test", "tests", "testing", "lint",
+                        "docs", "typing"})  # fmt: skip
+
+
+def dev_only_pins(dependencies: Iterable[Dependency]) -> set[tuple[str, str]]:
+    """(name, version) of the pins that only dev groups declare (Poetry/PDM/uv `dev`, Pipfile
+    `develop`, PEP 735 groups named like them); anything else counts as shipped."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    for d in dependencies:
+        groups.setdefault((d.name, d.version), set()).update(d.groups or ("main",))
+    return {pin for pin, names in groups.items() if names and names <= DEV_GROUPS}
+
+
+def from_vulnerabilities(
+    vulns: Iterable[Vulnerability], dev_only: Collection[tuple[str, str]] = ()
+) -> list[Desired]:
     """One per (package, advisory) as matched; alias groups may fold some later."""
     out: dict[tuple[str, str], Desired] = {}
     for v in vulns:
@@ -52,6 +67,9 @@ def from_vulnerabilities(vulns: Iterable[Vulnerability]) -> list[Desired]:
             aliases=tuple(v.aliases),
             severity=v.severity.value,
             cvss=v.cvss,
+            epss=v.epss,
+            kev=v.kev,
+            dev_only=(v.package, v.version) in dev_only,
             malicious=v.malicious,
             fixed_in=tuple(v.fixed_in),
             summary=v.summary,
@@ -77,6 +95,8 @@ def fold(a: Desired, b: Desired) -> Desired:
         fixed_in=tuple(sorted({*a.view.fixed_in, *b.view.fixed_in})),
         aliases=tuple(sorted((set(a.view.aliases) | set(b.view.aliases)) - {a.view.advisory_id})),
         malicious=a.view.malicious or b.view.malicious,
+        dev_only=a.view.dev_only and b.view.dev_only,
+        kev=a.view.kev or b.view.kev,
     )
     return replace(a, view=view, ids=a.ids | b.ids, present_versions=versions)
 

@@ -188,6 +188,9 @@ def _refresh(conn: Connection, row: Any, d: Desired, now: datetime) -> list[Chan
         old = FindingView.from_dict(dict(row["details"]))
         if Severity(d.severity) > Severity(row["severity"]) and not triaged:
             changes.append(Change(ChangeKind.SEVERITY_RAISED, view, previous=row["severity"]))
+        elif d.kind == "vulnerability" and not triaged and _exploitability_rose(old, d.view):
+            # Same severity, but now in KEV or past the EPSS mark: `previous` None says so.
+            changes.append(Change(ChangeKind.SEVERITY_RAISED, view, previous=None))
         if d.kind == "vulnerability" and not old.fixed_in and d.view.fixed_in:
             if row["triage"] == "snoozed" and row["snooze_until_fix"]:
                 values.update(_untriage())
@@ -205,6 +208,15 @@ def _refresh(conn: Connection, row: Any, d: Desired, now: datetime) -> list[Chan
         )
     conn.execute(update(findings).where(findings.c.id == row["id"]).values(**values))
     return changes
+
+
+EPSS_MARK = 0.1  # an EPSS probability crossing this counts as a rise (FIRST's "high" band)
+
+
+def _exploitability_rose(old: FindingView, new: FindingView) -> bool:
+    if new.kev and not old.kev:
+        return True
+    return (new.epss or 0.0) >= EPSS_MARK > (old.epss or 0.0)
 
 
 def _untriage() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from 3.14, so it is built here from RFC 9562's layout.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import uuid
@@ -19,7 +20,9 @@ from sqlalchemy import Connection, func, insert, select, update
 from depsentry.daemon.events import Event
 from depsentry.daemon.store.schema import outbox
 
-__all__ = ["Pending", "add_event", "depth", "mark_processed", "pending", "uuid7"]
+__all__ = [
+    "Pending", "add_event", "depth", "mark_processed", "pending", "review_events", "uuid7",
+]  # fmt: skip
 
 
 def uuid7() -> str:
@@ -88,3 +91,24 @@ def depth(conn: Connection) -> int:
         select(func.count()).select_from(outbox).where(outbox.c.processed_at.is_(None))
     ).scalar_one()
     return int(count)
+
+
+def review_events(conn: Connection, review: str) -> list[Event]:
+    """Every digest event of one review (`extra.review`), processed or not, in order."""
+    needle = f'"review": {json.dumps(review)}'
+    rows = conn.execute(
+        select(outbox.c.payload)
+        .where(outbox.c.kind == "digest", outbox.c.payload.contains(needle, autoescape=True))
+        .order_by(outbox.c.seq)
+    ).scalars()
+    return [Event.from_json(payload) for payload in rows]
+
+
+def unrouted_baselines(conn: Connection) -> set[str]:
+    """Projects whose first-scan baseline still waits for the relay."""
+    rows = conn.execute(
+        select(outbox.c.project)
+        .where(outbox.c.kind == "baseline", outbox.c.processed_at.is_(None))
+        .distinct()
+    ).scalars()
+    return set(rows)

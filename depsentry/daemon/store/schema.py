@@ -199,3 +199,54 @@ outbox = Table(
     Column("processed_at", UtcDateTime),
     Index(None, "processed_at", "seq"),
 )
+
+# One row per (outbox event, channel) the relay routed it to: what is sent, retried or given up.
+# `payload` is the event as routed for that channel (filtered findings), so a restart or a config
+# change never alters what an already-routed delivery says; `parts_sent` lets a multi-part
+# message resume after the last confirmed part.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_seq", Integer, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("project", String(100), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("state", String(20), nullable=False),  # pending | sent | failed
+    Column("payload", Text, nullable=False),
+    Column("critical", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("hold_until", UtcDateTime),  # quiet hours: not before
+    Column("next_attempt_at", UtcDateTime),  # backoff: the head of the channel waits
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("parts_sent", Integer, nullable=False, default=0),
+    Column("last_attempt_at", UtcDateTime),
+    Column("sent_at", UtcDateTime),
+    Column("failed_at", UtcDateTime),
+    Column("retried_at", UtcDateTime),  # `alerts retry`: the give-up clock starts again here
+    Column("last_error", Text),
+    Column("answer", Text),
+    UniqueConstraint("event_id", "channel"),
+    Index(None, "channel", "state", "id"),
+    Index(None, "state"),
+)
+
+# Which findings each channel has been told about: resolved/retracted notes go only there.
+alerted = Table(
+    "alerted",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("project", String(100), primary_key=True),
+    Column("key", String(500), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Every (channel, project) route that has had its baseline: a new route gets one.
+routes = Table(
+    "routes",
+    metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("project", String(100), primary_key=True),
+    Column("added_at", UtcDateTime, nullable=False),
+)

@@ -107,3 +107,17 @@ def test_a_stale_sync_is_flagged_and_interrupted_projects_need_attention() -> No
     html = render_status(replace(snapshot, projects=(stopped,)))
     assert "Projects needing attention" in html and "the scan was interrupted" in html
     assert render_status(snapshot) == render_status(snapshot)  # no clock: all from the snapshot
+
+
+def test_alert_channels_show_waiting_sent_and_given_up() -> None:
+    from depsentry.daemon.status import ChannelStatus
+
+    snapshot = replace(
+        busy(),
+        channels=(ChannelStatus("team-slack", pending=2, sent=40, failed=1), ChannelStatus("ops")),
+        give_up_after=48 * 3600.0,
+    )
+    text = " ".join(" ".join(parse(render_status(snapshot)).text).split())
+    assert "Alert channels" in text and "team-slack 2 40 1" in text and "ops 0 0 0" in text
+    assert "retried with backoff for 48 h" in text and "depsentry alerts retry ID" in text
+    assert "No alert channels are configured" in " ".join(parse(render_status(busy())).text)
