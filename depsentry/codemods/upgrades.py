@@ -22,7 +22,10 @@ class Upgrade:
     codemod: str
 
 
-UPGRADES: tuple[Upgrade, ...] = (Upgrade("openai", "<1", ">=1", "openai-v1"),)
+UPGRADES: tuple[Upgrade, ...] = (
+    Upgrade("openai", "<1", ">=1", "openai-v1"),
+    Upgrade("langchain", "<1", ">=1", "langchain-imports"),
+)
 
 
 def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:
