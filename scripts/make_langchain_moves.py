@@ -13,7 +13,9 @@ dependency, the flaw of langchain-cli's generator). Sources, one edge per (old p
   exports at the same path are left out (they did not move).
 - langchain-community: `@deprecated(alternative_import="pkg.Name")` on a class or function,
   keyed by its defining module and by every package `__init__` that re-exports it
-  (`_module_lookup`), and re-exports from langchain_core named in a module's `__all__`.
+  (`_module_lookup`), and re-exports from langchain_core named in a module's `__all__`. The last
+  0.3 release is read too, under the newest: 0.4 deleted classes (ChatAnthropic, ChatOllama,
+  AzureChatOpenAI, ...) whose 0.3 deprecation named the partner package that has them now.
 
 Edges are stored as they are; the codemod follows chains (langchain -> community -> partner) to
 their end when it loads the table.
@@ -42,6 +44,7 @@ WHEELS = {
     "langchain-text-splitters": "langchain_text_splitters",
     "langchain": "langchain",
 }
+OLD_COMMUNITY = "langchain-community<0.4"  # downloaded into old/: see community_moves
 REEXPORTED = ("langchain_core", "langchain_text_splitters", "langchain_community")
 
 
@@ -54,7 +57,14 @@ def download(directory: Path) -> dict[str, Path]:
                 + [f"{name}>=1" if name == "langchain" else name],
                 check=True,
             )
-    found = {}
+    old = directory / "old"
+    if not any(old.glob("langchain_community-*.whl")):
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(old)]
+            + [OLD_COMMUNITY],
+            check=True,
+        )
+    found = {"langchain-community (0.3)": sorted(old.glob("langchain_community-*.whl"))[-1]}
     for name in WHEELS:
         wheels = sorted(directory.glob(f"{name.replace('-', '_')}-*.whl"))
         if not wheels:
@@ -288,6 +298,7 @@ def main() -> int:
         directory.mkdir(parents=True, exist_ok=True)
         wheels = download(directory)
         moves = classic_moves(wheels["langchain-classic"], current_exports(wheels["langchain"]))
+        moves.update(community_moves(wheels["langchain-community (0.3)"]))
         moves.update(community_moves(wheels["langchain-community"]))
     moves = {old: new for old, new in sorted(moves.items()) if old != new}
     document = {

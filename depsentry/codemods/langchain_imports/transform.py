@@ -88,6 +88,7 @@ class LangChainImportsCodemod(Codemod):
         # Name -> what the top-level imports binding it bring (after the moves): two differ and
         # the name collides.
         self.bindings: dict[str, set[str]] = {}
+        self.binders: dict[str, int] = {}  # name -> how many top-level imports bind it
         self.header: list[str] = []
         # Bound name -> old module, for `import langchain.x [as y]` / `from langchain import x`.
         self.module_names: dict[str, str] = {}
@@ -108,6 +109,7 @@ class LangChainImportsCodemod(Codemod):
                     assert isinstance(item, cst.Import | cst.ImportFrom)
                     for bound, source in self._bound(item):
                         self.bindings.setdefault(bound, set()).add(source)
+                        self.binders[bound] = self.binders.get(bound, 0) + 1
 
     def _bound(self, node: cst.Import | cst.ImportFrom) -> list[tuple[str, str]]:
         """(name bound, what it is) for each name an import binds, moves applied."""
@@ -275,7 +277,7 @@ class LangChainImportsCodemod(Codemod):
                     continue
                 if (
                     not (asname or name)
-                    and not self._collides(bound)
+                    and self.binders.get(bound, 0) <= 1
                     and bound in {ref.partition(".")[0] for ref in used}
                 ):
                     continue
