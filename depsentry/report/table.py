@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from depsentry.models import ProjectReport, ScanResult, Severity, Source
+from depsentry.report.codemods import offers
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.ordering import (
     sorted_outdated,
@@ -138,6 +139,14 @@ class TableRenderer(Renderer):
                 style = "red" if rule.overdue else ""
                 table.add_row(rule.package, rule.finding, Text(due, style=style), rule.message)
             console.print(table)
+        for offer in offers(project):
+            console.print(
+                Text(
+                    f"Codemod: {offer.package} {offer.current} -> {offer.target} crosses a "
+                    f"breaking change {offer.name} migrates: run `{offer.command}`",
+                    style="bold",
+                )
+            )
         if project.skipped:
             table = self._table("Skipped", "Requirement", "Reason", "Source")
             for s in sorted_skipped(project.skipped):
