@@ -170,3 +170,25 @@ def test_cli_scan_json_offers_the_codemod(tmp_path: Path) -> None:
     offered = [v for v in document["projects"][0]["vulnerabilities"] if "codemod" in v]
     assert offered and {v["codemod"] for v in offered} == {"langchain-imports"}
     assert offered[0]["codemod_command"] == "depsentry codemod run langchain-imports ."
+
+
+def test_store_keeps_the_offer_for_the_digest(tmp_path: Path) -> None:
+    """Recorded findings keep the command; the review digest built from the store shows it."""
+    from depsentry.daemon.store import Store
+    from depsentry.models import Dependency
+
+    store = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    try:
+        report = _offered()
+        report.dependencies = [Dependency("langchain", "0.0.300", True, SOURCE)]
+        run_id = store.start_run("web", "/srv/web", "schedule", WHEN)
+        store.record_scan("web", run_id, report, now=WHEN, duration=0.1)
+        digest = store.write_digest("web", WHEN, since=None).digest
+    finally:
+        store.close()
+    assert digest is not None
+    commands = {v.advisory_id or v.package: v.codemod for v in digest.open_vulnerabilities}
+    assert commands["PYSEC-2024-43"] == "depsentry codemod run langchain-imports ."
+    assert {v.package: v.codemod for v in digest.outdated}["openai"] == (
+        "depsentry codemod run openai-v1 ."
+    )
