@@ -4,6 +4,8 @@ Both tools run the SAME codemod class (default openai-v1, `--codemod NAME` for a
 subprocesses with the same number of jobs, over generated trees of ordinary modules (100-200
 lines each): "mixed" (5% use the openai 0.x API, 1% merely mention it), "all-openai" (every file
 uses it: the pre-filter skips nothing) and "big-file" (one 50,000-line module with one call).
+With `--codemod langchain-imports` the matching files import from the old langchain paths and
+use the names (SNIPPETS holds each codemod's corpus).
 libcst.tool drives the class through libcst's own protocol (a deep copy per file, metadata over
 the whole module, every file parsed); depsentry through its runner (file and sub-file
 pre-filter, no copy). It prints a table (corpus, files, seconds and files/s of each, ratio,
@@ -26,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +61,64 @@ def complete_{n}(prompt: str) -> str:
         return ""
     return response["choices"][0]["text"]
 """
+
+LANGCHAIN_IMPORT = """from langchain.chains import RetrievalQA
+from langchain.chat_models import ChatOpenAI
+from langchain.document_loaders import TextLoader
+from langchain.embeddings.openai import OpenAIEmbeddings
+from langchain.prompts import PromptTemplate
+from langchain.schema import Document
+from langchain.text_splitter import CharacterTextSplitter
+from langchain.vectorstores import FAISS
+"""
+LANGCHAIN_CODE = """
+PROMPT_{n} = PromptTemplate.from_template("Answer briefly: {{question}}")
+
+
+def index_{n}(path: str) -> FAISS:
+    docs = TextLoader(path).load()
+    chunks = CharacterTextSplitter(chunk_size=500, chunk_overlap=50).split_documents(docs)
+    return FAISS.from_documents(chunks, OpenAIEmbeddings())
+
+
+def answer_{n}(store: FAISS, question: str) -> str:
+    llm = ChatOpenAI(temperature=0)
+    chain = RetrievalQA.from_chain_type(llm=llm, retriever=store.as_retriever())
+    return chain.run(PROMPT_{n}.format(question=question))
+
+
+def wrap_{n}(text: str) -> Document:
+    return Document(page_content=text, metadata={{"source": "bench"}})
+"""
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """What a matching file of a codemod's corpus holds: imports, code, and the word it matches."""
+
+    imports: str
+    code: str
+    word: str
+    big_tail: str  # what the big file ends with
+
+
+SNIPPETS = {
+    "openai-v1": Snippet(
+        OPENAI_IMPORT,
+        OPENAI_CODE,
+        "openai",
+        '\n\nimport openai\n\n\ndef ask(question):\n    r = openai.ChatCompletion.create(model="m", '
+        'messages=[{"role": "user", "content": question}])\n'
+        '    return r["choices"][0]["message"]["content"]\n',
+    ),
+    "langchain-imports": Snippet(
+        LANGCHAIN_IMPORT,
+        LANGCHAIN_CODE,
+        "langchain",
+        "\n\nfrom langchain.llms import OpenAI\n\n\ndef ask(question):\n"
+        "    return OpenAI(temperature=0).invoke(question)\n",
+    ),
+}
 
 BLOCKS = [
     '''
@@ -192,18 +253,21 @@ WORDS = [
 ]
 
 
-def module(rng: random.Random, index: int, kind: str) -> str:
-    """An ordinary module; `kind` "openai" adds v0 calls, "mention" a comment naming openai."""
+def module(rng: random.Random, index: int, kind: str, snippet: Snippet) -> str:
+    """An ordinary module; `kind` "match" adds the snippet's imports and code (openai v0 calls,
+    old langchain imports), "mention" a comment naming the snippet's word."""
     word = rng.choice(WORDS)
     name, cls = f"{word}{index}", f"{word.capitalize()}{index}"
     parts = [HEADER.format(Name=cls, name=name)]
-    if kind == "openai":
+    if kind == "match":
         parts[0] = parts[0].replace(
-            "from typing import Any\n", "from typing import Any\n\n" + OPENAI_IMPORT
+            "from typing import Any\n", "from typing import Any\n\n" + snippet.imports
         )
-        parts.append(OPENAI_CODE.format(n=index))
+        parts.append(snippet.code.format(n=index))
     elif kind == "mention":
-        parts.append("\n# Kept free of openai on purpose: this module must work offline.\n")
+        parts.append(
+            f"\n# Kept free of {snippet.word} on purpose: this module must work offline.\n"
+        )
     target = rng.randint(100, 200)
     lines, round_ = sum(p.count("\n") for p in parts), 0
     while lines < target:
@@ -219,20 +283,26 @@ def module(rng: random.Random, index: int, kind: str) -> str:
     return "".join(parts)
 
 
-def generate(root: Path, count: int, share: float = OPENAI_SHARE, seed: int = 1) -> tuple[int, int]:
-    """Write `count` modules under `root` in nested packages; return (openai files, mentions)."""
+def generate(
+    root: Path,
+    count: int,
+    share: float = OPENAI_SHARE,
+    seed: int = 1,
+    snippet: Snippet = SNIPPETS["openai-v1"],
+) -> tuple[int, int]:
+    """Write `count` modules under `root` in nested packages; return (matching files, mentions)."""
     rng = random.Random(seed)
     n_openai = n_mention = 0
     for index in range(count):
         package = root / f"pkg{index % 50:02}" / f"sub{index % 7}"
         package.mkdir(parents=True, exist_ok=True)
         roll = rng.random()
-        kind = "openai" if roll < share else "plain"
+        kind = "match" if roll < share else "plain"
         if kind == "plain" and roll < share + MENTION_SHARE:
             kind = "mention"
-        n_openai += kind == "openai"
+        n_openai += kind == "match"
         n_mention += kind == "mention"
-        text = module(rng, index, kind)
+        text = module(rng, index, kind, snippet)
         (package / f"mod{index:05}.py").write_text(text)
     return n_openai, n_mention
 
@@ -287,20 +357,16 @@ def _measure(
     return statistics.median(times), out
 
 
-def _big_file(root: Path, lines: int) -> None:
+def _big_file(root: Path, lines: int, snippet: Snippet) -> None:
     rng = random.Random(7)
-    parts = [HEADER.format(Name="Big", name="big"), "\nimport openai\n"]
+    parts = [HEADER.format(Name="Big", name="big")]
     count, index = 0, 0
     while count < lines:
         block = rng.choice(BLOCKS).format(Name=f"Big{index}", name=f"big{index}")
         parts.append("\n" + block)
         count += block.count("\n") + 1
         index += 1
-    parts.append(
-        '\n\ndef ask(question):\n    r = openai.ChatCompletion.create(model="m", '
-        'messages=[{"role": "user", "content": question}])\n'
-        '    return r["choices"][0]["message"]["content"]\n'
-    )
+    parts.append(snippet.big_tail)
     root.mkdir(parents=True)
     (root / "big.py").write_text("".join(parts))
 
@@ -343,12 +409,13 @@ def main() -> int:
         "--hide-progress", "--unified-diff=3", "-j", str(args.jobs),
     ]  # fmt: skip
 
+    snippet = SNIPPETS.get(args.codemod, SNIPPETS["openai-v1"])
     corpora = []
-    generate(work / "mixed", args.mixed)
-    corpora.append(("mixed (5% openai)", work / "mixed", args.mixed, True))
-    generate(work / "all", args.all, share=1.0)
-    corpora.append(("all-openai", work / "all", args.all, True))
-    _big_file(work / "big", args.big_lines)
+    generate(work / "mixed", args.mixed, snippet=snippet)
+    corpora.append((f"mixed (5% {snippet.word})", work / "mixed", args.mixed, True))
+    generate(work / "all", args.all, share=1.0, snippet=snippet)
+    corpora.append((f"all-{snippet.word}", work / "all", args.all, True))
+    _big_file(work / "big", args.big_lines, snippet)
     corpora.append((f"big-file ({args.big_lines} lines)", work / "big", 1, args.full))
 
     print(f"codemod {args.codemod}, jobs={args.jobs}, median of {args.repeat} runs")

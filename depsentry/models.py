@@ -177,6 +177,9 @@ class Vulnerability:
     epss: float | None = None
     epss_percentile: float | None = None
     kev: bool = False
+    # Codemods that migrate code across the upgrade to the lowest fixed release (scan.py asks
+    # the codemods' table through ScanOptions.codemod_hints).
+    codemods: tuple[str, ...] = ()
 
     @property
     def ids(self) -> frozenset[str]:
@@ -197,7 +200,7 @@ class Vulnerability:
             self.package, self.version, self.id, self.aliases, self.severity, self.cvss,
             self.fixed_in, self.summary, source, self.reported_by, self.published,
             self.modified, self.malicious, self.severity_source, self.epss,
-            self.epss_percentile, self.kev,
+            self.epss_percentile, self.kev, self.codemods,
         )  # fmt: skip
 
 
@@ -248,6 +251,7 @@ class Outdated:
     libyears: float
     source: Source
     pinned: bool = True
+    codemods: tuple[str, ...] = ()  # codemods for the upgrade to `latest` (see Vulnerability)
 
 
 @dataclass(frozen=True, slots=True)

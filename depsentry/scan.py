@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+CodemodHints = Callable[[str, str, str], tuple[str, ...]]
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; the CLI draws it."""
 
@@ -74,6 +75,9 @@ class ScanOptions:
     # Honour the scanned root's own `[tool.depsentry] exclude`. The daemon does not: what it
     # watches is the operator's choice (`excludes`), not the repository's.
     own_excludes: bool = True
+    # (package, current, target) -> the codemods for that upgrade. Passed in by commands/ and
+    # the daemon (depsentry.codemods.upgrades.codemods_for): the engine never imports codemods.
+    codemod_hints: CodemodHints | None = None
 
 
 def run_scan(
@@ -119,8 +123,36 @@ def run_scan(
         _find_outdated(reports, policies, answers, options.python, now)
     if any(policies):
         _evaluate_policy(reports, policies, releases, options.since, now, options.first_seen)
+    if options.codemod_hints is not None:
+        for report in reports:
+            offer_codemods(report, options.codemod_hints)
 
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
+
+
+def offer_codemods(report: ProjectReport, hints: CodemodHints) -> None:
+    """Mark each finding whose upgrade crosses a boundary a codemod handles: a vulnerability
+    by its lowest fixed release above the version in use, an outdated pin by its latest."""
+    report.vulnerabilities = _with_codemods(report.vulnerabilities, hints)
+    report.outdated = [
+        replace(o, codemods=names) if (names := hints(o.package, o.current, o.latest)) else o
+        for o in report.outdated
+    ]
+
+
+def _with_codemods(
+    vulnerabilities: Sequence[Vulnerability], hints: CodemodHints
+) -> list[Vulnerability]:
+    from depsentry.advisories.versions import parse_version
+
+    found = []
+    for v in vulnerabilities:
+        current = parse_version(v.version)
+        fixes = [parse_version(f) for f in v.fixed_in]
+        above = sorted(f for f in fixes if f is not None and current is not None and f > current)
+        names = hints(v.package, v.version, str(above[0])) if above else ()
+        found.append(replace(v, codemods=names) if names else v)
+    return found
 
 
 def _load_policy(
@@ -285,14 +317,20 @@ def _match(report: ProjectReport, sources: Sequence[AdvisorySource]) -> None:
 
 
 def match_dependencies(
-    dependencies: Sequence[Dependency], sources: Sequence[AdvisorySource]
+    dependencies: Sequence[Dependency],
+    sources: Sequence[AdvisorySource],
+    codemod_hints: CodemodHints | None = None,
 ) -> list[Vulnerability]:
     """The vulnerabilities of an already known dependency set, merged across `sources` by alias
-    (no files are read: the daemon re-matches stored dependency sets after an advisory sync)."""
+    (no files are read: the daemon re-matches stored dependency sets after an advisory sync),
+    with the codemods `codemod_hints` offers for their fixes."""
     from depsentry.advisories.merge import merge_vulnerabilities
 
     found = [source.match(dependencies) for source in sources]
-    return merge_vulnerabilities(found) if len(found) > 1 else found[0]
+    vulnerabilities = merge_vulnerabilities(found) if len(found) > 1 else found[0]
+    if codemod_hints is None:
+        return vulnerabilities
+    return _with_codemods(vulnerabilities, codemod_hints)
 
 
 def _pip_audit_transitive(

@@ -15,7 +15,7 @@ import difflib
 import enum
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -67,7 +67,9 @@ class Outcome(enum.Enum):
 class FileResult:
     """One file's result: `output` is set when CHANGED, `error` (one line) when FAILED or SKIPPED.
 
-    `stamp` identifies the version of the file that was read, for a safe write-back.
+    `stamp` identifies the version of the file that was read, for a safe write-back;
+    `requirements` are the pip distributions the rewrite needs (from the codemod's
+    `context.scratch["requirements"]`).
     """
 
     path: Path
@@ -78,6 +80,7 @@ class FileResult:
     todos: int = 0
     warnings: tuple[str, ...] = ()
     stamp: Stamp | None = None
+    requirements: tuple[str, ...] = ()
 
     def diff(self) -> str:
         """A unified diff from `source` to `output` (empty unless CHANGED)."""
@@ -105,6 +108,7 @@ class Summary:
     todos: int = 0
     failed: int = 0
     skipped: int = 0
+    requirements: set[str] = field(default_factory=set)
 
     def add(self, result: FileResult) -> None:
         """Count one file's result."""
@@ -114,14 +118,17 @@ class Summary:
         self.failed += result.outcome is Outcome.FAILED
         self.skipped += result.outcome is Outcome.SKIPPED
         self.todos += result.todos
+        self.requirements.update(result.requirements)
 
     def line(self, mode: Mode) -> str:
         """'N files scanned, M skipped by pre-filter, C changed, T TODOs left, F failed[, S skipped]'."""
         changed = "changed" if mode is Mode.WRITE else "would change"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
+        needs = f"; needs {', '.join(sorted(self.requirements))}" if self.requirements else ""
         return (
             f"{self.scanned} files scanned, {self.prefiltered} skipped by pre-filter, "
             f"{self.changed} {changed}, {self.todos} TODOs left, {self.failed} failed{skipped}"
+            f"{needs}"
         )
 
     def exit_code(self, mode: Mode) -> int:
@@ -292,14 +299,24 @@ def process_file(
         source = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FileResult(file.path, Outcome.FAILED, error=f"{name}: not UTF-8 ({exc.reason})")
+    context = _context(file)
     try:
-        output, warnings = transform_source(codemod, source, options, _context(file))
+        output, warnings = transform_source(codemod, source, options, context)
     except CodemodError as exc:
         return FileResult(file.path, Outcome.FAILED, error=f"{name}: {exc.message}")
     if output == source:
         return FileResult(file.path, Outcome.UNCHANGED, warnings=warnings)
     todos = max(0, output.count(TODO_PREFIX) - source.count(TODO_PREFIX))
-    return FileResult(file.path, Outcome.CHANGED, source, output, todos=todos, warnings=warnings)
+    requirements = tuple(sorted(context.scratch.get("requirements", ())))
+    return FileResult(
+        file.path,
+        Outcome.CHANGED,
+        source,
+        output,
+        todos=todos,
+        warnings=warnings,
+        requirements=requirements,
+    )
 
 
 def _context(file: SourceFile) -> CodemodContext:

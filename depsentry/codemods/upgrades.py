@@ -1,6 +1,7 @@
 """Which upgrade each codemod handles, readable without importing libcst (fix and scan ask it).
 
-Each registered codemod has one entry here matching its PACKAGE, FROM and TO (a test checks).
+Each registered codemod has one entry here matching its PACKAGE, FROM and TO (a test checks), and
+may have more for other boundaries its rewrites cover (every row names a registered codemod).
 """
 
 from __future__ import annotations
@@ -22,15 +23,24 @@ class Upgrade:
     codemod: str
 
 
-UPGRADES: tuple[Upgrade, ...] = (Upgrade("openai", "<1", ">=1", "openai-v1"),)
+UPGRADES: tuple[Upgrade, ...] = (
+    Upgrade("openai", "<1", ">=1", "openai-v1"),
+    Upgrade("langchain", "<1", ">=1", "langchain-imports"),  # old paths removed in 1.0
+    Upgrade("langchain", "<0.1", ">=0.1", "langchain-imports"),  # integrations split out
+    Upgrade("langchain", "<0.2", ">=0.2", "langchain-imports"),  # no longer re-exported
+    # 0.4 deleted the classes it had deprecated for partner packages (ChatOpenAI, ...).
+    Upgrade("langchain-community", "<0.4", ">=0.4", "langchain-imports"),
+)
 
 
 def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:
     """Names of the codemods that migrate code across `package`'s upgrade from `current` to `target`."""
     return tuple(
-        upgrade.codemod
-        for upgrade in UPGRADES
-        if upgrade.package == package
-        and SpecifierSet(upgrade.from_range).contains(current, prereleases=True)
-        and SpecifierSet(upgrade.to_range).contains(target, prereleases=True)
+        dict.fromkeys(
+            upgrade.codemod
+            for upgrade in UPGRADES
+            if upgrade.package == package
+            and SpecifierSet(upgrade.from_range).contains(current, prereleases=True)
+            and SpecifierSet(upgrade.to_range).contains(target, prereleases=True)
+        )
     )

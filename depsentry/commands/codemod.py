@@ -111,6 +111,12 @@ def list_codemods() -> int:
     metavar="SECONDS",
     help="Give up on a file after this long [default: 300].",
 )
+@click.option(
+    "--add-dependencies",
+    is_flag=True,
+    help="With --write: add the pip packages the rewritten code needs to the project's "
+    "pyproject.toml or requirements.txt (the nearest one above the first PATH).",
+)
 def run_codemod(
     name: str,
     paths: tuple[Path, ...],
@@ -122,6 +128,7 @@ def run_codemod(
     mode_option: str | None,
     max_file_size: int,
     timeout: float,
+    add_dependencies: bool,
 ) -> int:
     """Run codemod NAME over PATHS (files, or directories walked respecting .gitignore).
 
@@ -130,6 +137,8 @@ def run_codemod(
     read (not regular files, over --max-file-size, symlinks leaving the tree, directories that
     cannot be listed) are reported as skipped.
     """
+    if add_dependencies and mode is not Mode.WRITE:
+        raise click.UsageError("--add-dependencies needs --write")
     info = describe(name)
     options = _parse_options(raw_options)
     if mode_option is not None:
@@ -145,7 +154,39 @@ def run_codemod(
             summary.add(result)
             advance()
     click.echo(summary.line(mode), err=True)
+    if add_dependencies and summary.requirements:
+        _add_dependencies(paths[0], sorted(summary.requirements))
     return summary.exit_code(mode)
+
+
+DEPENDENCY_FILES = ("pyproject.toml", "requirements.txt")
+
+
+def dependency_file(start: Path) -> Path:
+    """The nearest pyproject.toml (else requirements.txt) in `start`'s folder or above it."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        for name in DEPENDENCY_FILES:
+            if (candidate / name).is_file():
+                return candidate / name
+    raise CodemodError(f"{start}: no pyproject.toml or requirements.txt here or above to add to")
+
+
+def _add_dependencies(start: Path, names: list[str]) -> None:
+    # Loaded only for this option: a plain run never imports the input writers.
+    from depsentry.inplace import read_snapshot, replace
+    from depsentry.inputs.pin_writer import add_requirements
+
+    path = dependency_file(start)
+    snapshot = read_snapshot(path, path.parent)
+    result = add_requirements(path, names, text=snapshot.text)
+    if result.added:
+        replace(snapshot, snapshot.encode(result.text))
+        click.echo(f"Added {', '.join(result.added)} to {path}", err=True)
+    else:
+        click.echo(f"{path} already declares {', '.join(names)}", err=True)
 
 
 def _parse_options(raw: tuple[str, ...]) -> dict[str, str]:

@@ -187,6 +187,10 @@ def build_options(
     **extra: Any,
 ) -> ScanOptions:
     """Turn parsed options into `ScanOptions` (one place, shared by every scanning command)."""
+    # The codemods' upgrade table is light (packaging, no libcst): findings offer codemods.
+    from depsentry.codemods.upgrades import codemods_for
+
+    extra.setdefault("codemod_hints", codemods_for)
     return ScanOptions(
         paths=list(paths) or [Path(".")],
         environment=environment,

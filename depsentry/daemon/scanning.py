@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from depsentry.advisories.interface import AdvisorySource
+from depsentry.codemods.upgrades import codemods_for
 from depsentry.daemon.checkout import Interrupted, checkout
 from depsentry.daemon.events import Event
 from depsentry.daemon.settings import ProjectSettings, Settings
@@ -107,6 +108,7 @@ def scan_project(
             exclude=project.excludes,
             one_project=True,  # one configured entry is one project in the store
             own_excludes=False,  # the operator's `excludes` decide, not the repository
+            codemod_hints=codemods_for,
         )
         result = run_scan(options, progress, sources=sources)
         report = result.projects[0]
@@ -170,7 +172,7 @@ def rematch_project(
     deps = store.dependencies(name)
     if deps is None:
         return None  # never scanned: its first scan will match everything anyway
-    vulns = match_dependencies(deps, sources)
+    vulns = match_dependencies(deps, sources, codemods_for)
     outcome = store.rematch(name, vulns, now=datetime.now(UTC), dependencies=deps)
     return ScanSummary(
         name,

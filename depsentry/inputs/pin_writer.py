@@ -1,4 +1,5 @@
-"""Write a bumped pin back into a requirements file or a pyproject.toml, changing nothing else.
+"""Write a bumped pin back into a requirements file or a pyproject.toml, changing nothing else;
+add new requirements to either (`add_requirements`, for the dependencies a codemod's rewrite needs).
 
 Requirements files are edited as text: no library writes them back format-preserving (pip's
 parser and pip-requirements-parser both lose comments and continuations), so we touch only the
@@ -22,7 +23,7 @@ from depsentry.errors import InputError, reading
 from depsentry.inputs.files import read_input
 from depsentry.inputs.requirements import logical_spans
 
-__all__ = ["BumpResult", "bump_pyproject", "bump_requirements"]
+__all__ = ["AddResult", "BumpResult", "add_requirements", "bump_pyproject", "bump_requirements"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,14 @@ class BumpResult:
     text: str
     changed: bool
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """The new text of a file and the requirements that were not declared in it yet."""
+
+    text: str
+    added: tuple[str, ...]
 
 
 def _name_pattern(name: str) -> str:
@@ -201,3 +210,64 @@ def _bump_poetry_table(table: Table, wanted: str, old: str, new: str) -> bool:
                 value["version"] = prefix + new
                 changed = True
     return changed
+
+
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def add_requirements(path: Path, names: Sequence[str], *, text: str | None = None) -> AddResult:
+    """`names` added to a requirements file or a pyproject.toml, those already declared skipped.
+
+    Requirements files get one line per name at the end; a pyproject.toml gets them in
+    `[project].dependencies` (PEP 621), else `[tool.poetry.dependencies]` as `name = "*"`.
+    """
+    with reading(path):
+        if text is None:
+            text = path.read_text(encoding="utf-8")
+        if path.name == "pyproject.toml":
+            return _add_to_pyproject(path, tomlkit.parse(text), names)
+    declared = set()
+    for first, _ in _logical_spans(text.splitlines(keepends=True)):
+        match = _REQUIREMENT_NAME.match(text.splitlines()[first])
+        if match:
+            declared.add(canonicalize_name(match.group(1)))
+    missing = [name for name in dict.fromkeys(names) if canonicalize_name(name) not in declared]
+    if not missing:
+        return AddResult(text, ())
+    newline = "\r\n" if "\r\n" in text else "\n"
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    return AddResult(text + "".join(name + newline for name in missing), tuple(missing))
+
+
+def _add_to_pyproject(path: Path, doc: tomlkit.TOMLDocument, names: Sequence[str]) -> AddResult:
+    project = doc.get("project")
+    poetry = doc.get("tool", {}).get("poetry")
+    if isinstance(project, Table) and "dependencies" not in project.get("dynamic", []):
+        array = project.get("dependencies")
+        if array is None:
+            array = project["dependencies"] = tomlkit.array()
+        if not isinstance(array, Array):
+            raise InputError("[project].dependencies is not an array", path)
+        declared = set()
+        for item in array:
+            try:
+                declared.add(canonicalize_name(Requirement(str(item)).name))
+            except InvalidRequirement:
+                continue
+        missing = [n for n in dict.fromkeys(names) if canonicalize_name(n) not in declared]
+        multiline = "\n" in array.as_string()
+        for name in missing:
+            if multiline:
+                array.add_line(name)
+            else:
+                array.append(name)
+    elif isinstance(poetry, Table) and isinstance(poetry.get("dependencies"), Table):
+        table = poetry["dependencies"]
+        declared = {canonicalize_name(str(key)) for key in table}
+        missing = [n for n in dict.fromkeys(names) if canonicalize_name(n) not in declared]
+        for name in missing:
+            table[name] = "*"
+    else:
+        raise InputError("no [project] or [tool.poetry.dependencies] to add requirements to", path)
+    return AddResult(tomlkit.dumps(doc), tuple(missing))

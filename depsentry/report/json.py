@@ -31,6 +31,7 @@ from depsentry.models import (
     Vulnerability,
 )
 from depsentry.report.escaping import printable_json
+from depsentry.report.codemods import codemod_command
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_dependencies,
@@ -110,8 +111,10 @@ def _project(p: ProjectReport) -> dict[str, Any]:
         "project": _relative(p.path, p.root),
         "inputs": sorted(p.inputs),
         "dependencies": [_dependency(d) for d in sorted_dependencies(p.dependencies)],
-        "vulnerabilities": [_vulnerability(v) for v in sorted_vulnerabilities(p.vulnerabilities)],
-        "outdated": [_outdated(o) for o in sorted_outdated(p.outdated)],
+        "vulnerabilities": [
+            _vulnerability(v, p.path) for v in sorted_vulnerabilities(p.vulnerabilities)
+        ],
+        "outdated": [_outdated(o, p.path) for o in sorted_outdated(p.outdated)],
         "violations": [_violation(v) for v in sorted_violations(p.violations)],
         "skipped": [_skipped(s) for s in sorted_skipped(p.skipped)],
         "notes": list(p.notes),
@@ -145,7 +148,18 @@ def _dependency(d: Dependency) -> dict[str, Any]:
     }
 
 
-def _vulnerability(v: Vulnerability) -> dict[str, Any]:
+def _codemod(names: tuple[str, ...], project: str) -> dict[str, Any]:
+    # Only on findings that have one: `codemod` is the first codemod, `codemods` all of them.
+    if not names:
+        return {}
+    return {
+        "codemod": names[0],
+        "codemod_command": " && ".join(codemod_command(name, project) for name in names),
+        "codemods": list(names),
+    }
+
+
+def _vulnerability(v: Vulnerability, project: str) -> dict[str, Any]:
     return {
         "package": v.package,
         "version": v.version,
@@ -165,10 +179,11 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "malicious": v.malicious,
         "published": _datetime(v.published),
         "modified": _datetime(v.modified),
+        **_codemod(v.codemods, project),
     }
 
 
-def _outdated(o: Outdated) -> dict[str, Any]:
+def _outdated(o: Outdated, project: str) -> dict[str, Any]:
     return {
         "package": o.package,
         "current": o.current,
@@ -179,6 +194,7 @@ def _outdated(o: Outdated) -> dict[str, Any]:
         "libyears": round(o.libyears, 3),
         "pinned": o.pinned,
         "source": str(o.source),
+        **_codemod(o.codemods, project),
     }
 
 
@@ -417,6 +433,7 @@ def _read_vulnerability(v: _Reader) -> Vulnerability:
         epss=v.get("epss", float, required=False),
         epss_percentile=v.get("epss_percentile", float, required=False),
         kev=v.get("kev", bool, required=False, default=False),
+        codemods=v.strings("codemods", required=False),
     )
 
 
@@ -431,6 +448,7 @@ def _read_outdated(o: _Reader) -> Outdated:
         libyears=o.get("libyears", float),
         source=o.parsed("source", _parse_source, required=False) or Source(""),
         pinned=o.get("pinned", bool, required=False, default=True),
+        codemods=o.strings("codemods", required=False),
     )
 
 

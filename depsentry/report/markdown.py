@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.escaping import printable
+from depsentry.report.codemods import offers
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_outdated,
@@ -144,6 +145,14 @@ class MarkdownRenderer(Renderer):
             ]
             lines += ["**Policy violations**", ""]
             lines += _table(["Package", "Finding", "Due", "Message"], rows)
+        found = offers(project)
+        if found:
+            lines += [
+                f"- **Codemod:** {escape(o.package)} {escape(o.current)} -> {escape(o.target)} "
+                f"crosses a breaking change {escape(o.name)} migrates: run `{o.command}`"
+                for o in found
+            ]
+            lines.append("")
         if project.skipped:
             skipped = sorted_skipped(project.skipped)
             lines += ["<details>", f"<summary>{len(skipped)} skipped</summary>", ""]

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from depsentry.models import ProjectReport, ScanResult, Severity, Source, Vulnerability
 from depsentry.report.escaping import printable
+from depsentry.report.codemods import offers
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.ordering import (
     sorted_outdated,
@@ -248,6 +249,14 @@ class TableRenderer(Renderer):
                 style = "red" if rule.overdue else ""
                 due_rows.append([rule.package, rule.finding, Text(due, style=style), rule.message])
             self._print(console, "Policy violations", columns, due_rows)
+        for offer in offers(project):
+            console.print(
+                Text(
+                    f"Codemod: {offer.package} {offer.current} -> {offer.target} crosses a "
+                    f"breaking change {offer.name} migrates: run `{offer.command}`",
+                    style="bold",
+                )
+            )
         if project.skipped:
             columns = [
                 _Column("Requirement", TEXT),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from depsentry.daemon.events import FindingView
 from depsentry.models import Dependency, Outdated, Severity, Violation, Vulnerability
+from depsentry.report.codemods import codemod_command
 
 __all__ = ["KINDS", "Desired", "from_outdated", "from_violations", "from_vulnerabilities"]
 
@@ -33,6 +34,11 @@ class Desired:
     @property
     def severity(self) -> str:
         return self.view.severity
+
+
+def _codemod(names: tuple[str, ...]) -> str | None:
+    """The command a digest shows after the fix: run from the project's root."""
+    return " && ".join(codemod_command(name, ".") for name in names) or None
 
 
 def _severity_max(a: str, b: str) -> str:
@@ -74,6 +80,7 @@ def from_vulnerabilities(
             fixed_in=tuple(v.fixed_in),
             summary=v.summary,
             source=str(v.source),
+            codemod=_codemod(v.codemods),
         )
         key = (v.package, v.id)
         if key in out:
@@ -114,6 +121,7 @@ def from_outdated(outdated: Sequence[Outdated]) -> list[Desired]:
             libyears=round(o.libyears, 2),
             summary=f"{o.package} {o.current} -> {o.latest} ({o.update_type})",
             source=str(o.source),
+            codemod=_codemod(o.codemods),
         )
         out.setdefault((o.package, o.latest), Desired("update", o.package, o.latest, view))
     return list(out.values())
