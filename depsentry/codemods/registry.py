@@ -41,6 +41,7 @@ class _CodemodRegistry(Registry["Codemod"]):
 CODEMODS: Registry[Codemod] = _CodemodRegistry(
     {
         "openai-v1": "depsentry.codemods.openai_v1:OpenAIV1Codemod",
+        "redis-asyncio": "depsentry.codemods.redis_asyncio:RedisAsyncioCodemod",
     }
 )
 

@@ -1,6 +1,8 @@
 """Which upgrade each codemod handles, readable without importing libcst (fix and scan ask it).
 
-Each registered codemod has one entry here matching its PACKAGE, FROM and TO (a test checks).
+Each registered codemod has an entry here matching its PACKAGE, FROM and TO, and may have more
+(redis-asyncio also handles redis-py 2.x -> 3.x); every entry names a registered codemod (a test
+checks both).
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ class Upgrade:
     codemod: str
 
 
-UPGRADES: tuple[Upgrade, ...] = (Upgrade("openai", "<1", ">=1", "openai-v1"),)
+UPGRADES: tuple[Upgrade, ...] = (
+    Upgrade("openai", "<1", ">=1", "openai-v1"),
+    # aioredis is abandoned: any move of it is a move to redis.asyncio.
+    Upgrade("aioredis", ">=0", ">=0", "redis-asyncio"),
+    Upgrade("redis", "<3", ">=3", "redis-asyncio"),
+)
 
 
 def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:

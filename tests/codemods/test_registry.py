@@ -67,7 +67,9 @@ def test_registered_names_are_the_codemods_own_kebab_case_names() -> None:
 
 def test_every_codemod_declares_its_upgrade_in_the_libcst_free_table() -> None:
     declared = {(u.package, u.from_range, u.to_range, u.codemod) for u in UPGRADES}
-    assert declared == {(c.PACKAGE, c.FROM, c.TO, c.NAME) for c in all_codemods()}
+    codemods = all_codemods()
+    assert {(c.PACKAGE, c.FROM, c.TO, c.NAME) for c in codemods} <= declared
+    assert {u.codemod for u in UPGRADES} <= {c.NAME for c in codemods}
     for upgrade in UPGRADES:
         SpecifierSet(upgrade.from_range), SpecifierSet(upgrade.to_range)
 
@@ -76,3 +78,6 @@ def test_codemods_for_an_upgrade() -> None:
     assert codemods_for("openai", "0.28.1", "1.3.0") == ("openai-v1",)
     assert codemods_for("openai", "1.0.0", "1.3.0") == ()
     assert codemods_for("demo", "0.1", "1.0") == ()
+    assert codemods_for("aioredis", "1.3.1", "2.0.1") == ("redis-asyncio",)
+    assert codemods_for("redis", "2.10.6", "5.0.1") == ("redis-asyncio",)
+    assert codemods_for("redis", "4.6.0", "5.0.1") == ()
