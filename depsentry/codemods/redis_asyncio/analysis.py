@@ -140,8 +140,14 @@ class Analysis(cst.CSTVisitor):
         if not isinstance(value, cst.Call) or not isinstance(target, cst.Name | cst.Attribute):
             return
         kind = kind_of(self.qnames(value.func))
-        if kind is not None:
-            self.receivers[code(target)] = Receiver(kind, _encoding(value, kind))
+        if kind is None:
+            return
+        receiver = Receiver(kind, _encoding(value, kind))
+        if kind == "async" and len(value.args) == 1 and value.args[0].keyword is None:
+            pool = self.receivers.get(code(value.args[0].value))
+            if pool is not None and pool.kind == "aio1-pool":
+                receiver = Receiver("aio1-client", pool.encoding)  # 1.x Redis(pool)
+        self.receivers[code(target)] = receiver
 
     def visit_Call(self, node: cst.Call) -> None:
         qnames = self.qnames(node.func)

@@ -338,6 +338,7 @@ CASES: tuple[Case, ...] = (
             '    await r.set("a", 1, expire=0)\n'
             '    await r.set("a", 1, expire=ttl)\n'
             '    await r.set("a", 1, exist=flag)\n'
+            '    created = await r.set("a", 1, exist=r.SET_IF_NOT_EXIST)\n'
         ),
         after=(
             "from redis import asyncio as aioredis\n"
@@ -351,6 +352,7 @@ CASES: tuple[Case, ...] = (
             '    await r.set("a", 1, ex=ttl or None)\n'
             "    # TODO(depsentry): aioredis 1.x set(exist=...): use nx=True or xx=True\n"
             '    await r.set("a", 1, exist=flag)\n'
+            '    created = bool(await r.set("a", 1, nx=True))\n'
         ),
     ),
     Case(

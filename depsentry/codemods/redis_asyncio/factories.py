@@ -35,6 +35,8 @@ def _address(node: cst.BaseExpression) -> tuple[cst.BaseExpression, list[str]]:
         text = f'f"redis://{host_part}:{port_part}"'
         if '"' not in host_part + port_part and "\\" not in host_part + port_part:
             return cst.parse_expression(text), []
+    if any(word in code(node).lower() for word in ("url", "uri", "dsn")):
+        return node, []  # named as a URL: taken at its word
     return node, [
         f"from_url() takes a redis:// URL: check that {code(node)} is one "
         "(aioredis also took (host, port) tuples and socket paths)"

@@ -143,6 +143,8 @@ TODO_1X = {
     "`await ps.subscribe(...)` and `ps.get_message()`",
     "psubscribe": "aioredis 1.x returned Channel objects: use `ps = r.pubsub()`, "
     "`await ps.psubscribe(...)` and `ps.get_message()`",
+    "execute": "execute_command() parses replies as redis-py's methods do (SET gives True, "
+    "not b'OK'): check what the code reads from it",
     "get_connection": "redis-py pools hand out connections with get_connection()/release()",
 }
 SET_EXIST = {"SET_IF_NOT_EXIST": "nx", "SET_IF_EXIST": "xx"}

@@ -92,6 +92,9 @@ class RedisAsyncioCodemod(Codemod):
         self._renamed: dict[str, str] = {}  # local names bound by a renamed from-import
         self._awaited: set[int] = set()
         self._rebuilt: set[int] = set()  # factory calls rewritten (their await goes)
+        self._to_bool: set[int] = set()  # set(nx/xx) calls whose awaited value is read
+        self._bare: set[int] = set()  # awaits (and their calls) that are whole statements
+        self._reply_unread = False
         self._first = tree.body[0] if tree.body else None
         self._attrs: set[int] = set()
         self._todos: list[list[str]] = []
@@ -123,6 +126,9 @@ class RedisAsyncioCodemod(Codemod):
             self._async.append(False)
         elif isinstance(node, cst.Await):
             self._awaited.add(id(node.expression))
+        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Await):
+            self._bare.add(id(node.value))
+            self._bare.add(id(node.value.expression))
         elif isinstance(node, cst.Attribute):
             self._attrs.add(id(node.attr))
         return super().on_visit(node)
@@ -316,6 +322,9 @@ class RedisAsyncioCodemod(Codemod):
     # Calls ---------------------------------------------------------------------------------
 
     def leave_Await(self, original_node: cst.Await, updated_node: cst.Await) -> cst.BaseExpression:
+        if id(original_node.expression) in self._to_bool and id(original_node) not in self._bare:
+            # aioredis 1.x set(exist=...) gave False where redis-py gives None.
+            return cst.Call(cst.Name("bool"), [cst.Arg(updated_node)])
         if id(original_node.expression) in self._rebuilt:
             # from_url() and ConnectionPool.from_url() are not coroutines.
             return updated_node.expression.with_changes(
@@ -410,12 +419,16 @@ class RedisAsyncioCodemod(Codemod):
             self.todo("wait_closed() is gone: `await x.aclose()` closes and waits")
             return updated
         result: commands.Result = (None, [])
+        self._reply_unread = id(original) in self._bare
         if kind in AIO1:
             assert receiver is not None
             result = self._command_1x(updated, method, receiver)
-        elif self.analysis.aio1 and self.analysis.imports_aioredis and method in CHANGED_1X:
-            _, todos = self._command_1x(updated, method, Receiver("aio1-client", None))
-            if todos or self._changes_1x(updated, method):
+            if method == "set" and "exist" in commands.split(original)[1] and result[0]:
+                self._to_bool.add(id(original))
+        elif self.analysis.imports_aioredis and method in CHANGED_1X:
+            # In a 1.x file any such call may be 1.x; elsewhere only a form 2.x never took.
+            new, todos = self._command_1x(updated, method, Receiver("aio1-client", None))
+            if (self.analysis.aio1 and todos) or new is not None:
                 self.todo(
                     f"if {key} is an aioredis 1.x client, {method}() takes other arguments "
                     "in redis-py (see the README's redis-asyncio table)"
@@ -435,10 +448,6 @@ class RedisAsyncioCodemod(Codemod):
         new, todos = result
         self.todo(*todos)
         return updated if new is None else new
-
-    def _changes_1x(self, call: cst.Call, method: str) -> bool:
-        new, _ = self._command_1x(call, method, Receiver("aio1-client", None))
-        return new is not None
 
     def _command_1x(self, call: cst.Call, method: str, receiver: Receiver) -> commands.Result:
         """A 1.x command's call in redis-py's form (None: unchanged), and its TODOs."""
@@ -469,7 +478,8 @@ class RedisAsyncioCodemod(Codemod):
         elif method in SCAN_ITERATORS:
             rewrite = commands.scan_1x(call, method)
         elif method in RAW_1X:
-            rewrite = commands.with_args(call, list(call.args), attr=RAW_1X[method]), []
+            new = commands.with_args(call, list(call.args), attr=RAW_1X[method])
+            rewrite = new, [] if self._reply_unread else [TODO_1X[method]]
         elif method in TODO_1X:
             rewrite = None, [TODO_1X[method]]
         if rewrite is not None:
