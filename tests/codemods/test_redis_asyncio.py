@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import textwrap
 from pathlib import Path
 
@@ -226,3 +227,16 @@ def test_a_2x_file_keeps_its_redis_py_style_calls() -> None:
     )
     output, _ = _run("import aioredis" + body)
     assert output == "from redis import asyncio as aioredis" + body
+
+
+def test_warning_lines_are_the_files_own_when_functions_were_stubbed() -> None:
+    source = (
+        "import redis\n\n\ndef unrelated(a):\n    x = 1\n    return x + a\n\n\n"
+        "class Other:\n    def m(self):\n        return 3\n\n\nr = redis.Redis(host='h')\n"
+    )
+    from depsentry.codemods.subtrees import reduce_source
+
+    reduced = reduce_source(source, ast.parse(source), RedisAsyncioCodemod.PREFILTER)
+    assert reduced is not None and reduced.text.count("\n") < source.count("\n")
+    _, warnings = _run(source)
+    assert [warning.split(":")[0] for warning in warnings] == ["line 14"]

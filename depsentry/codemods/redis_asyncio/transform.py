@@ -15,10 +15,10 @@ default, the 100-connection pool cap of 8.0, RESP3) becomes a warning naming the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import CodeRange, PositionProvider, QualifiedNameProvider
 
 from depsentry.codemods.imports import ImportEdits, member_key
 from depsentry.codemods.interface import Codemod, with_todos
@@ -71,7 +71,11 @@ class RedisAsyncioCodemod(Codemod):
 
     INFO = INFO
     CASES = CASES
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    # Every rule starts from a PREFILTER string or a name bound next to one (Codemod.SUBTREES).
+    SUBTREES = True
+    # PositionProvider is resolved only when a warning needs a line (see _line): declaring it
+    # would cost a pass over every module and turn the sub-file pre-filter off.
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         self.analysis = Analysis(self._qnames)
@@ -99,6 +103,7 @@ class RedisAsyncioCodemod(Codemod):
         self._attrs: set[int] = set()
         self._todos: list[list[str]] = []
         self._async: list[bool] = [False]
+        self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self._header = {line.comment.value for line in tree.header if line.comment is not None}
         new = tree.visit(self)
         package = (self.context.full_package_name or "").partition(".")[0]
@@ -108,7 +113,13 @@ class RedisAsyncioCodemod(Codemod):
         return {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
 
     def _line(self, node: cst.CSTNode) -> int:
-        return int(self.get_metadata(PositionProvider, node).start.line)
+        if self._positions is None:
+            wrapper = self.context.wrapper
+            assert wrapper is not None
+            self._positions = wrapper.resolve(PositionProvider)
+        # In a module with sub-file stubs this is the stubbed text's line: the runner maps
+        # "line N:" at the start of a warning back to the file's own line.
+        return int(self._positions[node].start.line)
 
     def todo(self, *messages: str) -> None:
         """Attach TODO lines to the innermost statement being rewritten."""
