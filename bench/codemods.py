@@ -1,6 +1,7 @@
 """Benchmark: `depsentry codemod run` against `python -m libcst.tool codemod`, same transform.
 
-Both tools run the SAME codemod class (default openai-v1, `--codemod NAME` for another) as
+Both tools run the SAME codemod class (default openai-v1, `--codemod NAME` for another; the
+API code in the corpora is that codemod's: openai 0.x calls, or aioredis 1.x for redis-asyncio) as
 subprocesses with the same number of jobs, over generated trees of ordinary modules (100-200
 lines each): "mixed" (5% use the openai 0.x API, 1% merely mention it), "all-openai" (every file
 uses it: the pre-filter skips nothing) and "big-file" (one 50,000-line module with one call).
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-OPENAI_SHARE = 0.05
+OPENAI_SHARE = 0.05  # of files using the codemod's API (openai, or aioredis for redis-asyncio)
 # Ordinary files that merely mention openai (a comment, a string): parsed, left unchanged.
 MENTION_SHARE = 0.01
 
@@ -58,6 +59,31 @@ def complete_{n}(prompt: str) -> str:
         return ""
     return response["choices"][0]["text"]
 """
+
+REDIS_IMPORT = "import aioredis\n"
+REDIS_CODE = """
+REDIS_URL = "redis://localhost:6379/0"
+
+
+async def open_{n}(url: str = REDIS_URL) -> Any:
+    return await aioredis.create_redis_pool(url, encoding="utf-8", maxsize=8)
+
+
+async def remember_{n}(url: str, key: str, value: str, ttl: int) -> list[str]:
+    redis = await aioredis.create_redis_pool(url, encoding="utf-8")
+    await redis.set(key, value, expire=ttl)
+    await redis.zadd("recent", 1.0, key)
+    found = await redis.eval("return KEYS", keys=[key, "recent"])
+    redis.close()
+    await redis.wait_closed()
+    return found
+"""
+# codemod -> (its API's imports, code using the API (formatted with n), word a mention uses)
+APIS = {
+    "openai-v1": (OPENAI_IMPORT, OPENAI_CODE, "openai"),
+    "redis-asyncio": (REDIS_IMPORT, REDIS_CODE, "redis"),
+}
+API = list(APIS["openai-v1"])  # the one main() chose
 
 BLOCKS = [
     '''
@@ -199,11 +225,11 @@ def module(rng: random.Random, index: int, kind: str) -> str:
     parts = [HEADER.format(Name=cls, name=name)]
     if kind == "openai":
         parts[0] = parts[0].replace(
-            "from typing import Any\n", "from typing import Any\n\n" + OPENAI_IMPORT
+            "from typing import Any\n", "from typing import Any\n\n" + API[0]
         )
-        parts.append(OPENAI_CODE.format(n=index))
+        parts.append(API[1].format(n=index))
     elif kind == "mention":
-        parts.append("\n# Kept free of openai on purpose: this module must work offline.\n")
+        parts.append(f"\n# Kept free of {API[2]} on purpose: this module must work offline.\n")
     target = rng.randint(100, 200)
     lines, round_ = sum(p.count("\n") for p in parts), 0
     while lines < target:
@@ -289,18 +315,21 @@ def _measure(
 
 def _big_file(root: Path, lines: int) -> None:
     rng = random.Random(7)
-    parts = [HEADER.format(Name="Big", name="big"), "\nimport openai\n"]
+    parts = [HEADER.format(Name="Big", name="big"), "\n" + API[0]]
     count, index = 0, 0
     while count < lines:
         block = rng.choice(BLOCKS).format(Name=f"Big{index}", name=f"big{index}")
         parts.append("\n" + block)
         count += block.count("\n") + 1
         index += 1
-    parts.append(
-        '\n\ndef ask(question):\n    r = openai.ChatCompletion.create(model="m", '
-        'messages=[{"role": "user", "content": question}])\n'
-        '    return r["choices"][0]["message"]["content"]\n'
-    )
+    if API[0] == OPENAI_IMPORT:
+        parts.append(
+            '\n\ndef ask(question):\n    r = openai.ChatCompletion.create(model="m", '
+            'messages=[{"role": "user", "content": question}])\n'
+            '    return r["choices"][0]["message"]["content"]\n'
+        )
+    else:
+        parts.append("\n" + API[1].format(n=0))
     root.mkdir(parents=True)
     (root / "big.py").write_text("".join(parts))
 
@@ -330,6 +359,7 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="libcst.tool on the big file too")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
     args = parser.parse_args()
+    API[:] = APIS.get(args.codemod, APIS["openai-v1"])
 
     work = Path(tempfile.mkdtemp(prefix="depsentry-bench-"))
     reference = _reference(args.codemod)
@@ -345,9 +375,9 @@ def main() -> int:
 
     corpora = []
     generate(work / "mixed", args.mixed)
-    corpora.append(("mixed (5% openai)", work / "mixed", args.mixed, True))
+    corpora.append((f"mixed (5% {API[2]})", work / "mixed", args.mixed, True))
     generate(work / "all", args.all, share=1.0)
-    corpora.append(("all-openai", work / "all", args.all, True))
+    corpora.append((f"all-{API[2]}", work / "all", args.all, True))
     _big_file(work / "big", args.big_lines)
     corpora.append((f"big-file ({args.big_lines} lines)", work / "big", 1, args.full))
 

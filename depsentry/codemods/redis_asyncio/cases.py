@@ -722,7 +722,7 @@ CASES: tuple[Case, ...] = (
             "import redis\n"
             "\n"
             "r = redis.Redis()\n"
-            "s = redis.Redis()\n"
+            "s = redis.StrictRedis()\n"
             'r.setex("k", time=10, value="v")\n'
             'r.lrem("l", count=0, value="v")\n'
             'r.lrem("l", count=2, value="v")\n'
@@ -819,5 +819,197 @@ CASES: tuple[Case, ...] = (
             "    f.close()\n"
             '    r = aioredis.from_url("redis://h")\n'
         ),
+    ),
+    Case(
+        name="edge-imports",
+        before=(
+            "import aioredis.commands\n"
+            "from aioredis import StrictRedis, LockError, Frobnicator\n"
+            "from aioredis.pool import ConnectionsPool\n"
+            "from . import aioredis_helpers\n"
+            "\n"
+            "handler = lambda exc: isinstance(exc, aioredis.StrictRedis)\n"
+            "\n"
+            "\n"
+            "def f():\n"
+            "    import os, aioredis\n"
+            "    from aioredis import Channel, ReplyError\n"
+            "    from redis import StrictRedis as Strict\n"
+            "    return aioredis.Frobnicator, StrictRedis, Strict\n"
+        ),
+        after=(
+            "# TODO(depsentry): import aioredis.commands: import the redis-py module it moved to instead\n"
+            "from redis.asyncio import Redis\n"
+            "from redis.exceptions import LockError\n"
+            "\n"
+            "import aioredis.commands\n"
+            "# TODO(depsentry): aioredis.Frobnicator: no redis.asyncio name of that name\n"
+            "from aioredis import Frobnicator\n"
+            "# TODO(depsentry): from aioredis.pool import ...: no redis-py module with the same names\n"
+            "from aioredis.pool import ConnectionsPool\n"
+            "from . import aioredis_helpers\n"
+            "\n"
+            "handler = lambda exc: isinstance(exc, aioredis.Redis)\n"
+            "\n"
+            "\n"
+            "def f():\n"
+            "    # TODO(depsentry): import aioredis: use `from redis import asyncio as aioredis`\n"
+            "    import os, aioredis\n"
+            "    # TODO(depsentry): aioredis.Channel: redis-py pub/sub has no channel objects: use r.pubsub() and get_message()\n"
+            "    from redis.asyncio import ResponseError; from aioredis import Channel\n"
+            "    from redis import Redis as Strict\n"
+            "    # TODO(depsentry): aioredis.Frobnicator: no redis.asyncio name of that name\n"
+            "    return aioredis.Frobnicator, Redis, Strict\n"
+        ),
+    ),
+    Case(
+        name="edge-star-import",
+        before=("from aioredis import *\n"),
+        after=(
+            "# TODO(depsentry): from aioredis import ...: no redis-py module with the same names\n"
+            "from aioredis import *\n"
+        ),
+    ),
+    Case(
+        name="edge-nested-strict",
+        before=("def make():\n    from redis import StrictRedis\n\n    return StrictRedis()\n"),
+        after=("def make():\n    from redis import Redis\n\n    return Redis()\n"),
+    ),
+    Case(
+        name="edge-shadowed-strict",
+        before=("from redis import StrictRedis\n\n\ndef f(StrictRedis):\n    return StrictRedis\n"),
+        after=("from redis import Redis\n\n\ndef f(StrictRedis):\n    return StrictRedis\n"),
+    ),
+    Case(
+        name="edge-factories",
+        before=(
+            "import aioredis\n"
+            "\n"
+            "\n"
+            "class Cache:\n"
+            "    async def start(self, settings, cfg, enc, args):\n"
+            "        self.redis: aioredis.Redis = await aioredis.create_redis_pool(settings.REDIS_URL, encoding=enc)\n"
+            '        a = await aioredis.create_redis_pool("/tmp/my redis.sock")\n'
+            '        b = await aioredis.create_redis_pool((cfg["host"], 6379))\n'
+            '        c = await aioredis.create_redis_pool(address="redis://h", ssl=True)\n'
+            "        d = await aioredis.create_redis_pool('redis://h', ssl=True)\n"
+            "        e = await aioredis.create_redis_pool(*args)\n"
+            '        f = await aioredis.create_redis_pool("redis://h", "x")\n'
+            '        g = await aioredis.create_redis_pool(("my host", 1))\n'
+            '        h = await aioredis.create_redis_pool("redis://h", parser=p, name="n", bogus=1)\n'
+            '        await self.redis.get("k", encoding=enc)\n'
+            '        i = aioredis.Redis("localhost")\n'
+            "        await asyncio.gather(self.redis.wait_closed())\n"
+        ),
+        after=(
+            "from redis import asyncio as aioredis\n"
+            "\n"
+            "\n"
+            "class Cache:\n"
+            "    async def start(self, settings, cfg, enc, args):\n"
+            "        self.redis: aioredis.Redis = aioredis.from_url(settings.REDIS_URL, encoding=enc, decode_responses=True, max_connections=10)\n"
+            '        # TODO(depsentry): from_url() takes a redis:// URL: check that "/tmp/my redis.sock" is one (aioredis also took (host, port) tuples and socket paths)\n'
+            '        a = aioredis.from_url("/tmp/my redis.sock", max_connections=10)\n'
+            '        b = aioredis.from_url("redis://{}:{}".format(cfg["host"], 6379), max_connections=10)\n'
+            '        c = aioredis.from_url("rediss://h", max_connections=10)\n'
+            "        d = aioredis.from_url('rediss://h', max_connections=10)\n"
+            "        # TODO(depsentry): aioredis 1.x create_redis_pool(): rewrite by hand (keyword arguments only)\n"
+            "        e = await aioredis.create_redis_pool(*args)\n"
+            "        # TODO(depsentry): aioredis 1.x create_redis_pool(): rewrite by hand (keyword arguments only)\n"
+            '        f = await aioredis.create_redis_pool("redis://h", "x")\n'
+            '        g = aioredis.from_url("redis://{}:{}".format("my host", 1), max_connections=10)\n'
+            "        # TODO(depsentry): redis-py picks its parser itself (hiredis when installed)\n"
+            "        # TODO(depsentry): redis-py takes client_name=\n"
+            "        # TODO(depsentry): aioredis 1.x create_redis_pool(bogus=...): no redis-py equivalent\n"
+            '        h = aioredis.from_url("redis://h", parser=p, name="n", bogus=1, max_connections=10)\n'
+            "        # TODO(depsentry): redis-py has no per-call encoding=: create the client with decode_responses=True (this decodes every reply)\n"
+            '        await self.redis.get("k", encoding=enc)\n'
+            '        i = aioredis.Redis("localhost")\n'
+            "        # TODO(depsentry): wait_closed() is gone: `await x.aclose()` closes and waits\n"
+            "        await asyncio.gather(self.redis.wait_closed())\n"
+        ),
+    ),
+    Case(
+        name="edge-commands-1x",
+        before=(
+            "import aioredis\n"
+            "\n"
+            "\n"
+            "async def main(s, a, keys, flag):\n"
+            '    r = await aioredis.create_redis_pool("redis://h")\n'
+            '    await r.set("a", expire=5)\n'
+            '    await r.set("a", 1, expire=5, extra=True)\n'
+            '    await r.zadd("z", 1, "a", exist=flag)\n'
+            '    await r.zadd("z", 1, "a", 2)\n'
+            "    await r.eval(s, *a)\n"
+            "    await r.eval(s, keys, keys=keys)\n"
+            '    await r.hmset_dict("h", *a)\n'
+            '    await r.hmset("h", {"a": 1})\n'
+            '    await r.hmset("h", "a")\n'
+            '    await r.psubscribe("p*")\n'
+            "    await r.get_connection()\n"
+        ),
+        after=(
+            "from redis import asyncio as aioredis\n"
+            "\n"
+            "\n"
+            "async def main(s, a, keys, flag):\n"
+            '    r = aioredis.from_url("redis://h", max_connections=10)\n'
+            "    # TODO(depsentry): aioredis 1.x set(): expire= -> ex=, pexpire= -> px=, exist= -> nx=/xx=\n"
+            '    await r.set("a", expire=5)\n'
+            '    await r.set("a", 1, ex=5, extra=True)\n'
+            "    # TODO(depsentry): aioredis 1.x zadd(exist=...): use nx=True or xx=True\n"
+            '    await r.zadd("z", {"a": 1}, exist=flag)\n'
+            "    # TODO(depsentry): aioredis 1.x zadd(key, score, member, ...): use zadd(key, {member: score})\n"
+            '    await r.zadd("z", 1, "a", 2)\n'
+            "    # TODO(depsentry): aioredis 1.x eval(script, keys=, args=): use eval(script, numkeys, *keys, *args)\n"
+            "    await r.eval(s, *a)\n"
+            "    # TODO(depsentry): aioredis 1.x eval(): keys given twice\n"
+            "    await r.eval(s, keys, keys=keys)\n"
+            "    # TODO(depsentry): aioredis 1.x hmset_dict(key, mapping): use hset(key, mapping=mapping)\n"
+            '    await r.hmset_dict("h", *a)\n'
+            '    await r.hset("h", mapping={"a": 1})\n'
+            "    # TODO(depsentry): aioredis 1.x hmset(key, field, value, ...): use hset(key, mapping={...})\n"
+            '    await r.hmset("h", "a")\n'
+            "    # TODO(depsentry): aioredis 1.x returned Channel objects: use `ps = r.pubsub()`, `await ps.psubscribe(...)` and `ps.get_message()`\n"
+            '    await r.psubscribe("p*")\n'
+            "    # TODO(depsentry): redis-py pools hand out connections with get_connection()/release()\n"
+            "    await r.get_connection()\n"
+        ),
+    ),
+    Case(
+        name="edge-commands-2x",
+        before=(
+            "import redis\n"
+            "\n"
+            "r = redis.Redis()\n"
+            "s = redis.StrictRedis()\n"
+            'r.setex("k", "v")\n'
+            's.lrem("l", "v")\n'
+            'r.lrem("l", "v", 1, 2)\n'
+            'r.zincrby("z")\n'
+            'r.zadd("z", "m")\n'
+            'r.zadd("z", m=1)\n'
+            'r.get("k")\n'
+        ),
+        after=(
+            "import redis\n"
+            "\n"
+            "r = redis.Redis()\n"
+            "s = redis.StrictRedis()\n"
+            "# TODO(depsentry): redis-py 3.0 setex() takes (name, time, value)\n"
+            'r.setex("k", "v")\n'
+            "# TODO(depsentry): redis-py 3.0 lrem() takes (name, count, value)\n"
+            's.lrem("l", "v")\n'
+            "# TODO(depsentry): redis-py 3.0 lrem() takes (name, count, value)\n"
+            'r.lrem("l", "v", 1, 2)\n'
+            "# TODO(depsentry): redis-py 3.0 zincrby() takes (name, amount, value)\n"
+            'r.zincrby("z")\n'
+            "# TODO(depsentry): redis-py 3.0 zadd() takes (name, {member: score, ...})\n"
+            'r.zadd("z", "m")\n'
+            'r.zadd("z", {"m": 1})\n'
+            'r.get("k")\n'
+        ),
+        options={"from": "2"},
     ),
 )

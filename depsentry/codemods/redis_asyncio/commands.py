@@ -53,6 +53,11 @@ def with_args(call: cst.Call, args: Sequence[cst.Arg], attr: str | None = None) 
     return call.with_changes(func=func, args=fixed)
 
 
+def is_scalar(node: cst.BaseExpression) -> bool:
+    """A literal string or number (never a mapping)."""
+    return isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.Integer | cst.Float)
+
+
 def is_zero(node: cst.BaseExpression) -> bool:
     """A literal 0."""
     return isinstance(node, cst.Integer) and node.evaluated_value == 0
@@ -193,7 +198,7 @@ def hmset_dict_1x(call: cst.Call) -> Result:
 def hmset_1x(call: cst.Call) -> Result:
     """`hmset(k, f, v, f2, v2)` -> `hset(k, mapping={f: v, f2: v2})`."""
     plain, named, starred = split(call)
-    if len(plain) == 2 and not named and not starred:
+    if len(plain) == 2 and not named and not starred and not is_scalar(plain[1].value):
         # hmset(key, dict) is redis-py's own (deprecated) form: hset(mapping=) is the same.
         return with_args(call, [plain[0], keyword("mapping", plain[1].value)], attr="hset"), []
     mapping = _mapping(plain[1:], key_first=True)
@@ -294,7 +299,7 @@ def zadd_2x(call: cst.Call, legacy: bool) -> Result:
     The legacy `Redis` class took (member, score) pairs, `StrictRedis` (score, member).
     """
     plain, named, starred = split(call)
-    if len(plain) == 2 and not named and not starred:
+    if len(plain) == 2 and not named and not starred and not is_scalar(plain[1].value):
         return None, []  # zadd(name, mapping): already 3.0's form
     mapping = _mapping(plain[1:], key_first=legacy) if len(plain) > 1 else _dict([])
     if starred or not plain or mapping is None or (len(plain) == 1 and not named):

@@ -35,6 +35,8 @@ def _address(node: cst.BaseExpression) -> tuple[cst.BaseExpression, list[str]]:
         text = f'f"redis://{host_part}:{port_part}"'
         if '"' not in host_part + port_part and "\\" not in host_part + port_part:
             return cst.parse_expression(text), []
+        # Quotes inside an f-string's braces need Python 3.12: str.format instead.
+        return cst.parse_expression(f'"redis://{{}}:{{}}".format({code(host)}, {code(port)})'), []
     if any(word in code(node).lower() for word in ("url", "uri", "dsn")):
         return node, []  # named as a URL: taken at its word
     return node, [

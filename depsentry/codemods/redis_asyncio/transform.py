@@ -105,6 +105,15 @@ class RedisAsyncioCodemod(Codemod):
         self._async: list[bool] = [False]
         self._positions: Mapping[cst.CSTNode, CodeRange] | None = None
         self._header = {line.comment.value for line in tree.header if line.comment is not None}
+        # Import edits may move a top-level import's comment lines to another import line.
+        self._import_comments = self._header | {
+            line.comment.value
+            for statement in tree.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            and all(isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body)
+            for line in statement.leading_lines
+            if line.comment is not None
+        }
         new = tree.visit(self)
         package = (self.context.full_package_name or "").partition(".")[0]
         return self.edits.apply(new, {package} if package else ())
@@ -154,7 +163,13 @@ class RedisAsyncioCodemod(Codemod):
         if isinstance(original_node, _STATEMENTS):
             todos = self._todos.pop()
             if todos and isinstance(result, cst.CSTNode):
-                header = self._header if original_node is self._first else ()
+                header: Collection[str] = ()
+                if original_node is self._first:
+                    header = self._header
+                if isinstance(original_node, cst.SimpleStatementLine) and any(
+                    id(small) in self._top for small in original_node.body
+                ):
+                    header = self._import_comments
                 result = with_todos(result, todos, header)
             elif todos and self._todos:
                 self._todos[-1].extend(todos)  # the statement went: its TODOs go up a level
@@ -243,7 +258,7 @@ class RedisAsyncioCodemod(Codemod):
         if name in RENAMED_ERRORS:
             home = "redis.asyncio" if target == "redis.asyncio" else "redis.exceptions"
             return home, RENAMED_ERRORS[name]
-        if name == "StrictRedis" and "Redis" not in self.analysis.bound:
+        if name == "StrictRedis" and not self._keep_strict():
             return target, "Redis"
         if target == "redis.asyncio" and name not in ASYNCIO_NAMES | EXCEPTIONS:
             if name in MORE_EXCEPTIONS:
@@ -252,14 +267,19 @@ class RedisAsyncioCodemod(Codemod):
             return None
         return target, name
 
+    def _keep_strict(self) -> bool:
+        # StrictRedis is an alias of Redis in 3.0+. It stays when another Redis is imported, and
+        # under a 2.x pin, so that a second run still knows which 2.x class the calls were for.
+        return self.pre3 or "Redis" in self.analysis.bound
+
     def _strict_from(
         self, original: cst.ImportFrom, updated: cst.ImportFrom, module: str
     ) -> cst.ImportFrom:
         assert not isinstance(updated.names, cst.ImportStar)
-        if "Redis" in self.analysis.bound or not any(
+        if self._keep_strict() or not any(
             alias.evaluated_name == "StrictRedis" for alias in updated.names
         ):
-            return updated  # another Redis is imported: StrictRedis, an alias, stays
+            return updated
         if id(original) in self._top:
             for alias in updated.names:
                 if alias.evaluated_name == "StrictRedis":
@@ -295,7 +315,7 @@ class RedisAsyncioCodemod(Codemod):
         if not qnames:
             return updated_node
         name = original_node.attr.value
-        if any(q in _STRICT for q in qnames):
+        if any(q in _STRICT for q in qnames) and not self.pre3:
             return updated_node.with_changes(attr=cst.Name("Redis"))
         aio = [q for q in qnames if q.startswith("aioredis.")]
         if not aio or factory_of(qnames) is not None:
@@ -309,7 +329,7 @@ class RedisAsyncioCodemod(Codemod):
             return self._error(module.value, name, updated_node)
         if len(parts) != 2:
             return updated_node
-        if name == "StrictRedis":
+        if name == "StrictRedis" and not self.pre3:
             return updated_node.with_changes(attr=cst.Name("Redis"))
         if name in RENAMED_ERRORS or name in NO_EQUIVALENT or name in MORE_EXCEPTIONS:
             return self._error(updated_node.value, name, updated_node)
