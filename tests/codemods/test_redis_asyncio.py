@@ -240,3 +240,19 @@ def test_warning_lines_are_the_files_own_when_functions_were_stubbed() -> None:
     assert reduced is not None and reduced.text.count("\n") < source.count("\n")
     _, warnings = _run(source)
     assert [warning.split(":")[0] for warning in warnings] == ["line 14"]
+
+
+def test_warnings_without_a_line_pass_through_the_stub_mapping() -> None:
+    from depsentry.codemods.runner import _original_line
+    from depsentry.codemods.subtrees import reduce_source
+
+    source = "import redis\n\n\ndef a():\n    return 1\n\n\nr = redis.Redis()\n"
+    reduced = reduce_source(source, ast.parse(source), ("redis",))
+    assert reduced is not None
+    assert _original_line("no line here", reduced) == "no line here"
+    assert _original_line("line 7: x", reduced) == "line 8: x"
+
+
+def test_an_unreadable_manifest_is_no_pin(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_bytes(b"redis==2.10.6 \xff\n")
+    assert pre3_pinned(str(tmp_path / "main.py")) is False

@@ -1,11 +1,13 @@
-"""aioredis 1.x programs run with aioredis 1.3.1, migrated, then run with redis-py: same output, same data.
+"""Old redis programs run as they were, migrated, then run with redis-py: same output, same data.
 
 Each program in redis_programs/ runs against a real redis-server started on a free loopback port
 (Debian package `redis-server`; skipped when the binary is missing), first in an interpreter with
-aioredis==1.3.1 (`.venv-aioredis1`, or DEPSENTRY_AIOREDIS1_PYTHON; scripts/test creates it), then,
-migrated by redis-asyncio, in this one (redis-py from the test extra). Both runs must print the
-same lines and leave the same keys, types, values and expiries. A program migrates without TODOs
-unless its docstring says `# behaviour: todos=N`.
+the old library, then, migrated by redis-asyncio, in this one (redis-py from the test extra).
+Both runs must print the same lines and leave the same keys, types, values and expiries. The old
+library is aioredis==1.3.1 (`.venv-aioredis1`, or DEPSENTRY_AIOREDIS1_PYTHON), or redis==2.10.6
+for a program whose docstring says `# behaviour: before=redis2` (`.venv-redis2`, or
+DEPSENTRY_REDIS2_PYTHON); scripts/test creates both. The same line may set the codemod's `from=`
+option, and `todos=N`: a program migrates without TODOs unless it says how many.
 """
 
 from __future__ import annotations
@@ -32,20 +34,35 @@ redis = pytest.importorskip("redis")
 pytestmark = pytest.mark.slow
 
 PROGRAMS = Path(__file__).parent / "redis_programs"
-_DEFAULT_AIOREDIS1 = REPO / ".venv-aioredis1" / "bin" / "python"
-_TODOS = re.compile(r"# behaviour: todos=(\d+)")
+_INTERPRETERS = {
+    "aioredis1": ("DEPSENTRY_AIOREDIS1_PYTHON", ".venv-aioredis1", "aioredis==1.3.1"),
+    "redis2": ("DEPSENTRY_REDIS2_PYTHON", ".venv-redis2", "redis==2.10.6"),
+}
+_HEADER = re.compile(r"^# behaviour: (.*)$", re.MULTILINE)
 _START_WAIT = 30.0  # seconds redis-server may take to accept connections on a loaded machine
 
 
-def _aioredis1_python() -> str:
-    configured = os.environ.get("DEPSENTRY_AIOREDIS1_PYTHON")
+def _settings(source: str) -> dict[str, str]:
+    """The program's `# behaviour: key=value ...` line, with the defaults."""
+    settings = {"before": "aioredis1", "todos": "0"}
+    header = _HEADER.search(source)
+    for part in header.group(1).split() if header else ():
+        key, _, value = part.partition("=")
+        settings[key] = value
+    return settings
+
+
+def _old_python(name: str) -> str:
+    variable, folder, requirement = _INTERPRETERS[name]
+    configured = os.environ.get(variable)
     if configured:
         return configured
-    if _DEFAULT_AIOREDIS1.exists():
-        return str(_DEFAULT_AIOREDIS1)
+    default = REPO / folder / "bin" / "python"
+    if default.exists():
+        return str(default)
     pytest.skip(
-        "no interpreter with aioredis==1.3.1: set DEPSENTRY_AIOREDIS1_PYTHON or create "
-        f"{_DEFAULT_AIOREDIS1.parent.parent} (scripts/test does)"
+        f"no interpreter with {requirement}: set {variable} or create {REPO / folder} "
+        "(scripts/test does)"
     )
 
 
@@ -133,18 +150,20 @@ def _flush(port: int) -> None:
 
 @pytest.mark.parametrize("program", sorted(PROGRAMS.glob("*.py")), ids=lambda path: path.stem)
 def test_migrated_program_behaves_the_same(program: Path, server: int, tmp_path: Path) -> None:
-    python = _aioredis1_python()
+    source = program.read_text()
+    settings = _settings(source)
+    python = _old_python(settings["before"])
     _flush(server)
     before_output = _run(python, program, server)
     before_data = _data(server)
     assert before_output and before_data, f"{program.name} printed or stored nothing"
 
-    source = program.read_text()
-    options = validate_options(RedisAsyncioCodemod, {})
+    chosen = {"from": settings["from"]} if "from" in settings else {}
+    options = validate_options(RedisAsyncioCodemod, chosen)
     migrated, _ = transform_source(RedisAsyncioCodemod, source, options)
+    assert migrated != source
     assert "import aioredis" not in migrated
-    allowed = int(match.group(1)) if (match := _TODOS.search(source)) else 0
-    assert migrated.count(TODO_PREFIX) == allowed, migrated
+    assert migrated.count(TODO_PREFIX) == int(settings["todos"]), migrated
     target = tmp_path / program.name
     target.write_text(migrated)
 
