@@ -174,7 +174,7 @@ def transform_source(
     text = source[len(bom) :]
     parsed = _python_ast(text)
     if parsed is not None and _may_reduce(codemod):
-        reduced = reduce_source(text, parsed, codemod.PREFILTER)
+        reduced = reduce_source(text, parsed, (*codemod.PREFILTER, *codemod.SUBTREE_KEEP))
         if reduced is not None:
             code, warnings, skipped = _transform(
                 codemod, reduced.text, options, context, reduced.marker

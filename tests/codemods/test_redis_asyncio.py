@@ -236,7 +236,8 @@ def test_warning_lines_are_the_files_own_when_functions_were_stubbed() -> None:
     )
     from depsentry.codemods.subtrees import reduce_source
 
-    reduced = reduce_source(source, ast.parse(source), RedisAsyncioCodemod.PREFILTER)
+    needles = (*RedisAsyncioCodemod.PREFILTER, *RedisAsyncioCodemod.SUBTREE_KEEP)
+    reduced = reduce_source(source, ast.parse(source), needles)
     assert reduced is not None and reduced.text.count("\n") < source.count("\n")
     _, warnings = _run(source)
     assert [warning.split(":")[0] for warning in warnings] == ["line 14"]
@@ -251,6 +252,16 @@ def test_warnings_without_a_line_pass_through_the_stub_mapping() -> None:
     assert reduced is not None
     assert _original_line("no line here", reduced) == "no line here"
     assert _original_line("line 7: x", reduced) == "line 8: x"
+
+
+def test_a_function_with_a_1x_call_on_a_passed_client_is_not_stubbed() -> None:
+    source = (
+        "import aioredis\n\n\nasync def open_pool():\n"
+        "    return await aioredis.create_redis_pool('redis://h')\n\n\n"
+        "async def add(client):\n    await client.zadd('z', 1, 'm')\n"
+    )
+    output, _ = _run(source)
+    assert "# TODO(depsentry): if client is an aioredis 1.x client, zadd()" in output
 
 
 def test_an_unreadable_manifest_is_no_pin(tmp_path: Path) -> None:

@@ -73,6 +73,13 @@ class RedisAsyncioCodemod(Codemod):
     CASES = CASES
     # Every rule starts from a PREFILTER string or a name bound next to one (Codemod.SUBTREES).
     SUBTREES = True
+    # Functions that may hold a 1.x or 2.x call on a client passed in (a TODO) or a blocking
+    # command (a warning) without naming redis stay in the sub-file pre-filter's view.
+    SUBTREE_KEEP = (
+        "wait_closed", "zadd", "hmset", "eval", "expire=", "exist=", "encoding=", "multi_exec",
+        "iscan", "setex", "lrem", "zincrby", "mset", "blpop", "brpop", "bzpop", "blmove",
+        "blmpop", "bzmpop", "xread",
+    )  # fmt: skip
     # PositionProvider is resolved only when a warning needs a line (see _line): declaring it
     # would cost a pass over every module and turn the sub-file pre-filter off.
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
