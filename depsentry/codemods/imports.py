@@ -95,8 +95,16 @@ class _Line:
     module: tuple[str, str]
 
     @property
-    def key(self) -> tuple[int, int, tuple[str, str]]:
-        return self.section, self.style, self.module
+    def key(self) -> tuple[int, int, tuple[str, str], tuple[int, str, str]]:
+        # Lines of one module sort by their first name, as ruff does.
+        return self.section, self.style, self.module, _first_member(self.node)
+
+
+def _first_member(statement: cst.SimpleStatementLine) -> tuple[int, str, str]:
+    item = statement.body[0]
+    if isinstance(item, cst.ImportFrom) and not isinstance(item.names, cst.ImportStar):
+        return member_key(item.names[0].evaluated_name)
+    return (0, "", "")
 
 
 @dataclass

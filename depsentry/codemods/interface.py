@@ -48,7 +48,8 @@ class Codemod(VisitorBasedCodemodCommand):
     (`f = g = ...  # depsentry-stub-...`); the runner puts the originals back afterwards. Such a
     codemod must leave those statements alone and may not depend on their bodies (a pattern
     rewrite that applies with no PREFILTER string nearby must not opt in); one that reports
-    positions (PositionProvider) gets the whole module anyway. Import edits belong in the main
+    positions (PositionProvider) gets the whole module anyway. `SUBTREE_KEEP` adds strings that
+    keep a statement out of the stubs without making a file that has only them worth parsing. Import edits belong in the main
     pass (`depsentry.codemods.imports`), not in libcst's AddImportsVisitor/RemoveImportsVisitor
     passes, which re-walk and re-resolve the module.
     """
@@ -63,6 +64,7 @@ class Codemod(VisitorBasedCodemodCommand):
     CASES: ClassVar[tuple[Case, ...]] = ()
     INFO: ClassVar[CodemodInfo | None] = None
     SUBTREES: ClassVar[bool] = False
+    SUBTREE_KEEP: ClassVar[tuple[str, ...]] = ()  # more strings that keep a statement unstubbed
     _attribute_hooks: ClassVar[bool] = False
     _no_matchers: ClassVar[bool] = False  # set on each class by its first instance
 

@@ -42,6 +42,7 @@ CODEMODS: Registry[Codemod] = _CodemodRegistry(
     {
         "openai-v1": "depsentry.codemods.openai_v1:OpenAIV1Codemod",
         "langchain-imports": "depsentry.codemods.langchain_imports:LangChainImportsCodemod",
+        "redis-asyncio": "depsentry.codemods.redis_asyncio:RedisAsyncioCodemod",
     }
 )
 

@@ -14,6 +14,7 @@ import ast
 import difflib
 import enum
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -37,11 +38,13 @@ if TYPE_CHECKING:
 
     from depsentry.codemods.interface import Codemod
     from depsentry.codemods.registry import CodemodInfo
+    from depsentry.codemods.subtrees import ReducedSource
 
     Spec = type[Codemod] | CodemodInfo
 
 DEFAULT_TIMEOUT = 300.0  # seconds one file may take before its worker is stopped
 _MAX_CHUNK = 4
+_WARNING_LINE = re.compile(r"line (\d+): ")
 _BOM = "\ufeff"
 
 
@@ -178,11 +181,12 @@ def transform_source(
     text = source[len(bom) :]
     parsed = _python_ast(text)
     if parsed is not None and _may_reduce(codemod):
-        reduced = reduce_source(text, parsed, codemod.PREFILTER)
+        reduced = reduce_source(text, parsed, (*codemod.PREFILTER, *codemod.SUBTREE_KEEP))
         if reduced is not None:
             code, warnings, skipped = _transform(
                 codemod, reduced.text, options, context, reduced.marker
             )
+            warnings = tuple(_original_line(warning, reduced) for warning in warnings)
             if skipped:
                 return source, warnings
             if code != reduced.text:
@@ -222,6 +226,14 @@ def _transform(
         return text, tuple(instance.context.warnings), True
     except Exception as exc:
         raise CodemodError(f"codemod failed: {type(exc).__name__}: {_one_line(str(exc))}") from exc
+
+
+def _original_line(warning: str, reduced: ReducedSource) -> str:
+    # A warning that starts "line N: " names a line of the stubbed text; the user needs theirs.
+    match = _WARNING_LINE.match(warning)
+    if match is None:
+        return warning
+    return f"line {reduced.original_line(int(match.group(1)))}: {warning[match.end() :]}"
 
 
 def _stubs(tree: cst.Module, marker: str) -> list[cst.CSTNode]:

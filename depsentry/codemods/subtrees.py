@@ -59,6 +59,15 @@ class ReducedSource:
             return None
         return restored
 
+    def original_line(self, line: int) -> int:
+        """The line of the original text that line `line` of `text` is (or stands for)."""
+        shift = 0
+        for text in self.text.splitlines()[: line - 1]:
+            if self.marker in text:
+                stub = int(text.rpartition("-")[2])
+                shift += len(self.originals[stub].splitlines()) - 1
+        return line + shift
+
 
 def reduce_source(text: str, tree: ast.Module, needles: Sequence[str]) -> ReducedSource | None:
     """`text` (which `tree` is the ast of) with its irrelevant functions and classes stubbed.

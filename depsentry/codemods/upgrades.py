@@ -30,6 +30,9 @@ UPGRADES: tuple[Upgrade, ...] = (
     Upgrade("langchain", "<0.2", ">=0.2", "langchain-imports"),  # no longer re-exported
     # 0.4 deleted the classes it had deprecated for partner packages (ChatOpenAI, ...).
     Upgrade("langchain-community", "<0.4", ">=0.4", "langchain-imports"),
+    # aioredis is abandoned: any move of it is a move to redis.asyncio.
+    Upgrade("aioredis", ">=0", ">=0", "redis-asyncio"),
+    Upgrade("redis", "<3", ">=3", "redis-asyncio"),
 )
 
 

@@ -83,3 +83,6 @@ def test_codemods_for_an_upgrade() -> None:
     assert codemods_for("langchain", "0.0.300", "0.1.11") == ("langchain-imports",)
     assert codemods_for("langchain", "0.1.5", "0.1.11") == ()
     assert codemods_for("langchain-community", "0.3.31", "0.4.2") == ("langchain-imports",)
+    assert codemods_for("aioredis", "1.3.1", "2.0.1") == ("redis-asyncio",)
+    assert codemods_for("redis", "2.10.6", "5.0.1") == ("redis-asyncio",)
+    assert codemods_for("redis", "4.6.0", "5.0.1") == ()
