@@ -221,16 +221,20 @@ def emit(result: ScanResult, fmt: str | None, output: Path | None) -> None:
     fmt = fmt or "table"
     to_terminal = output is None and sys.stdout.isatty()
     renderer = get_renderer(fmt, color=to_terminal and fmt == "table", root=str(Path.cwd()))
-    text = renderer.render(result)
     if output is not None:
         try:
-            output.write_text(text, encoding="utf-8")
+            with output.open("w", encoding="utf-8") as stream:
+                stream.writelines(renderer.chunks(result))
         except OSError as exc:
             raise DepsentryError(
                 f"cannot write the report ({exc.strerror or exc})", output
             ) from exc
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        text = ""
+        for text in renderer.chunks(result):
+            click.echo(text, nl=False)
+        if not text.endswith("\n"):
+            click.echo()
     if not (fmt == "table" and output is None):  # the table on stdout already shows them
         for warning in result.advisory_db.warnings:
             click.echo(f"depsentry: warning: {warning}", err=True)

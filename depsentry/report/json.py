@@ -9,7 +9,7 @@ do not know, and the contract's keys are never renamed or removed without a new 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast, get_args
 
@@ -48,14 +48,28 @@ SCHEMA_RESOURCE = "schemas/depsentry.scan-1.schema.json"
 T = TypeVar("T")
 
 
-class JsonRenderer(Renderer):
-    """One `depsentry.scan/1` document, indented, ending in a newline."""
+# The C encoder (json only uses it without `indent`): the layout below indents by hand.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
-    def __init__(self, *, indent: int | None = 2) -> None:
-        self.indent = indent
+
+class JsonRenderer(Renderer):
+    """One `depsentry.scan/1` document ending in a newline: the outline indented, one line per
+    list entry (dependency, vulnerability...), written project by project (`chunks`)."""
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(to_document(result), indent=self.indent, ensure_ascii=False) + "\n"
+        return "".join(self.chunks(result))
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        head = _head(result)
+        yield "{\n"
+        for key, value in head.items():
+            yield f"  {_encode(key)}: {_encode(value)},\n"
+        yield '  "projects": ['
+        vulnerability = _VulnerabilityLines()
+        for i, project in enumerate(result.projects):
+            yield ",\n    " if i else "\n    "
+            yield _project_text(project, vulnerability)
+        yield "\n  ]\n}\n" if result.projects else "]\n}\n"
 
 
 def json_schema() -> dict[str, Any]:
@@ -68,6 +82,10 @@ def json_schema() -> dict[str, Any]:
 
 def to_document(result: ScanResult) -> dict[str, Any]:
     """The report as plain JSON-ready data (also what the store and the HTTP API serve)."""
+    return {**_head(result), "projects": [_project(p) for p in result.projects]}
+
+
+def _head(result: ScanResult) -> dict[str, Any]:
     db = result.advisory_db
     return {
         "schema": SCHEMA,
@@ -80,7 +98,6 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "epss": _dataset(db.epss),
             "kev": _dataset(db.kev),
         },
-        "projects": [_project(p) for p in result.projects],
     }
 
 
@@ -99,19 +116,43 @@ def _datetime(value: datetime | None) -> str | None:
 
 
 def _project(p: ProjectReport) -> dict[str, Any]:
-    return {
-        "path": p.path,
-        "inputs": sorted(p.inputs),
-        "dependencies": [_dependency(d) for d in sorted_dependencies(p.dependencies)],
-        "vulnerabilities": [_vulnerability(v) for v in sorted_vulnerabilities(p.vulnerabilities)],
-        "outdated": [_outdated(o) for o in sorted_outdated(p.outdated)],
-        "violations": [_violation(v) for v in sorted_violations(p.violations)],
-        "skipped": [_skipped(s) for s in sorted_skipped(p.skipped)],
-        "notes": list(p.notes),
-        "error": p.error,
+    return {key: list(map(make, items)) if make else items for key, items, make in _parts(p)}
+
+
+def _parts(p: ProjectReport) -> list[tuple[str, Any, Callable[[Any], Any] | None]]:
+    """Each key of a project: (key, value, maker of each list entry's JSON or None)."""
+    return [
+        ("path", p.path, None),
+        ("inputs", sorted(p.inputs), None),
+        ("dependencies", sorted_dependencies(p.dependencies), _dependency),
+        ("vulnerabilities", sorted_vulnerabilities(p.vulnerabilities), _vulnerability),
+        ("outdated", sorted_outdated(p.outdated), _outdated),
+        ("violations", sorted_violations(p.violations), _violation),
+        ("skipped", sorted_skipped(p.skipped), _skipped),
+        ("notes", list(p.notes), None),
+        ("error", p.error, None),
         # When each policy finding was first seen; `--since` carries the clocks forward.
-        "first_seen": {key: _datetime(when) for key, when in sorted(p.first_seen.items())},
-    }
+        ("first_seen", {k: _datetime(when) for k, when in sorted(p.first_seen.items())}, None),
+    ]
+
+
+def _project_text(p: ProjectReport, vulnerability: Callable[[Vulnerability], str]) -> str:
+    """One project as indented text; each list entry encoded on its own line."""
+    out = []
+    for key, value, make in _parts(p):
+        if make is None:
+            out.append(f"{_encode(key)}: {_encode(value)}")
+        elif value:
+            lines = (
+                map(vulnerability, value)
+                if make is _vulnerability
+                else map(_encode, map(make, value))
+            )
+            rows = ",\n        ".join(lines)
+            out.append(f"{_encode(key)}: [\n        {rows}\n      ]")
+        else:
+            out.append(f"{_encode(key)}: []")
+    return "{\n      " + ",\n      ".join(out) + "\n    }"
 
 
 def _dependency(d: Dependency) -> dict[str, Any]:
@@ -130,7 +171,13 @@ def _dependency(d: Dependency) -> dict[str, Any]:
 
 
 def _vulnerability(v: Vulnerability) -> dict[str, Any]:
-    return {
+    head, tail = _vulnerability_parts(v)
+    return {**head, "source": str(v.source), **tail}
+
+
+def _vulnerability_parts(v: Vulnerability) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keys before and after "source": all a pin's own finding shares with its siblings."""
+    head = {
         "package": v.package,
         "version": v.version,
         "id": v.id,
@@ -144,12 +191,38 @@ def _vulnerability(v: Vulnerability) -> dict[str, Any]:
         "kev": v.kev,
         "fixed_in": list(sorted_versions(v.fixed_in)),
         "summary": v.summary,
-        "source": str(v.source),
+    }
+    tail = {
         "reported_by": sorted(v.reported_by),
         "malicious": v.malicious,
         "published": _datetime(v.published),
         "modified": _datetime(v.modified),
     }
+    return head, tail
+
+
+class _VulnerabilityLines:
+    """Encoded vulnerabilities, the shared part once per distinct finding: the same (package,
+    version, id) found at many pins differs only in "source"."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def __call__(self, v: Vulnerability) -> str:
+        key = (
+            v.package, v.version, v.id, v.aliases, v.severity, v.cvss, v.fixed_in, v.summary,
+            v.reported_by, v.published, v.modified, v.malicious, v.severity_source, v.epss,
+            v.epss_percentile, v.kev,
+        )  # fmt: skip
+        parts = self._known.get(key)
+        if parts is None:
+            head, tail = _vulnerability_parts(v)
+            # '{...}' + '{...}' -> '{..., "source": ..., ...}'
+            parts = self._known[key] = (
+                _encode(head)[:-1] + ', "source": ',
+                ", " + _encode(tail)[1:],
+            )
+        return parts[0] + _encode(str(v.source)) + parts[1]
 
 
 def _outdated(o: Outdated) -> dict[str, Any]:
