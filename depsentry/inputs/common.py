@@ -8,12 +8,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depsentry.errors import InputError
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 if TYPE_CHECKING:
     from depsentry.inputs.toml_lines import TomlLines
@@ -72,7 +71,7 @@ def entry_from_requirement(
         name, operator, version = fast.groups()
         if is_valid_version(version):
             return Dependency(
-                name=canonicalize_name(name),
+                name=canonical_name(name),
                 version=version,
                 direct=direct,
                 source=source,
@@ -80,6 +79,9 @@ def entry_from_requirement(
                 specifier=f"{operator}{version}",
                 groups=groups,
             )
+    # Only here: packaging.requirements imports packaging.tags, subprocess and sysconfig.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as exc:
@@ -90,7 +92,7 @@ def entry_from_requirement(
             kind=SkipKind.INVALID,
             direct=direct,
         )
-    name = canonicalize_name(req.name)
+    name = canonical_name(req.name)
     markers = str(req.marker) if req.marker is not None else None
     if req.url:
         return Skipped(
@@ -159,7 +161,7 @@ def locked_entry(
             kind=SkipKind.INVALID,
             direct=direct,
         )
-    canonical = canonicalize_name(name)
+    canonical = canonical_name(name)
     marker_text = markers if isinstance(markers, str) and markers else None
     if not isinstance(version, str) or not version:
         return Skipped(
@@ -233,7 +235,7 @@ def not_from_index(
         reason=f"{origin}, not from a package index",
         source=source,
         kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-        name=canonicalize_name(name) if isinstance(name, str) and name else None,
+        name=canonical_name(name) if isinstance(name, str) and name else None,
         direct=False,
         markers=markers if isinstance(markers, str) and markers else None,
     )

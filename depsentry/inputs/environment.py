@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from depsentry.errors import InputError
 from depsentry.inputs.common import locked_entry
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 if TYPE_CHECKING:
     from importlib.metadata import Distribution
@@ -91,7 +90,7 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
                 "editable install, not from a package index",
                 source,
                 SkipKind.EDITABLE,
-                canonicalize_name(name),
+                canonical_name(name),
             )
         if "vcs_info" in direct_url or dir_info is not None:
             return Skipped(
@@ -99,7 +98,7 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
                 "installed from a VCS or local directory, not from a package index",
                 source,
                 SkipKind.URL,
-                canonicalize_name(name),
+                canonical_name(name),
             )
     entry = locked_entry(name, dist.version, source, direct=dist.read_text("REQUESTED") is not None)
     return entry

@@ -7,14 +7,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from depsentry.errors import InputError, reading
 from depsentry.inputs.common import entry_from_requirement, require_table
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.poetry_constraint import to_pep440
 from depsentry.inputs.toml_lines import TomlLines
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 __all__ = ["PyprojectReader"]
 
@@ -182,7 +181,7 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
                     ),
                     source=source,
                     kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                    name=canonicalize_name(name),
+                    name=canonical_name(name),
                 )
         constraint = spec.get("version", "*")
         extras = [e for e in spec.get("extras", ()) if isinstance(e, str)]
@@ -203,7 +202,7 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
             reason=f"Poetry constraint {constraint!r} has no PEP 440 equivalent; not pinned",
             source=source,
             kind=SkipKind.UNPINNED,
-            name=canonicalize_name(name),
+            name=canonical_name(name),
             markers=markers,
         )
     text = name + (f"[{','.join(extras)}]" if extras else "") + specifier

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 
 from depsentry.errors import InputError, reading
 from depsentry.inputs.common import entry_from_requirement, url_reason
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 __all__ = ["RequirementsReader", "RequirementsTree", "read_tree"]
 
@@ -264,10 +264,10 @@ def _location_reason(location: str) -> str:
 def _name_from_location(location: str) -> str | None:
     egg = _EGG.search(location)
     if egg is not None:
-        return canonicalize_name(egg.group(1))
+        return canonical_name(egg.group(1))
     base = location.rstrip("/").rsplit("/", 1)[-1]
     if base.endswith(".whl") and "-" in base:
-        return canonicalize_name(base.split("-", 1)[0])
+        return canonical_name(base.split("-", 1)[0])
     return None
 
 
