@@ -120,11 +120,11 @@ def scan_options(func: F) -> F:
 
 def _check_python(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A version ("3.11") or a range (">=3.9,<4"), as the index stages read it."""
+    if value is None:  # before the imports: most scans name no Python
+        return None
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
-    if value is None:
-        return None
     try:
         Version(value)
     except InvalidVersion:

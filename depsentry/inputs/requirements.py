@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import SpecifierSet
-
 from depsentry.errors import InputError, reading
 from depsentry.inputs.common import entry_from_requirement, url_reason
 from depsentry.inputs.interface import InputReader
@@ -280,6 +278,8 @@ def _apply_constraint(
     pin = constraints.get(item.name)
     if pin is None:
         return item
+    from packaging.specifiers import SpecifierSet  # only -c files need it: plain scans start faster
+
     # item.specifier is packaging's own rendering of a parsed SpecifierSet, so it parses again.
     if not SpecifierSet(item.specifier or "").contains(pin.version, prereleases=True):
         return dataclasses.replace(

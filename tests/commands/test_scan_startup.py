@@ -20,6 +20,7 @@ from depsentry.names import canonical_name
 UNUSED = (
     "packaging.tags",
     "packaging.requirements",
+    "packaging.specifiers",
     "packaging.utils",
     "platformdirs",
     "cvss",
