@@ -321,7 +321,7 @@ def main() -> None:
                 f"per project) | {cpu:.2f} s | {rss:.0f} MiB | linear |"
             )
         print(
-            f"| one project ({args.pins} pins): depsentry scan | {single[0]:.3f} s | {single[2]:.3f} s | {single[1]:.0f} MiB | |"
+            f"| one project ({args.pins} pins), synced db: depsentry scan | {single[0]:.3f} s | {single[2]:.3f} s | {single[1]:.0f} MiB | |"
         )
         print(
             f"| pip-audit `--osv-url` (db serve) | {pa[0]:.3f} s | {pa[2]:.3f} s | {pa[1]:.0f} MiB | "

@@ -9,8 +9,10 @@ do not know, and the contract's keys are never renamed or removed without a new 
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, TypeVar, cast, get_args
 
 from depsentry.errors import InputError, reading
@@ -50,6 +52,8 @@ T = TypeVar("T")
 
 # The C encoder (json only uses it without `indent`): the layout below indents by hand.
 _encode = json.JSONEncoder(ensure_ascii=False).encode
+# What `_encode` does for a str, without its type checks (once per pin, for "source").
+_encode_text: Callable[[str], str] = json.encoder.encode_basestring
 
 
 class JsonRenderer(Renderer):
@@ -65,10 +69,13 @@ class JsonRenderer(Renderer):
         for key, value in head.items():
             yield f"  {_encode(key)}: {_encode(value)},\n"
         yield '  "projects": ['
-        vulnerability = _VulnerabilityLines()
+        shared = {
+            _dependency: _SharedLines(_dependency_key, _dependency_parts),
+            _vulnerability: _SharedLines(_vulnerability_key, _vulnerability_parts),
+        }
         for i, project in enumerate(result.projects):
             yield ",\n    " if i else "\n    "
-            yield _project_text(project, vulnerability)
+            yield _project_text(project, shared)
         yield "\n  ]\n}\n" if result.projects else "]\n}\n"
 
 
@@ -107,6 +114,7 @@ def _dataset(info: DataSetInfo | None) -> dict[str, Any] | None:
     return {"date": _datetime(info.date), "version": info.version, "entries": info.entries}
 
 
+@lru_cache(maxsize=1 << 12)  # a record's dates, formatted again for every pin it affects
 def _datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -136,19 +144,16 @@ def _parts(p: ProjectReport) -> list[tuple[str, Any, Callable[[Any], Any] | None
     ]
 
 
-def _project_text(p: ProjectReport, vulnerability: Callable[[Vulnerability], str]) -> str:
-    """One project as indented text; each list entry encoded on its own line."""
+def _project_text(p: ProjectReport, shared: dict[Any, _SharedLines]) -> str:
+    """One project as indented text; each list entry encoded on its own line (pins and findings
+    through `shared`, keyed by their maker)."""
     out = []
     for key, value, make in _parts(p):
         if make is None:
             out.append(f"{_encode(key)}: {_encode(value)}")
         elif value:
-            lines = (
-                map(vulnerability, value)
-                if make is _vulnerability
-                else map(_encode, map(make, value))
-            )
-            rows = ",\n        ".join(lines)
+            line = shared.get(make)
+            rows = ",\n        ".join(map(line, value) if line else map(_encode, map(make, value)))
             out.append(f"{_encode(key)}: [\n        {rows}\n      ]")
         else:
             out.append(f"{_encode(key)}: []")
@@ -156,18 +161,25 @@ def _project_text(p: ProjectReport, vulnerability: Callable[[Vulnerability], str
 
 
 def _dependency(d: Dependency) -> dict[str, Any]:
+    head, tail = _dependency_parts(d)
+    return {**head, "source": str(d.source), **tail}
+
+
+def _dependency_parts(d: Dependency) -> tuple[dict[str, Any], dict[str, Any]]:
     # Hashes are left out: they can run to dozens per pin and no report reader needs them.
-    return {
-        "name": d.name,
-        "version": d.version,
-        "direct": d.direct,
-        "source": str(d.source),
+    head = {"name": d.name, "version": d.version, "direct": d.direct}
+    tail = {
         "pinned": d.pinned,
         "markers": d.markers,
         "extras": sorted(d.extras),
         "groups": sorted(d.groups),
         "specifier": d.specifier,
     }
+    return head, tail
+
+
+def _dependency_key(d: Dependency) -> tuple[Any, ...]:
+    return (d.name, d.version, d.direct, d.pinned, d.markers, d.extras, d.groups, d.specifier)
 
 
 def _vulnerability(v: Vulnerability) -> dict[str, Any]:
@@ -201,28 +213,39 @@ def _vulnerability_parts(v: Vulnerability) -> tuple[dict[str, Any], dict[str, An
     return head, tail
 
 
-class _VulnerabilityLines:
-    """Encoded vulnerabilities, the shared part once per distinct finding: the same (package,
-    version, id) found at many pins differs only in "source"."""
+def _vulnerability_key(v: Vulnerability) -> tuple[Any, ...]:
+    return (
+        v.package, v.version, v.id, v.aliases, v.severity, v.cvss, v.fixed_in, v.summary,
+        v.reported_by, v.published, v.modified, v.malicious, v.severity_source, v.epss,
+        v.epss_percentile, v.kev,
+    )  # fmt: skip
 
-    def __init__(self) -> None:
+
+class _SharedLines:
+    """Encoded entries that differ between pins only in "source" (the same pin, or finding, in
+    many projects): the rest is encoded once per distinct `key`, from `parts` (the keys before
+    and after "source")."""
+
+    def __init__(
+        self,
+        key: Callable[[Any], tuple[Any, ...]],
+        parts: Callable[[Any], tuple[dict[str, Any], dict[str, Any]]],
+    ) -> None:
+        self._key = key
+        self._parts = parts
         self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
 
-    def __call__(self, v: Vulnerability) -> str:
-        key = (
-            v.package, v.version, v.id, v.aliases, v.severity, v.cvss, v.fixed_in, v.summary,
-            v.reported_by, v.published, v.modified, v.malicious, v.severity_source, v.epss,
-            v.epss_percentile, v.kev,
-        )  # fmt: skip
-        parts = self._known.get(key)
-        if parts is None:
-            head, tail = _vulnerability_parts(v)
+    def __call__(self, item: Dependency | Vulnerability) -> str:
+        key = self._key(item)
+        known = self._known.get(key)
+        if known is None:
+            head, tail = self._parts(item)
             # '{...}' + '{...}' -> '{..., "source": ..., ...}'
-            parts = self._known[key] = (
+            known = self._known[key] = (
                 _encode(head)[:-1] + ', "source": ',
                 ", " + _encode(tail)[1:],
             )
-        return parts[0] + _encode(str(v.source)) + parts[1]
+        return known[0] + _encode_text(str(item.source)) + known[1]
 
 
 def _outdated(o: Outdated) -> dict[str, Any]:

@@ -578,7 +578,11 @@ def test_chunks_join_to_the_document_and_carry_each_pins_source(result: ScanResu
         result,
         projects=[
             replace(project, vulnerabilities=[*project.vulnerabilities, *elsewhere]),
-            replace(project, path="second"),
+            replace(
+                project,
+                path="second",
+                dependencies=[replace(d, source=Source("b.txt", 7)) for d in project.dependencies],
+            ),
         ],
     )
     chunks = list(JsonRenderer().chunks(two))
@@ -598,6 +602,8 @@ def test_chunks_join_to_the_document_and_carry_each_pins_source(result: ScanResu
         len(p.vulnerabilities) for p in two.projects
     )
     assert read_report(text) == read_report(json.dumps(to_document(two)))
+    second = json.loads(text)["projects"][1]["dependencies"]
+    assert second and {d["source"] for d in second} == {"b.txt:7"}
 
 
 def test_no_projects_is_valid_json() -> None:
