@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -324,9 +325,24 @@ def _reference(name: str) -> str:
     return CODEMODS.entries[name]
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().strip()
+
+
+# CPU seconds (user + system, the tool's worker processes included) of each measured command,
+# printed beside wall time: on a shared, loaded machine they move less.
+CPU: dict[str, list[float]] = {}
+
+
 def _timed(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, str, str, int]:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=cwd)
+    CPU.setdefault(" ".join(args), []).append(_cpu() - cpu)
     return time.perf_counter() - start, done.stdout, done.stderr, done.returncode
 
 
@@ -418,29 +434,35 @@ def main() -> int:
     _big_file(work / "big", args.big_lines, snippet)
     corpora.append((f"big-file ({args.big_lines} lines)", work / "big", 1, args.full))
 
+    print(f"load average at start: {_load()}")
     print(f"codemod {args.codemod}, jobs={args.jobs}, median of {args.repeat} runs")
-    header = f"{'corpus':28} {'files':>6} {'depsentry s':>12} {'files/s':>9} {'libcst s':>10} {'files/s':>9} {'ratio':>7}  same diffs"
+    header = (
+        f"{'corpus':28} {'files':>6} {'depsentry s':>12} {'files/s':>9} {'CPU s':>7} "
+        f"{'libcst s':>10} {'files/s':>9} {'CPU s':>7} {'ratio':>7}  same diffs"
+    )
     print(header)
     print("-" * len(header))
     for label, tree, files, with_libcst in corpora:
-        ours, our_out = _measure("depsentry", [*depsentry, str(tree)], env, work, args.repeat)
+        ours_cmd = [*depsentry, str(tree)]
+        ours, our_out = _measure("depsentry", ours_cmd, env, work, args.repeat)
+        cpu = statistics.median(CPU[" ".join(ours_cmd)])
+        row = f"{label:28} {files:>6} {ours:>12.2f} {files / ours:>9.1f} {cpu:>7.2f}"
         if not with_libcst:
-            print(
-                f"{label:28} {files:>6} {ours:>12.2f} {files / ours:>9.1f} {'-':>10} {'-':>9} {'-':>7}  -"
-            )
+            print(f"{row} {'-':>10} {'-':>9} {'-':>7} {'-':>7}  -")
             continue
-        theirs, their_out = _measure(
-            "libcst.tool", [*libcst_tool, str(tree)], env, work, args.repeat
-        )
+        their_cmd = [*libcst_tool, str(tree)]
+        theirs, their_out = _measure("libcst.tool", their_cmd, env, work, args.repeat)
+        their_cpu = statistics.median(CPU[" ".join(their_cmd)])
         same = _diffs(our_out, tree) == _diffs(their_out, tree)
         changed = len(_diffs(our_out, tree))
         print(
-            f"{label:28} {files:>6} {ours:>12.2f} {files / ours:>9.1f} {theirs:>10.2f} "
-            f"{files / theirs:>9.1f} {theirs / ours:>6.1f}x  {'yes' if same else 'NO'} ({changed} changed)"
+            f"{row} {theirs:>10.2f} {files / theirs:>9.1f} {their_cpu:>7.2f} {theirs / ours:>6.1f}x"
+            f"  {'yes' if same else 'NO'} ({changed} changed)"
         )
     print()
     for label, seconds in _startup(env, args.codemod, work, max(5, args.repeat)):
         print(f"start-up  {label:45} {seconds:6.3f} s")
+    print(f"load average at the end: {_load()}")
     if args.keep:
         print(f"trees kept in {work}")
     else:

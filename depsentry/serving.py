@@ -108,6 +108,10 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
+        raw = transport.get_extra_info("socket")
+        if raw is not None and raw.family in (socket.AF_INET, socket.AF_INET6):
+            # asyncio's selector loop sets it too; say so for any loop (small answers, no stalls).
+            raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(_OneWriteTransport(transport, self.loop))  # type: ignore[arg-type]
         self._waiting_since = time.monotonic()
         self._arm_read_timer()

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.matcher import (
     CompiledEntry,
@@ -32,6 +30,7 @@ from depsentry.advisories.priorities import Prioritiser
 from depsentry.advisories.severity import id_rank
 from depsentry.advisories.versions import normalise_version, parse_version
 from depsentry.models import AdvisoryDbInfo, Dependency, Source, Vulnerability
+from depsentry.names import canonical_name
 
 __all__ = ["OsvDbSource"]
 
@@ -132,7 +131,7 @@ class OsvDbSource(AdvisorySource):
 
     def hits(self, name: str, version: str) -> tuple[Hit, ...]:
         """Every record affecting (name, version), unmerged (what the OSV API returns)."""
-        name = canonicalize_name(name)
+        name = canonical_name(name)
         key = (name, version)
         with self._lock:
             cached = self._memo.get(key)
@@ -177,7 +176,7 @@ class OsvDbSource(AdvisorySource):
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
         """One `Vulnerability` per (dependency, alias group), in dependency order; matched and
         merged once per distinct (name, version), then placed at each pin (`Vulnerability.at`)."""
-        names = {dep.name: canonicalize_name(dep.name) for dep in dependencies}
+        names = {dep.name: canonical_name(dep.name) for dep in dependencies}
         out: list[Vulnerability] = []
         with self._lock:
             self._load(names.values())

@@ -28,7 +28,15 @@ from depsentry.models import Severity
 if TYPE_CHECKING:  # a scan only reads: the record parser is for syncs
     from depsentry.advisories.osv_record import ParsedRecord
 
-__all__ = ["REMEDY", "SCHEMA_VERSION", "OsvStore", "check_regular", "remove_stamp", "write_stamp"]
+__all__ = [
+    "REMEDY",
+    "SCHEMA_VERSION",
+    "OsvStore",
+    "check_regular",
+    "record_blob",
+    "remove_stamp",
+    "write_stamp",
+]
 
 SCHEMA_VERSION = "2"
 
@@ -91,6 +99,11 @@ def _fingerprint(path: Path) -> str:
     st = path.stat()
     # ctime too: unlike mtime, no one can set it back after writing to the file.
     return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def record_blob(record: object) -> bytes:
+    """The stored form of a whole record (compressed JSON)."""
+    return zlib.compress(json.dumps(record, default=_json_default).encode(), 1)
 
 
 class OsvStore:
@@ -190,16 +203,18 @@ class OsvStore:
 
     # -- writing (sync) -------------------------------------------------------------------
 
-    def add(self, parsed: ParsedRecord, origin: str) -> bool:
+    def add(self, parsed: ParsedRecord, origin: str, blob: bytes | None = None) -> bool:
         """Insert one record carried by `origin`; when another file already gave this id, the
         newer `modified` wins (then the first origin in name order), so the result does not
-        depend on the order files are read in. True when this copy was stored."""
+        depend on the order files are read in. True when this copy was stored. `blob` is
+        `record_blob(parsed.record)` when a sync worker made it already."""
         c = self._conn
         c.execute("INSERT OR IGNORE INTO carriers VALUES (?, ?)", (origin, parsed.id))
         row = c.execute("SELECT origin, modified FROM vulns WHERE id = ?", (parsed.id,)).fetchone()
         if row is not None and not _newer(parsed.modified or "", origin, row[1] or "", row[0]):
             return False
-        blob = zlib.compress(json.dumps(parsed.record, default=_json_default).encode(), 1)
+        if blob is None:
+            blob = record_blob(parsed.record)
         if row is not None:
             self._delete_ids([parsed.id])
         rating = parsed.rating

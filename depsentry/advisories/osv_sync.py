@@ -16,22 +16,34 @@ import stat
 import tempfile
 import time
 import zipfile
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depsentry.advisories.osv_record import (
     MAX_RECORD_BYTES,
+    ParsedRecord,
     RecordError,
     load_text,
     parse_record,
 )
-from depsentry.advisories.osv_store import OsvStore, check_regular, remove_stamp, write_stamp
+from depsentry.advisories.osv_store import (
+    OsvStore,
+    check_regular,
+    record_blob,
+    remove_stamp,
+    write_stamp,
+)
 from depsentry.errors import AdvisoryDbError, reading
 from depsentry.httpkit import redact
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["DEFAULT_URL", "Progress", "SyncResult", "sync"]
 
@@ -141,6 +153,114 @@ def _decode_errors() -> tuple[type[Exception], ...]:
     )  # fmt: skip
 
 
+# (record or None, problems, 1 when the file could not be used at all, its stored form if made)
+Outcome = tuple[ParsedRecord | None, list[str], int, bytes | None]
+
+POOL_MIN_FILES = 400  # below this a worker pool's start-up costs more than it saves
+_BATCH = 64  # files per task sent to a worker
+
+
+def _parse_data(origin: str, data: bytes, errors: tuple[type[Exception], ...]) -> Outcome:
+    try:
+        parsed, problems = parse_record(load_text(data, origin))
+    except errors as exc:  # bad JSON/YAML/UTF-8, hostile text: skip the file
+        return None, [f"unreadable record: {str(exc)[:200]}"], 1, None
+    return parsed, problems, 0, None
+
+
+def _parse_batch(batch: list[tuple[str, bytes]]) -> list[Outcome]:
+    """A worker's task: parse each (origin, file content); the record travels back as its
+    stored form (compressed JSON: smaller to send, and no work left for the parent)."""
+    errors = _decode_errors()
+    out: list[Outcome] = []
+    for origin, data in batch:
+        parsed, problems, unusable, _ = _parse_data(origin, data, errors)
+        blob = None
+        if parsed is not None:
+            try:
+                blob = record_blob(parsed.record)
+            except (ValueError, RecursionError):  # unstorable: the parent says so on add()
+                pass
+            else:
+                parsed = replace(parsed, record={})
+        out.append((parsed, problems, unusable, blob))
+    return out
+
+
+def _read_entry(
+    origin: str, read: Callable[[], bytes], label: str, errors: tuple[type[Exception], ...]
+) -> bytes | Outcome:
+    try:
+        return read()
+    except errors as exc:  # too large, not a regular file, a damaged zip member
+        return None, [f"unreadable record: {str(exc)[:200]}"], 1, None
+    except OSError as exc:  # one unreadable file costs that record only
+        logger.warning("%s/%s: %s", label, origin, exc.strerror or exc)
+        return None, [f"unreadable file: {exc.strerror or exc}"], 1, None
+
+
+def _workers(files: int) -> int:
+    if files < POOL_MIN_FILES:
+        return 0
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return min(cpus, 4) if cpus > 1 else 0
+
+
+def _parsed(todo: list[Entry], label: str) -> Iterator[tuple[str, str, Outcome]]:
+    """(origin, fingerprint, outcome) of every entry, in order. Reading stays here (zip members
+    cannot travel); parsing, most of a big sync (YAML), goes to a process pool when it pays."""
+    errors = _decode_errors()
+    workers = _workers(len(todo))
+    pool = _pool(workers) if workers else None
+    if pool is None:
+        for origin, fingerprint, read in todo:
+            data = _read_entry(origin, read, label, errors)
+            done = data if isinstance(data, tuple) else _parse_data(origin, data, errors)
+            yield origin, fingerprint, done
+        return
+    # A few batches in flight per worker: the pool stays busy and memory stays bounded.
+    flight: deque[tuple[list[tuple[str, str, bytes | Outcome]], Future[list[Outcome]]]] = deque()
+    with pool:
+        for start in range(0, len(todo), _BATCH):
+            batch = [
+                (o, fp, _read_entry(o, read, label, errors))
+                for o, fp, read in todo[start : start + _BATCH]
+            ]
+            readable = [(o, d) for o, _, d in batch if isinstance(d, bytes)]
+            flight.append((batch, pool.submit(_parse_batch, readable)))
+            if len(flight) > 2 * workers:
+                yield from _placed(*flight.popleft())
+        while flight:
+            yield from _placed(*flight.popleft())
+
+
+def _placed(
+    batch: list[tuple[str, str, bytes | Outcome]], future: Future[list[Outcome]]
+) -> Iterator[tuple[str, str, Outcome]]:
+    results = iter(future.result())
+    for origin, fingerprint, data in batch:
+        yield origin, fingerprint, data if isinstance(data, tuple) else next(results)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor | None:
+    # fork: the workers start with everything loaded, and they only parse bytes into records
+    # (no I/O, no logging, no SQLite), so the locks a fork copies from other threads stay unused.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import cvss  # noqa: F401  # rate_record's lazy import, done before the fork
+
+    try:
+        context = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    except (OSError, ValueError) as exc:  # no fork (or no semaphores) here: one process
+        logger.debug("no worker pool (%s): parsing in one process", exc)
+        return None
+
+
 def _open_old(db_path: Path) -> tuple[OsvStore | None, bool]:
     """The current database, if usable; and whether one was there but unreadable."""
     if not os.path.lexists(db_path):
@@ -199,24 +319,15 @@ def _import(
             removed = len(store.remove_origins([*touched, *also]))
             todo = [*changed, *((o, current[o][0], current[o][1]) for o in sorted(also))]
             imported = warnings = malformed = 0
-            errors = _decode_errors()
-            for done, (origin, fingerprint, read) in enumerate(todo, 1):
-                problems: list[str]
-                try:
-                    parsed, problems = parse_record(load_text(read(), origin))
-                except errors as exc:  # bad JSON/YAML/UTF-8, hostile text: skip the file
-                    parsed, problems = None, [f"unreadable record: {str(exc)[:200]}"]
-                    malformed += 1
-                except OSError as exc:  # one unreadable file costs that record only
-                    logger.warning("%s/%s: %s", label, origin, exc.strerror or exc)
-                    parsed, problems = None, [f"unreadable file: {exc.strerror or exc}"]
-                    malformed += 1
+            for done, (origin, fingerprint, outcome) in enumerate(_parsed(todo, label), 1):
+                parsed, problems, unusable, blob = outcome
                 for problem in problems:
                     logger.debug("%s: %s", origin, problem)
                 warnings += len(problems)
+                malformed += unusable
                 if parsed is not None:
                     try:
-                        store.add(parsed, origin)
+                        store.add(parsed, origin, blob)
                         imported += 1
                     except (ValueError, RecursionError) as exc:  # e.g. nested past json's limit
                         logger.debug("%s: unstorable record: %s", origin, exc)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -145,11 +145,11 @@ def scan_options(func: F | None = None, *, report: bool = True) -> F | Callable[
 
 def _check_python(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """A version ("3.11") or a range (">=3.9,<4"), as the index stages read it."""
+    if value is None:  # before the imports: most scans name no Python
+        return None
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
     from packaging.version import InvalidVersion, Version
 
-    if value is None:
-        return None
     try:
         if len(Version(value).release) < 2:  # "3" would match every 3.x: say which one
             raise click.BadParameter(
@@ -268,19 +268,25 @@ def emit(
         root=str(repository_root(Path.cwd())),
         base=str(Path.cwd()),
     )
+    chunks: Iterable[str]
     if violations_only and fmt == "table":
         from depsentry.report.table import TableRenderer
 
         assert isinstance(renderer, TableRenderer)
-        text = renderer.render_violations(result)
+        chunks = [renderer.render_violations(result)]
     else:
-        text = renderer.render(result)
+        chunks = renderer.chunks(result)  # a big report is written as it is made
     if output is not None:
-        from depsentry.commands.output import write_output
+        from depsentry.commands.output import atomic_output
 
-        write_output(output, text)
+        with atomic_output(output) as handle:
+            handle.writelines(chunks)
     else:
-        click.echo(text, nl=not text.endswith("\n"))
+        text = ""
+        for text in chunks:
+            click.echo(text, nl=False)
+        if not text.endswith("\n"):
+            click.echo()
     for warning in result.advisory_db.warnings:
         click.echo(f"depsentry: warning: {printable(warning)}", err=True)
     click.echo(printable(summarize(result)), err=True)

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
-
 from depsentry.errors import InputError
 from depsentry.inputs.common import excerpt, locked_entry
 from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 if TYPE_CHECKING:
     from importlib.metadata import Distribution
@@ -96,7 +95,7 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
                 "editable install, not from a package index",
                 source,
                 SkipKind.EDITABLE,
-                canonicalize_name(name),
+                canonical_name(name),
             )
         if "vcs_info" in direct_url or dir_info is not None:
             return Skipped(
@@ -104,7 +103,7 @@ def _entry(dist: Distribution, directory: Path) -> Dependency | Skipped:
                 "installed from a VCS or local directory, not from a package index",
                 source,
                 SkipKind.URL,
-                canonicalize_name(name),
+                canonical_name(name),
             )
     requested = os.path.lexists(info / "REQUESTED")
     return locked_entry(name, _header_value(text, "Version:"), source, direct=requested)

@@ -227,7 +227,7 @@ def add_requirements(path: Path, names: Sequence[str], *, text: str | None = Non
         if path.name == "pyproject.toml":
             return _add_to_pyproject(path, tomlkit.parse(text), names)
     declared = set()
-    for first, _ in _logical_spans(text.splitlines(keepends=True)):
+    for first, _ in logical_spans(text.splitlines(keepends=True)):
         match = _REQUIREMENT_NAME.match(text.splitlines()[first])
         if match:
             declared.add(canonicalize_name(match.group(1)))

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from packaging.utils import canonicalize_name
-
 from depsentry.inputs.common import entry_from_requirement, require_table, string_list, url_reason
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.toml_lines import load_toml
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 __all__ = ["PipfileReader"]
 
@@ -55,7 +54,7 @@ def _entry(name: str, spec: object, source: Source, group: str) -> Dependency | 
                 ),
                 source=source,
                 kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                name=canonicalize_name(name),
+                name=canonical_name(name),
             )
         version = spec.get("version", "*")
         extras = list(string_list(spec.get("extras")))

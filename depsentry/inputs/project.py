@@ -461,7 +461,14 @@ class _Merger:
         where = self._rel(item.source.path, environment)
         if where == item.source.path:
             return item
-        return dataclasses.replace(item, source=Source(where, item.source.line))
+        # Once per pin: positional construction, without `dataclasses.replace`'s checks.
+        names = _FIELDS[type(item)]
+        values = [getattr(item, name) for name in names]
+        values[names.index("source")] = Source(where, item.source.line)
+        return type(item)(*values)
+
+
+_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (Dependency, Skipped)}
 
 
 _MAX_TEXT = 300

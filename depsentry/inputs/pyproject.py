@@ -6,14 +6,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from depsentry.errors import InputError
 from depsentry.inputs.common import entry_from_requirement, excerpt, require_table, string_list
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.poetry_constraint import to_pep440
 from depsentry.inputs.toml_lines import TomlLines, load_toml
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 
 __all__ = ["PyprojectReader"]
 
@@ -179,7 +178,7 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
                     ),
                     source=source,
                     kind=SkipKind.EDITABLE if editable else SkipKind.URL,
-                    name=canonicalize_name(name),
+                    name=canonical_name(name),
                 )
         constraint = spec.get("version", "*")
         extras = list(string_list(spec.get("extras")))
@@ -200,7 +199,7 @@ def _poetry_entry(name: str, spec: object, source: Source, groups: tuple[str, ..
             reason=f"Poetry constraint {constraint!r} has no PEP 440 equivalent; not pinned",
             source=source,
             kind=SkipKind.UNPINNED,
-            name=canonicalize_name(name),
+            name=canonical_name(name),
             markers=markers,
         )
     text = name + (f"[{','.join(extras)}]" if extras else "") + specifier

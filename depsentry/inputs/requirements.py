@@ -16,13 +16,13 @@ from pathlib import Path
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
 
 from depsentry.errors import InputError
 from depsentry.inputs.common import entry_from_requirement, excerpt, url_reason
 from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.names import canonical_name
 from depsentry.paths import confined
 
 __all__ = [
@@ -297,10 +297,10 @@ def _location_reason(location: str) -> str:
 def _name_from_location(location: str) -> str | None:
     egg = _EGG.search(location)
     if egg is not None:
-        return canonicalize_name(egg.group(1))
+        return canonical_name(egg.group(1))
     base = location.rstrip("/").rsplit("/", 1)[-1]
     if base.endswith(".whl") and "-" in base:
-        return canonicalize_name(base.split("-", 1)[0])
+        return canonical_name(base.split("-", 1)[0])
     return None
 
 
@@ -314,6 +314,7 @@ def _apply_constraint(
     pin = next((p for p in constraints.get(item.name, ()) if _applies(p.markers)), None)
     if pin is None:
         return item
+
     # item.specifier is packaging's own rendering of a parsed SpecifierSet, so it parses again.
     if not SpecifierSet(item.specifier or "").contains(pin.version, prereleases=True):
         return dataclasses.replace(

@@ -9,8 +9,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import canonicalize_name
-
 from depsentry.inputs.common import (
     array_of_tables,
     lock_hashes,
@@ -21,6 +19,7 @@ from depsentry.inputs.common import (
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.toml_lines import load_toml
 from depsentry.models import Dependency, SkipKind, Skipped
+from depsentry.names import canonical_name
 
 __all__ = ["UvLockReader"]
 
@@ -45,7 +44,7 @@ class UvLockReader(InputReader):
                 yield package
                 continue
             name = package.get("name")
-            canonical = canonicalize_name(name) if isinstance(name, str) else None
+            canonical = canonical_name(name) if isinstance(name, str) else None
             is_direct = canonical in direct
             origin = package.get("source")
             origin = origin if isinstance(origin, Mapping) else {}
@@ -106,6 +105,6 @@ def _add(direct: dict[str, set[str]], items: Any, group: str | None) -> None:
         return
     for item in items:
         if isinstance(item, Mapping) and isinstance(item.get("name"), str):
-            groups = direct.setdefault(canonicalize_name(item["name"]), set())
+            groups = direct.setdefault(canonical_name(item["name"]), set())
             if group is not None:
                 groups.add(group)

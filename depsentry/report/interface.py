@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Self
 
@@ -34,6 +35,11 @@ class Renderer(ABC):
     @abstractmethod
     def render(self, result: ScanResult) -> str:
         """Return the whole report."""
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        """The report in pieces whose concatenation is `render(result)`, for a caller that
+        writes them as they come (a big report never exists as one string)."""
+        yield self.render(result)
 
 
 class ReadinessRenderer(ABC):

@@ -9,8 +9,10 @@ do not know, and the contract's keys are never renamed or removed without a new 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import json.encoder
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any, TypeVar, cast, get_args
 
@@ -30,8 +32,8 @@ from depsentry.models import (
     Violation,
     Vulnerability,
 )
-from depsentry.report.escaping import printable_json
 from depsentry.report.codemods import codemod_command
+from depsentry.report.escaping import printable_json
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_dependencies,
@@ -52,15 +54,38 @@ SCHEMA_RESOURCE = "schemas/depsentry.scan-1.schema.json"
 T = TypeVar("T")
 
 
-class JsonRenderer(Renderer):
-    """One `depsentry.scan/1` document, indented, ending in a newline."""
+# The C encoder (json only uses it without `indent`): the layout below indents by hand.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+# What `_encode` does for a str, without its type checks (once per pin, for "source").
+_encode_text: Callable[[str], str] = json.encoder.encode_basestring
 
-    def __init__(self, *, indent: int | None = 2) -> None:
-        self.indent = indent
+
+class JsonRenderer(Renderer):
+    """One `depsentry.scan/1` document ending in a newline: the outline indented, one line per
+    list entry (dependency, vulnerability...), written project by project (`chunks`)."""
 
     def render(self, result: ScanResult) -> str:
-        text = json.dumps(to_document(result), indent=self.indent, ensure_ascii=False)
-        return printable_json(text) + "\n"  # undecodable file names as "\\xff", valid UTF-8
+        return "".join(self.chunks(result))
+
+    def chunks(self, result: ScanResult) -> Iterator[str]:
+        # Undecodable file names as "\\xff": every piece stays valid UTF-8.
+        for piece in self._chunks(result):
+            yield printable_json(piece)
+
+    def _chunks(self, result: ScanResult) -> Iterator[str]:
+        head = _head(result)
+        yield "{\n"
+        for key, value in head.items():
+            yield f"  {_encode(key)}: {_encode(value)},\n"
+        yield '  "projects": ['
+        shared = {
+            "dependency": _SharedLines(_dependency_key, _dependency_parts),
+            "vulnerability": _SharedLines(_vulnerability_key, _vulnerability_parts),
+        }
+        for i, project in enumerate(result.projects):
+            yield ",\n    " if i else "\n    "
+            yield _project_text(project, shared)
+        yield "\n  ]\n}\n" if result.projects else "]\n}\n"
 
 
 def json_schema() -> dict[str, Any]:
@@ -73,6 +98,10 @@ def json_schema() -> dict[str, Any]:
 
 def to_document(result: ScanResult) -> dict[str, Any]:
     """The report as plain JSON-ready data (also what the store and the HTTP API serve)."""
+    return {**_head(result), "projects": [_project(p) for p in result.projects]}
+
+
+def _head(result: ScanResult) -> dict[str, Any]:
     db = result.advisory_db
     return {
         "schema": SCHEMA,
@@ -85,7 +114,6 @@ def to_document(result: ScanResult) -> dict[str, Any]:
             "epss": _dataset(db.epss),
             "kev": _dataset(db.kev),
         },
-        "projects": [_project(p) for p in result.projects],
     }
 
 
@@ -95,6 +123,7 @@ def _dataset(info: DataSetInfo | None) -> dict[str, Any] | None:
     return {"date": _datetime(info.date), "version": info.version, "entries": info.entries}
 
 
+@lru_cache(maxsize=1 << 12)  # a record's dates, formatted again for every pin it affects
 def _datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
@@ -104,24 +133,56 @@ def _datetime(value: datetime | None) -> str | None:
 
 
 def _project(p: ProjectReport) -> dict[str, Any]:
-    return {
-        "path": p.path,
+    return {key: list(map(make, items)) if make else items for key, items, make in _parts(p)}
+
+
+def _parts(p: ProjectReport) -> list[tuple[str, Any, Callable[[Any], Any] | None]]:
+    """Each key of a project: (key, value, maker of each list entry's JSON or None)."""
+
+    def vulnerability(v: Vulnerability) -> dict[str, Any]:
+        return _vulnerability(v, p.path)
+
+    def outdated(o: Outdated) -> dict[str, Any]:
+        return _outdated(o, p.path)
+
+    return [
+        ("path", p.path, None),
         # Where the project was found: the scanned directory, and the path relative to it.
-        "root": p.root if p.root is not None else p.path,
-        "project": _relative(p.path, p.root),
-        "inputs": sorted(p.inputs),
-        "dependencies": [_dependency(d) for d in sorted_dependencies(p.dependencies)],
-        "vulnerabilities": [
-            _vulnerability(v, p.path) for v in sorted_vulnerabilities(p.vulnerabilities)
-        ],
-        "outdated": [_outdated(o, p.path) for o in sorted_outdated(p.outdated)],
-        "violations": [_violation(v) for v in sorted_violations(p.violations)],
-        "skipped": [_skipped(s) for s in sorted_skipped(p.skipped)],
-        "notes": list(p.notes),
-        "error": p.error,
+        ("root", p.root if p.root is not None else p.path, None),
+        ("project", _relative(p.path, p.root), None),
+        ("inputs", sorted(p.inputs), None),
+        ("dependencies", sorted_dependencies(p.dependencies), _dependency),
+        ("vulnerabilities", sorted_vulnerabilities(p.vulnerabilities), vulnerability),
+        ("outdated", sorted_outdated(p.outdated), outdated),
+        ("violations", sorted_violations(p.violations), _violation),
+        ("skipped", sorted_skipped(p.skipped), _skipped),
+        ("notes", list(p.notes), None),
+        ("error", p.error, None),
         # When each policy finding was first seen; `--since` carries the clocks forward.
-        "first_seen": {key: _datetime(when) for key, when in sorted(p.first_seen.items())},
-    }
+        ("first_seen", {k: _datetime(when) for k, when in sorted(p.first_seen.items())}, None),
+    ]
+
+
+_SHARED = {"dependencies": "dependency", "vulnerabilities": "vulnerability"}
+
+
+def _project_text(p: ProjectReport, shared: dict[str, _SharedLines]) -> str:
+    """One project as indented text; each list entry encoded on its own line (pins and findings
+    through `shared`, keyed by their kind)."""
+    out = []
+    for key, value, make in _parts(p):
+        if make is None:
+            out.append(f"{_encode(key)}: {_encode(value)}")
+        elif value:
+            line = shared.get(_SHARED.get(key, ""))
+            if line is not None:
+                rows = ",\n        ".join(line(item, p.path) for item in value)
+            else:
+                rows = ",\n        ".join(map(_encode, map(make, value)))
+            out.append(f"{_encode(key)}: [\n        {rows}\n      ]")
+        else:
+            out.append(f"{_encode(key)}: []")
+    return "{\n      " + ",\n      ".join(out) + "\n    }"
 
 
 def _relative(path: str, root: str | None) -> str:
@@ -134,18 +195,25 @@ def _relative(path: str, root: str | None) -> str:
 
 
 def _dependency(d: Dependency) -> dict[str, Any]:
+    head, tail = _dependency_parts(d)
+    return {**head, "source": str(d.source), **tail}
+
+
+def _dependency_parts(d: Dependency, project: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
     # Hashes are left out: they can run to dozens per pin and no report reader needs them.
-    return {
-        "name": d.name,
-        "version": d.version,
-        "direct": d.direct,
-        "source": str(d.source),
+    head = {"name": d.name, "version": d.version, "direct": d.direct}
+    tail = {
         "pinned": d.pinned,
         "markers": d.markers,
         "extras": sorted(d.extras),
         "groups": sorted(d.groups),
         "specifier": d.specifier,
     }
+    return head, tail
+
+
+def _dependency_key(d: Dependency, project: str = "") -> tuple[Any, ...]:
+    return (d.name, d.version, d.direct, d.pinned, d.markers, d.extras, d.groups, d.specifier)
 
 
 def _codemod(names: tuple[str, ...], project: str) -> dict[str, Any]:
@@ -160,7 +228,13 @@ def _codemod(names: tuple[str, ...], project: str) -> dict[str, Any]:
 
 
 def _vulnerability(v: Vulnerability, project: str) -> dict[str, Any]:
-    return {
+    head, tail = _vulnerability_parts(v, project)
+    return {**head, "source": str(v.source), **tail}
+
+
+def _vulnerability_parts(v: Vulnerability, project: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The keys before and after "source": all a pin's own finding shares with its siblings."""
+    head = {
         "package": v.package,
         "version": v.version,
         "id": v.id,
@@ -174,13 +248,51 @@ def _vulnerability(v: Vulnerability, project: str) -> dict[str, Any]:
         "kev": v.kev,
         "fixed_in": list(sorted_versions(v.fixed_in)),
         "summary": summary_of(v),
-        "source": str(v.source),
+    }
+    tail = {
         "reported_by": sorted(v.reported_by),
         "malicious": v.malicious,
         "published": _datetime(v.published),
         "modified": _datetime(v.modified),
         **_codemod(v.codemods, project),
     }
+    return head, tail
+
+
+def _vulnerability_key(v: Vulnerability, project: str) -> tuple[Any, ...]:
+    return (
+        v.package, v.version, v.id, v.aliases, v.severity, v.cvss, v.fixed_in, v.summary,
+        v.reported_by, v.published, v.modified, v.malicious, v.severity_source, v.epss,
+        v.epss_percentile, v.kev, v.codemods,
+        project if v.codemods else None,  # the codemod command names the project
+    )  # fmt: skip
+
+
+class _SharedLines:
+    """Encoded entries that differ between pins only in "source" (the same pin, or finding, in
+    many projects): the rest is encoded once per distinct `key`, from `parts` (the keys before
+    and after "source")."""
+
+    def __init__(
+        self,
+        key: Callable[[Any, str], tuple[Any, ...]],
+        parts: Callable[[Any, str], tuple[dict[str, Any], dict[str, Any]]],
+    ) -> None:
+        self._key = key
+        self._parts = parts
+        self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
+
+    def __call__(self, item: Dependency | Vulnerability, project: str) -> str:
+        key = self._key(item, project)
+        known = self._known.get(key)
+        if known is None:
+            head, tail = self._parts(item, project)
+            # '{...}' + '{...}' -> '{..., "source": ..., ...}'
+            known = self._known[key] = (
+                _encode(head)[:-1] + ', "source": ',
+                ", " + _encode(tail)[1:],
+            )
+        return known[0] + _encode_text(str(item.source)) + known[1]
 
 
 def _outdated(o: Outdated, project: str) -> dict[str, Any]:

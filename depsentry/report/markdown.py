@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from depsentry.models import ProjectReport, ScanResult
-from depsentry.report.escaping import printable
 from depsentry.report.codemods import offers
+from depsentry.report.escaping import printable
 from depsentry.report.interface import Renderer
 from depsentry.report.ordering import (
     sorted_outdated,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from packaging.version import InvalidVersion, Version
 
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=1 << 16)  # a big report sorts by a few thousand distinct versions, 100k times
 def version_key(version: str) -> tuple[int, Version, str]:
     """PEP 440 order; strings that are not versions sort after every version, by text."""
     try:

@@ -19,8 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from depsentry.models import ProjectReport, ScanResult, Severity, Source, Vulnerability
-from depsentry.report.escaping import printable
 from depsentry.report.codemods import offers
+from depsentry.report.escaping import printable
 from depsentry.report.interface import Renderer, RenderOptions
 from depsentry.report.ordering import (
     sorted_outdated,

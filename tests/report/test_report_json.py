@@ -590,3 +590,54 @@ def test_the_shipped_schema_rejects_what_breaks_the_contract(result: ScanResult)
         validate_report(broken)
     with pytest.raises(AssertionError, match="does not match"):
         validate_report({**document, "generated_at": "2026-01-01T00:00:00+01:00"})
+
+
+def test_chunks_join_to_the_document_and_carry_each_pins_source(result: ScanResult) -> None:
+    """The streamed layout is the same JSON as `to_document`; a finding shared by several pins
+    (encoded once) still names each pin's own line; one line per list entry."""
+    from depsentry.report.json import to_document
+
+    project = result.projects[0]
+    shared = project.vulnerabilities[0]
+    elsewhere = [shared.at(Source("other/requirements.txt", 9)), shared.at(Source("x.txt"))]
+    two = replace(
+        result,
+        projects=[
+            replace(project, vulnerabilities=[*project.vulnerabilities, *elsewhere]),
+            replace(
+                project,
+                path="second",
+                dependencies=[replace(d, source=Source("b.txt", 7)) for d in project.dependencies],
+            ),
+        ],
+    )
+    chunks = list(JsonRenderer().chunks(two))
+    text = "".join(chunks)
+    assert len(chunks) > len(two.projects)  # written project by project
+    assert text == JsonRenderer().render(two) and text.endswith("}\n")
+    assert json.loads(text) == to_document(two)
+    validate_report(json.loads(text))
+    sources = [
+        v["source"]
+        for v in json.loads(text)["projects"][0]["vulnerabilities"]
+        if v["id"] == shared.id
+    ]
+    assert {"other/requirements.txt:9", "x.txt", str(shared.source)} <= set(sources)
+    lines = text.splitlines()
+    assert sum(1 for line in lines if '"rated": ' in line) == sum(
+        len(p.vulnerabilities) for p in two.projects
+    )
+    assert read_report(text) == read_report(json.dumps(to_document(two)))
+    second = json.loads(text)["projects"][1]["dependencies"]
+    assert second and {d["source"] for d in second} == {"b.txt:7"}
+
+
+def test_no_projects_is_valid_json() -> None:
+    result = ScanResult(
+        generated_at=datetime(2026, 1, 1, tzinfo=UTC),
+        advisory_db=AdvisoryDbInfo("osv", 0, None),
+        projects=[],
+    )
+    text = JsonRenderer().render(result)
+    assert json.loads(text)["projects"] == []
+    assert read_report(text) == result
