@@ -150,8 +150,8 @@ def _gitignore_spec(path: Path) -> GitIgnoreSpec:
     from pathspec import GitIgnoreSpec
 
     try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
+        lines = read_input(path).splitlines()  # regular files only: a FIFO must not hang discovery
+    except InputError:
         lines = []  # an unreadable .gitignore ignores nothing, as git itself does
     return GitIgnoreSpec.from_lines(lines)
 
@@ -163,11 +163,12 @@ def read_project(
     exclude: Sequence[str] = (),
     root: Path | None = None,
     inputs: Sequence[Path] | None = None,
+    unlisted: Sequence[OSError] = (),
 ) -> ProjectInputs:
     """Read the project at `path` (a directory, or one file) and merge what its inputs say.
 
     `inputs`: the directory's input files, already found (`projects.find_projects`), instead of all
-    it holds.
+    it holds; `unlisted`: the directories that search could not list, reported with them.
 
     Raises InputError when `path` is missing, has no inputs, when the file named is unreadable,
     or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE
@@ -181,7 +182,7 @@ def read_project(
         raise InputError("no such file or directory", path) from None
     except OSError as exc:  # e.g. a file in a directory we may not search
         raise InputError(f"cannot read it: {exc.strerror or exc}", path) from None
-    unlistable: list[OSError] = []
+    unlistable: list[OSError] = list(unlisted)
     if is_dir:
         found = discover(path, exclude, unlistable=unlistable) if inputs is None else list(inputs)
         files, named = found, False

@@ -56,13 +56,16 @@ def configured_excludes(root: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
-def find_projects(root: Path, exclude: Sequence[str] = ()) -> list[FoundProject]:
+def find_projects(
+    root: Path, exclude: Sequence[str] = (), *, unlistable: list[OSError] | None = None
+) -> list[FoundProject]:
     """The projects under directory `root`, sorted by path (`root` itself first when it is one).
 
-    `exclude`: gitignore-style patterns relative to `root`, for files and folders to leave out.
+    `exclude`: gitignore-style patterns relative to `root`, for files and folders to leave out;
+    a directory that cannot be listed is appended to `unlistable`.
     """
     by_dir: dict[Path, list[Path]] = {}
-    for file in discover(root, exclude, gitignore=True):
+    for file in discover(root, exclude, gitignore=True, unlistable=unlistable):
         by_dir.setdefault(_owner(file, root), []).append(file)
     owner = {folder: folder for folder in by_dir}
     if len(by_dir) > 1:
@@ -108,7 +111,21 @@ def read_projects(
     `[tool.depsentry] exclude`.
     """
     excludes = (*exclude, *(configured_excludes(root) if own_excludes else ()))
-    projects = find_projects(root, excludes)
+    unlistable: list[OSError] = []
+    projects = find_projects(root, excludes, unlistable=unlistable)
+    if unlistable and not projects:
+        problem = unlistable[0]
+        raise InputError(
+            f"cannot list this directory ({problem.strerror}); its files are not read",
+            problem.filename,
+        )
+    # Each directory that could not be listed is reported by the nearest project above it.
+    unlisted: dict[Path, list[OSError]] = {}
+    for problem in unlistable:
+        where = Path(str(problem.filename))
+        owners = [p.path for p in projects if where.is_relative_to(p.path)]
+        owner = max(owners, key=lambda p: len(p.parts)) if owners else projects[0].path
+        unlisted.setdefault(owner, []).append(problem)
     if environment is not None and not (projects and projects[0].path == root):
         projects.insert(0, FoundProject(path=root, files=()))
     if not projects:
@@ -129,6 +146,7 @@ def read_projects(
                 inputs=project.files,
                 environment=environment if project.path == root else None,
                 root=root,  # a member may include a file of the tree above it, never beyond
+                unlisted=unlisted.get(project.path, ()),
             )
         except InputError as exc:
             results.append((project, exc))

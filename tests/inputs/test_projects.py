@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -313,3 +315,49 @@ def test_a_poetry_style_layout_yields_its_fixtures_as_separate_projects(tmp_path
     broken = read["tests/fixtures/invalid_lock"][1]
     assert isinstance(broken, ProjectInputs)
     assert [s.kind.value for s in broken.skipped] == ["unreadable"]
+
+
+def _walk_with_a_closed(folder: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """os.walk as an unprivileged user sees it: `folder` cannot be listed (root lists anything)."""
+    import depsentry.inputs.project as project
+
+    real_walk = os.walk
+
+    def walk(
+        top: str, onerror: object = None, **kwargs: Any
+    ) -> Iterator[tuple[str, list[str], list[str]]]:
+        assert callable(onerror)
+        for base, dirs, files in real_walk(top, **kwargs):
+            if folder in dirs:
+                dirs.remove(folder)
+                onerror(PermissionError(13, "Permission denied", os.path.join(base, folder)))
+            yield base, dirs, files
+
+    monkeypatch.setattr(project.os, "walk", walk)  # type: ignore[attr-defined]
+
+
+def test_a_directory_that_cannot_be_listed_is_reported_by_the_project_above_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "requirements.txt", "calm==1.0\n")
+    write(tmp_path, "api/requirements.txt", "demo==1.0\n")
+    write(tmp_path, "api/closed/requirements.txt", "hidden==1.0\n")
+    _walk_with_a_closed("closed", monkeypatch)
+    results = {found.path: inputs for found, inputs in read_projects(tmp_path)}
+    assert set(results) == {tmp_path, tmp_path / "api"}
+    api = results[tmp_path / "api"]
+    assert isinstance(api, ProjectInputs)
+    [entry] = [s for s in api.skipped if "cannot list" in s.reason]
+    assert entry.requirement == "closed"
+    root = results[tmp_path]
+    assert isinstance(root, ProjectInputs)
+    assert not [s for s in root.skipped if "cannot list" in s.reason]
+
+
+def test_a_tree_that_cannot_be_listed_at_all_is_one_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "closed/requirements.txt", "hidden==1.0\n")
+    _walk_with_a_closed("closed", monkeypatch)
+    with pytest.raises(InputError, match="cannot list this directory"):
+        read_projects(tmp_path)
