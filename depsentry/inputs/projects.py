@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from depsentry.errors import InputError
+from depsentry.inputs.files import read_input
 from depsentry.inputs.project import ProjectInputs, discover, read_project, reader_for
+from depsentry.paths import confined
 
 __all__ = ["INCIDENTAL", "FoundProject", "configured_excludes", "find_projects", "read_projects"]
 
@@ -65,8 +67,16 @@ def find_projects(
     a directory that cannot be listed is appended to `unlistable`.
     """
     by_dir: dict[Path, list[Path]] = {}
+    refused: list[Path] = []
     for file in discover(root, exclude, gitignore=True, unlistable=unlistable):
+        if not _inside(file, root):
+            refused.append(file)  # not a project of its own: the project above reports it
+            continue
         by_dir.setdefault(_owner(file, root), []).append(file)
+    for file in refused:
+        above = [d for d in by_dir if file.parent.is_relative_to(d)]
+        owner = max(above, key=lambda d: len(d.parts)) if above else _owner(file, root)
+        by_dir.setdefault(owner, []).append(file)
     owner = {folder: folder for folder in by_dir}
     if len(by_dir) > 1:
         for folder in sorted(by_dir):
@@ -154,6 +164,14 @@ def read_projects(
         read_by_others.update(os.path.realpath(project.path / rel) for rel in inputs.inputs)
         results.append((project, inputs))
     return results
+
+
+def _inside(file: Path, root: Path) -> bool:
+    try:
+        confined(file, [root], what="input", error=InputError)
+    except InputError:
+        return False
+    return True
 
 
 def _owner(file: Path, root: Path) -> Path:
@@ -245,13 +263,16 @@ def _strings(value: object) -> list[str]:
 
 def _toml(path: Path, marks: Sequence[str] = ()) -> dict[str, object] | None:
     """The file's TOML, or None: a broken file is reported by its reader, not here; and None
-    without parsing when the text holds none of `marks` (when given)."""
+    without parsing when the text holds none of `marks` (when given). A symlink is not followed
+    (it may leave the project: its reader refuses it) and only a regular file is read."""
     try:
-        if path.stat().st_size > _MAX_LOCK_BYTES:
+        if path.is_symlink() or path.stat().st_size > _MAX_LOCK_BYTES:
             return None
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path)
         if marks and not any(mark in text for mark in marks):
             return None
         return tomllib.loads(text)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, InputError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+        return None
+    except ValueError:  # a number of thousands of digits
         return None

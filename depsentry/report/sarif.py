@@ -95,7 +95,7 @@ class SarifRenderer(Renderer):
             for project in result.projects
             for _, pins in groupby(
                 sorted(
-                    (v.at(_located(project, v.source)) for v in project.vulnerabilities),
+                    (v.at(_from_scan(project, v.source)) for v in project.vulnerabilities),
                     key=lambda v: (v.id, _order(v)),
                 ),
                 key=lambda v: v.id,
@@ -191,27 +191,6 @@ def _order(v: Vulnerability) -> tuple[str, ...]:
 
 def _physical(location: dict[str, str], vuln: Vulnerability) -> dict[str, Any]:
     return {"artifactLocation": location, "region": {"startLine": vuln.source.line or 1}}
-
-
-def _located(project: ProjectReport, source: Source) -> Source:
-    # A project found under a scanned root knows that root; a one-project scan only its path.
-    if project.root is not None:
-        return _from_root(source, project)
-    return _from_scan(project, source)
-
-
-def _from_root(source: Source, project: ProjectReport) -> Source:
-    """A project found under a scanned root names its files relative to itself: SARIF wants
-    them relative to the root (as a one-project scan's are)."""
-    if project.root is None or PurePosixPath(source.path).is_absolute():
-        return source
-    try:
-        below = PurePosixPath(project.path).relative_to(project.root)
-    except ValueError:
-        return source
-    if not below.parts:
-        return source
-    return Source((below / source.path).as_posix(), source.line)
 
 
 def _invocation(result: ScanResult) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +29,11 @@ def test_a_crash_mid_render_leaves_the_old_report_intact(
     before = last.read_bytes()
     assert json.loads(before)["projects"][0]["vulnerabilities"]
 
-    def half(self: object, result: object) -> str:
+    def half(self: object, result: object) -> Iterator[str]:
+        yield "{\n"  # a first piece is written, then the renderer fails
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("depsentry.report.json.JsonRenderer.render", half)
+    monkeypatch.setattr("depsentry.report.json.JsonRenderer.chunks", half)
     assert scan(str(app), "--osv-db", str(osv), "--offline", "-f", "json", "-o", str(last)) == 3
     assert last.read_bytes() == before
     assert sorted(p.name for p in last.parent.iterdir()) == ["last.json"]

@@ -196,4 +196,6 @@ def test_sarif_rebases_only_what_lies_below_the_root() -> None:
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in log["runs"][0]["results"]
     )
-    assert uris == ["a.txt", "abs/d.txt", "c.txt", "e.txt", "sub/b.txt"]
+    # Each source is joined to its project's path (relative to where the scan ran, here the
+    # repository root's parent); absolute ones are taken relative to the repository root.
+    assert uris == ["abs/d.txt", "other/c.txt", "plain/e.txt", "repo/a.txt", "repo/sub/b.txt"]
