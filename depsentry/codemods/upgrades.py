@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packaging.specifiers import SpecifierSet
-
 __all__ = ["UPGRADES", "Upgrade", "codemods_for"]
 
 
@@ -36,8 +34,15 @@ UPGRADES: tuple[Upgrade, ...] = (
 )
 
 
+_PACKAGES = frozenset(upgrade.package for upgrade in UPGRADES)
+
+
 def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:
     """Names of the codemods that migrate code across `package`'s upgrade from `current` to `target`."""
+    if package not in _PACKAGES:
+        return ()  # most packages: a scan need not import packaging.specifiers for them
+    from packaging.specifiers import SpecifierSet
+
     return tuple(
         dict.fromkeys(
             upgrade.codemod

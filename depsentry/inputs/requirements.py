@@ -14,9 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import Marker
-from packaging.specifiers import SpecifierSet
-
 from depsentry.errors import InputError
 from depsentry.inputs.common import entry_from_requirement, excerpt, url_reason
 from depsentry.inputs.files import read_input
@@ -315,6 +312,9 @@ def _apply_constraint(
     if pin is None:
         return item
 
+    # Only -c files need it: packaging.specifiers (and markers) stay out of a plain scan.
+    from packaging.specifiers import SpecifierSet
+
     # item.specifier is packaging's own rendering of a parsed SpecifierSet, so it parses again.
     if not SpecifierSet(item.specifier or "").contains(pin.version, prereleases=True):
         return dataclasses.replace(
@@ -334,7 +334,11 @@ def _apply_constraint(
 
 def _applies(markers: str | None) -> bool:
     # `markers` is packaging's own rendering of a parsed marker, so it parses again.
-    return markers is None or Marker(markers).evaluate()
+    if markers is None:
+        return True
+    from packaging.markers import Marker
+
+    return Marker(markers).evaluate()
 
 
 def _invalid(line: str, reason: str, source: Source) -> Skipped:
