@@ -75,8 +75,8 @@ def find_projects(
         by_dir.setdefault(_owner(file, root), []).append(file)
     for file in refused:
         above = [d for d in by_dir if file.parent.is_relative_to(d)]
-        owner = max(above, key=lambda d: len(d.parts)) if above else _owner(file, root)
-        by_dir.setdefault(owner, []).append(file)
+        home = max(above, key=lambda d: len(d.parts)) if above else _owner(file, root)
+        by_dir.setdefault(home, []).append(file)
     owner = {folder: folder for folder in by_dir}
     if len(by_dir) > 1:
         for folder in sorted(by_dir):
