@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "first_line",
     "lock_version",
     "locked_entry",
+    "parsed_version",
     "require_table",
     "string_list",
 ]
@@ -68,13 +70,18 @@ def first_line(text: str) -> str:
 
 
 def is_valid_version(version: str) -> bool:
+    return parsed_version(version) is not None
+
+
+@lru_cache(maxsize=8192)  # projects repeat the same few thousand versions
+def parsed_version(version: str) -> Version | None:
+    """`version` parsed as PEP 440, or None: invalid, or past the length and digit caps."""
     if len(version) > MAX_VERSION_LENGTH or version_problem(version):
-        return False
+        return None
     try:
-        Version(version)
+        return Version(version)
     except (InvalidVersion, ValueError):
-        return False
-    return True
+        return None
 
 
 def _version_reason(version: str) -> str:
