@@ -375,7 +375,7 @@ class _Merger:
         self.broken.append(
             Skipped(
                 requirement=where,
-                reason=str(error),
+                reason=error.message,  # the file and line are the entry's source
                 source=Source(where, error.line),
                 kind=SkipKind.UNREADABLE,
             )
