@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
@@ -332,8 +331,12 @@ def _apply_constraint(
 
 
 def _applies(markers: str | None) -> bool:
+    if markers is None:
+        return True
+    from packaging.markers import Marker  # only constraint pins with markers need it
+
     # `markers` is packaging's own rendering of a parsed marker, so it parses again.
-    return markers is None or Marker(markers).evaluate()
+    return Marker(markers).evaluate()
 
 
 def _invalid(line: str, reason: str, source: Source) -> Skipped:
