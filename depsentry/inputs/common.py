@@ -28,6 +28,7 @@ __all__ = [
     "first_line",
     "lock_version",
     "locked_entry",
+    "parsed_version",
     "require_table",
     "string_list",
 ]
@@ -71,13 +72,18 @@ def first_line(text: str) -> str:
     maxsize=1 << 14
 )  # once per distinct string: 500 projects pin ~2,000 versions 20,000 times
 def is_valid_version(version: str) -> bool:
+    return parsed_version(version) is not None
+
+
+@lru_cache(maxsize=8192)  # projects repeat the same few thousand versions
+def parsed_version(version: str) -> Version | None:
+    """`version` parsed as PEP 440, or None: invalid, or past the length and digit caps."""
     if len(version) > MAX_VERSION_LENGTH or version_problem(version):
-        return False
+        return None
     try:
-        Version(version)
+        return Version(version)
     except (InvalidVersion, ValueError):
-        return False
-    return True
+        return None
 
 
 def _version_reason(version: str) -> str:

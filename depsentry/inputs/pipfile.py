@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from depsentry.inputs.common import entry_from_requirement, require_table, string_list, url_reason
+from depsentry.inputs.common import (
+    entry_from_requirement,
+    excerpt,
+    require_table,
+    string_list,
+    url_reason,
+)
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.toml_lines import load_toml
 from depsentry.models import Dependency, SkipKind, Skipped, Source
@@ -62,11 +68,22 @@ def _entry(name: str, spec: object, source: Source, group: str) -> Dependency | 
     else:
         version = spec
     if not isinstance(version, str):
-        return Skipped(f"{name} = {spec!r}", "version is not a string", source, SkipKind.INVALID)
+        return Skipped(
+            excerpt(f"{name} = {spec!r}"), "version is not a string", source, SkipKind.INVALID
+        )
     version = version.strip()
     specifier = "" if version == "*" else version
     if specifier[:1].isdigit():
         specifier = f"=={specifier}"  # pipenv reads a bare version as an exact pin
+    elif specifier and not specifier.startswith(("<", ">", "=", "!", "~")):
+        # Else `demo = "latest"` would read as a requirement on a package named "demolatest".
+        return Skipped(
+            excerpt(f"{name} = {version!r}"),
+            "version is not a version specifier",
+            source,
+            SkipKind.INVALID,
+            canonical_name(name),
+        )
     text = name + (f"[{','.join(extras)}]" if extras else "") + specifier
     if markers:
         text += f"; {markers}"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from packaging.version import Version
 
 from depsentry.errors import InputError, reading
-from depsentry.inputs.common import excerpt, is_valid_version, version_problem
+from depsentry.inputs.common import excerpt, parsed_version, version_problem
 from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.inputs.registry import readers
@@ -242,7 +242,8 @@ def _read_file(file: Path, merger: _Merger, *, root: Path, named: bool) -> list[
     InputError for a file that cannot be used, including one a reader crashed on: a bug, but
     one file's bug must not abort a scan of many (a file named alone crashes as it is).
     """
-    if not named:
+    # os.walk does not follow symlinked directories: only a discovered file itself can lead out.
+    if not named and os.path.islink(file):
         try:
             confined(file, [root], what="input", error=InputError)
         except InputError:
@@ -289,7 +290,8 @@ def _project_settings(pyproject: Path, root: Path) -> tuple[str | None, str | No
     if not os.path.lexists(pyproject):
         return None, None
     try:
-        confined(pyproject, [root], what="pyproject.toml", error=InputError)
+        if os.path.islink(pyproject) or pyproject.parent != root:
+            confined(pyproject, [root], what="pyproject.toml", error=InputError)
         data = tomllib.loads(read_input(pyproject))
     except (InputError, ValueError, RecursionError):  # TOMLDecodeError, 5,000-digit numbers
         return None, None  # the pyproject reader has already reported what is wrong with it
@@ -414,7 +416,7 @@ class _Merger:
         self.broken.append(
             Skipped(
                 requirement=where,
-                reason=str(error),
+                reason=error.message,  # the file and line are the entry's source
                 source=Source(where, error.line),
                 kind=SkipKind.UNREADABLE,
             )
@@ -490,7 +492,7 @@ def _bounded(item: Skipped) -> Skipped:
 
 def _merge(merged: dict[tuple[str, Version | str], Dependency], item: Dependency) -> None:
     # By PEP 440 equality: a manifest's `mypy==1.17` and the lock's `1.17.0` are one pin.
-    key = (item.name, Version(item.version) if is_valid_version(item.version) else item.version)
+    key = (item.name, parsed_version(item.version) or item.version)
     seen = merged.get(key)
     if seen is None:
         merged[key] = item

@@ -230,12 +230,15 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each non-empty line, continuations joined, comments gone."""
     lines = text.splitlines()
     for first, last in logical_spans(lines):
-        parts = []
-        for raw in lines[first : last + 1]:
-            if _COMMENT_LINE.match(raw):
-                continue  # a comment line ends a continuation and adds nothing
-            parts.append(raw[:-1] if raw.endswith("\\") else raw)
-        line = "".join(parts)
+        # Every line of a span but the last ends in a continuation backslash; the last may be a
+        # comment line (which ends the span and adds nothing) or, at the end of the file, one
+        # more continuation.
+        tail = lines[last]
+        if first != last and _COMMENT_LINE.match(tail):
+            tail = ""
+        elif tail.endswith("\\") and (first != last or not _COMMENT_LINE.match(tail)):
+            tail = tail[:-1]
+        line = "".join([raw[:-1] for raw in lines[first:last]] + [tail]) if first != last else tail
         if "#" in line:
             line = _COMMENT.sub("", line)
         line = line.strip()
@@ -333,11 +336,11 @@ def _apply_constraint(
 
 
 def _applies(markers: str | None) -> bool:
-    # `markers` is packaging's own rendering of a parsed marker, so it parses again.
     if markers is None:
         return True
-    from packaging.markers import Marker
+    from packaging.markers import Marker  # only constraint pins with markers need it
 
+    # `markers` is packaging's own rendering of a parsed marker, so it parses again.
     return Marker(markers).evaluate()
 
 

@@ -165,7 +165,7 @@ def test_one_broken_file_among_good_ones_is_skipped_unreadable(
     assert broken.kind is SkipKind.UNREADABLE
     assert broken.requirement == "poetry.lock"
     assert broken.source == Source("poetry.lock", 1)
-    assert broken.reason.startswith(f"{tmp_path / 'poetry.lock'}:1: invalid TOML")
+    assert broken.reason.startswith("invalid TOML")  # the source names the file and line
     assert "\n" not in broken.reason
     assert any("invalid TOML" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert project.notes == [NO_LOCK_NOTE]  # the broken lock does not count

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -195,7 +196,8 @@ FORMATS: dict[str, tuple[str, st.SearchStrategy[Any], Callable[[Any], str]]] = {
 }
 _COUNTER = itertools.count()
 SETTINGS = settings(
-    max_examples=40,
+    # DEPSENTRY_FUZZ_EXAMPLES=2000 for a longer hunt; CI runs the default.
+    max_examples=int(os.environ.get("DEPSENTRY_FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -69,3 +69,11 @@ def test_a_requires_python_with_a_huge_number_is_ignored_with_a_warning(
     result = read_project(tmp_path)
     assert result.requires_python is None and [d.name for d in result.dependencies] == ["calm"]
     assert "requires-python ignored: a number longer than 32 digits" in caplog.text
+
+
+def test_a_pipfile_version_that_is_no_specifier_is_invalid_not_a_new_name(tmp_path: Path) -> None:
+    write(tmp_path, {"Pipfile": '[packages]\ndemo = "latest"\ncalm = { version = "1.0" }\n'})
+    result = read_project(tmp_path)
+    assert [(d.name, d.version) for d in result.dependencies] == [("calm", "1.0")]
+    [entry] = result.skipped
+    assert entry.name == "demo" and entry.reason == "version is not a version specifier"
