@@ -75,6 +75,8 @@ def fix(
     for warning in result.advisory_db.warnings:  # e.g. only the embedded snapshot was there
         click.echo(f"depsentry: warning: {warning}", err=True)
     status = 0
+    # In a tree of many projects, the clean ones are counted, not listed one line each.
+    several, clean = len(result.projects) > 1, 0
     for project in result.projects:
         if project.error:
             click.echo(f"depsentry: error: {project.error}", err=True)
@@ -120,7 +122,10 @@ def fix(
         for line in conflicts:
             click.echo(line, err=True)
         if not bumps:
-            click.echo(f"{project.path}: nothing to fix", err=True)
+            if several and not project.vulnerabilities:
+                clean += 1
+            else:
+                click.echo(f"{project.path}: nothing to fix", err=True)
             continue
         hashes = _hashes(bumps, options) if refresh_hashes else None
         try:
@@ -163,6 +168,10 @@ def fix(
             click.echo(f"depsentry: warning: {warning}", err=True)
         verb = "would change" if dry_run else "changed"
         click.echo(f"{project.path}: {verb} {len(outcome.changed_files)} file(s)", err=True)
+    if clean:
+        click.echo(
+            f"{clean} other project(s) without known vulnerabilities: nothing to fix", err=True
+        )
     return status
 
 

@@ -193,9 +193,23 @@ def _row(row: ReadinessRow) -> dict[str, Any]:
 
 
 class MarkdownReadiness(ReadinessRenderer):
-    """A heading, the summary, then one table per project (for a pull request or an issue)."""
+    """A heading, the summary, then one table per project (for a pull request or an issue),
+    cut at a line boundary to `max_length` (default: GitHub's comment limit)."""
+
+    def __init__(self, *, max_length: int | None = None) -> None:
+        from depsentry.report.markdown import COMMENT_LIMIT
+
+        self.max_length = COMMENT_LIMIT if max_length is None else max_length
 
     def render(self, report: ReadinessReport) -> str:
+        text = self._render(report)
+        if len(text) <= self.max_length:
+            return text
+        note = "\n**Report truncated** at GitHub's comment size limit; see the JSON report.\n"
+        kept = text[: max(self.max_length - len(note), 0)]
+        return kept[: kept.rfind("\n") + 1] + note
+
+    def _render(self, report: ReadinessReport) -> str:
         from depsentry.report.markdown import escape
 
         lines = [

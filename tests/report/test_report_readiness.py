@@ -109,6 +109,16 @@ def test_markdown(report: ReadinessReport) -> None:
     assert "| aiohttp | 1.0 | no: no 3.14 wheel | 3.13.0 | minor | upgrade to 3.13.0 | no |" in text
 
 
+def test_markdown_is_cut_to_fit_a_comment(report: ReadinessReport) -> None:
+    whole = MarkdownReadiness().render(report)
+    cut = MarkdownReadiness(max_length=300).render(report)
+    assert len(cut) <= 300 < len(whole)
+    assert cut.endswith(
+        "**Report truncated** at GitHub's comment size limit; see the JSON report.\n"
+    )
+    assert whole.startswith(cut.split("\n**Report truncated**")[0])
+
+
 def test_the_registry_lists_the_formats() -> None:
     assert READINESS_FORMATS.names() == ("table", "json", "markdown")
     assert READINESS_FORMATS.load("json") is JsonReadiness
