@@ -151,9 +151,11 @@ def test_a_full_disk_mid_write_is_one_line_and_keeps_the_old_report(tmp_path: Pa
 
     target = tmp_path / "last.json"
     target.write_text("old", encoding="utf-8")
-    with pytest.raises(DepsentryError, match="No space left on device"):
-        with atomic_output(target) as handle:
-            handle.write("half")
-            raise OSError(28, "No space left on device")
+    with (
+        pytest.raises(DepsentryError, match="No space left on device"),
+        atomic_output(target) as handle,
+    ):
+        handle.write("half")
+        raise OSError(28, "No space left on device")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["last.json"]
