@@ -12,6 +12,7 @@ import click
 from depsentry.commands.scan import build_options, scan_options, terminal_progress
 from depsentry.errors import DepsentryError, ResolverError
 from depsentry.models import ProjectReleases, ProjectReport
+from depsentry.report.escaping import printable
 
 if TYPE_CHECKING:
     from depsentry.fix import PlannedBump
@@ -77,7 +78,7 @@ def fix(
     status = 0
     for project in result.projects:
         if project.error:
-            click.echo(f"depsentry: error: {project.error}", err=True)
+            click.echo(f"depsentry: error: {printable(project.error)}", err=True)
             status = 2
             continue
         root = Path(project.path)
@@ -102,11 +103,13 @@ def fix(
                 )
             except ResolverError as exc:
                 hint = "" if "--no-verify" in str(exc) else "; --no-verify writes it unchecked"
-                click.echo(f"depsentry: error: {project.path}: {exc}{hint}", err=True)
+                click.echo(
+                    f"depsentry: error: {printable(f'{project.path}: {exc}')}{hint}", err=True
+                )
                 status = 2
                 continue
             except DepsentryError as exc:
-                click.echo(f"depsentry: error: {project.path}: {exc}", err=True)
+                click.echo(f"depsentry: error: {printable(f'{project.path}: {exc}')}", err=True)
                 status = 2
                 continue
             bumps, conflicts, notes = checked.bumps, checked.conflicts, checked.notes
@@ -133,7 +136,7 @@ def fix(
                 snapshots=snapshots,
             )
         except DepsentryError as exc:  # a file changed meanwhile, is read-only, ...: none written
-            click.echo(f"depsentry: error: {exc}", err=True)
+            click.echo(f"depsentry: error: {printable(str(exc))}", err=True)
             status = 2
             continue
         if dry_run and outcome.diff:
