@@ -47,7 +47,7 @@ SEVERITY_STYLES = {
 }
 
 DEFAULT_WIDTH = 100  # piped output without COLUMNS: no terminal to measure
-MIN_PATH = 16  # a path column elided below this says nothing
+MIN_PATH = 32  # paths this short stay whole; longer ones are elided to no less
 TEXT_WANT = 40  # the room a wrapping column gets before a path may take more
 MIN_DETAILS = 20  # narrower than this, advisory details go below the table
 
