@@ -60,7 +60,7 @@ def fix(
     reported with the chain that blocks it, never written. When an upgrade crosses a breaking
     change a codemod handles, the codemod command is printed too. Exit codes: 0 every known
     vulnerability has a fix planned, 1 some have no released fix (or none that installs), 2 bad
-    input or a plan uv could not check.
+    input or a plan uv could not check, 3 a bug in depsentry.
     """
     from depsentry.codemods.upgrades import codemods_for
     from depsentry.fix import apply_bumps, check_plan, plan_fixes
