@@ -159,12 +159,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("depsentry: interrupted", err=True)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`| head`): not a bug. Point stdout at /dev/null so that the
-        # interpreter's final flush does not fail again (Python's documented SIGPIPE recipe).
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE, what a shell reports for a killed writer
     except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 3, not a traceback
         return _crashed(exc)
     return result if isinstance(result, int) else 0
