@@ -564,3 +564,24 @@ def test_the_shipped_schema_rejects_what_breaks_the_contract(result: ScanResult)
         validate_report(broken)
     with pytest.raises(AssertionError, match="does not match"):
         validate_report({**document, "generated_at": "2026-01-01T00:00:00+01:00"})
+
+
+def test_a_summary_that_repeats_the_id_is_null(single: Any) -> None:
+    same = single(id="PYSEC-2023-120", summary="PYSEC-2023-120")
+    document = json.loads(JsonRenderer().render(same))
+    validate_report(document)
+    (vuln,) = document["projects"][0]["vulnerabilities"]
+    assert vuln["summary"] is None
+    assert read_report(JsonRenderer().render(same)).projects[0].vulnerabilities[0].summary == ""
+    shown = json.loads(JsonRenderer().render(single(summary="  Heap   overflow ")))
+    assert shown["projects"][0]["vulnerabilities"][0]["summary"] == "Heap overflow"
+
+
+def test_undecodable_names_are_escaped_and_the_document_stays_valid(single: Any) -> None:
+    import os
+
+    text = JsonRenderer().render(single(source=Source(os.fsdecode(b"req\xff.txt"), 2)))
+    text.encode("utf-8")
+    document = json.loads(text)
+    validate_report(document)
+    assert document["projects"][0]["vulnerabilities"][0]["source"] == "req\\xff.txt:2"
