@@ -298,7 +298,7 @@ class TableRenderer(Renderer):
             _Column("Fixed in", TEXT),
             _Column("Source", PATH),
             # Aliases and the summary share one wrapping column: two would each be narrow.
-            _Column("Aliases, summary", TEXT),
+            _Column("Aliases, summary" if any(map(summary_of, vulns)) else "Aliases", TEXT),
         ]
         cells = [[c if isinstance(c, Text) else Text(printable(c)) for c in row] for row in rows]
         _, budgets, natural = self._layout(columns, cells)
