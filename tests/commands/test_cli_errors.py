@@ -128,6 +128,24 @@ def test_undecodable_names_in_errors_are_escaped(
     err.encode("utf-8")
 
 
+LEVEL = (
+    "import logging, sys\n"
+    "from depsentry.cli import main\n"
+    "main(sys.argv[1:])\n"
+    "print(logging.getLogger().level)\n"
+    "logging.getLogger('depsentry.test').warning('careful')\n"
+)
+
+
+def run_level(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEPSENTRY_HOME": str(home)}
+    env.pop("DEPSENTRY_LOG_LEVEL", None)
+    return subprocess.run(
+        [sys.executable, "-c", LEVEL, *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("args", "level"),
     [
@@ -140,17 +158,24 @@ def test_undecodable_names_in_errors_are_escaped(
     ],
 )
 def test_verbosity_is_accepted_before_and_after_the_subcommand(
-    home: Path, capsys: pytest.CaptureFixture[str], args: list[str], level: int
+    home: Path, args: list[str], level: int
 ) -> None:
-    assert main(args) == 0
-    assert logging.getLogger().getEffectiveLevel() == level
-    capsys.readouterr()
+    done = run_level(*args, home=home)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == str(level)
 
 
-def test_log_lines_share_the_cli_prefix(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    assert main(["policy", "show", "-v"]) == 0
-    logging.getLogger("depsentry.test").warning("careful")
-    assert capsys.readouterr().err.endswith("depsentry: warning: careful\n")
+def test_log_lines_share_the_cli_prefix(home: Path) -> None:
+    done = run_level("policy", "show", home=home)
+    assert done.stderr.endswith("depsentry: warning: careful\n")
+    assert run_level("policy", "show", "-q", home=home).stderr == ""
+
+
+def test_logging_set_up_by_someone_else_is_left_alone(home: Path) -> None:
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    assert main(["policy", "show", "-vv"]) == 0  # pytest's handlers are on the root logger
+    assert (list(root.handlers), root.level) == before
 
 
 @pytest.mark.parametrize("value", ["3", "4"])
