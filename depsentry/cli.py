@@ -42,6 +42,8 @@ def _configure_logging(verbose: int, quiet: int) -> None:
         level = logging.getLevelName(level_name.upper())
     global _handler
     root = logging.getLogger()
+    if any(handler is not _handler for handler in root.handlers):
+        return  # someone else owns logging (a test runner, an embedding program), as basicConfig
     if _handler is None or _handler not in root.handlers:
         _handler = _StderrHandler()
         _handler.setFormatter(_Formatter())

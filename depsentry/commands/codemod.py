@@ -202,7 +202,7 @@ def _parse_options(raw: tuple[str, ...]) -> dict[str, str]:
 def _apply(result: FileResult, mode: Mode, file: SourceFile) -> FileResult:
     name = display(result.path)
     for warning in result.warnings:
-        click.echo(f"{name}: warning: {warning}", err=True)
+        click.echo(f"depsentry: warning: {name}: {warning}", err=True)  # the CLI's one prefix
     if result.outcome is Outcome.CHANGED:
         if mode is Mode.DIFF:
             click.echo(result.diff(), nl=False)

@@ -12,6 +12,7 @@ import click
 from depsentry.commands.scan import build_options, scan_options, terminal_progress
 from depsentry.errors import DepsentryError, ResolverError
 from depsentry.models import ProjectReleases, ProjectReport
+from depsentry.report.escaping import printable
 
 if TYPE_CHECKING:
     from depsentry.fix import PlannedBump
@@ -59,7 +60,7 @@ def fix(
     reported with the chain that blocks it, never written. When an upgrade crosses a breaking
     change a codemod handles, the codemod command is printed too. Exit codes: 0 every known
     vulnerability has a fix planned, 1 some have no released fix (or none that installs), 2 bad
-    input or a plan uv could not check.
+    input or a plan uv could not check, 3 a bug in depsentry.
     """
     from depsentry.codemods.upgrades import codemods_for
     from depsentry.fix import apply_bumps, check_plan, plan_fixes
@@ -79,7 +80,7 @@ def fix(
     several, clean = len(result.projects) > 1, 0
     for project in result.projects:
         if project.error:
-            click.echo(f"depsentry: error: {project.error}", err=True)
+            click.echo(f"depsentry: error: {printable(project.error)}", err=True)
             status = 2
             continue
         root = Path(project.path)
@@ -104,11 +105,13 @@ def fix(
                 )
             except ResolverError as exc:
                 hint = "" if "--no-verify" in str(exc) else "; --no-verify writes it unchecked"
-                click.echo(f"depsentry: error: {project.path}: {exc}{hint}", err=True)
+                click.echo(
+                    f"depsentry: error: {printable(f'{project.path}: {exc}')}{hint}", err=True
+                )
                 status = 2
                 continue
             except DepsentryError as exc:
-                click.echo(f"depsentry: error: {project.path}: {exc}", err=True)
+                click.echo(f"depsentry: error: {printable(f'{project.path}: {exc}')}", err=True)
                 status = 2
                 continue
             bumps, conflicts, notes = checked.bumps, checked.conflicts, checked.notes
@@ -138,7 +141,7 @@ def fix(
                 snapshots=snapshots,
             )
         except DepsentryError as exc:  # a file changed meanwhile, is read-only, ...: none written
-            click.echo(f"depsentry: error: {exc}", err=True)
+            click.echo(f"depsentry: error: {printable(str(exc))}", err=True)
             status = 2
             continue
         if dry_run and outcome.diff:

@@ -39,7 +39,7 @@ def show(policy_name: str | None) -> int:
     help="An earlier JSON report: findings already in it count as first seen then.",
 )
 def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
-    """Exit 1 when any project violates the policy, 0 otherwise, 2 on bad input.
+    """Exit 1 when any project violates the policy, 0 otherwise, 2 on bad input (3: a bug).
 
     Prints the violations (rule, package, due, overdue by); --format json/sarif/markdown give
     the whole report. Without history (--since, the daemon's store) a vulnerability's clock

@@ -415,7 +415,7 @@ def scan(
     PATH is a directory (its requirements files, pyproject.toml and lockfiles are found
     automatically; each directory holding a manifest or lockfile is its own project, unless
     --one-project) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
-    2 bad usage or unreadable input.
+    2 bad usage or unreadable input, 3 a bug in depsentry (the traceback is saved to a file).
     """
     fmt = kwargs.pop("fmt")
     output = kwargs.pop("output")

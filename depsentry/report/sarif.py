@@ -58,6 +58,7 @@ LEVELS = {
 
 TAGS = ("security", "vulnerability", "dependency")
 MAX_DESCRIPTION = 1024  # GitHub truncates fullDescription beyond this
+MAX_LOCATIONS = 1000  # GitHub rejects a result with more locations (related ones count)
 
 
 class SarifRenderer(Renderer):
@@ -120,7 +121,7 @@ class SarifRenderer(Renderer):
                     "physicalLocation": _physical(self._uri(v.source), v),
                     "message": {"text": f"{v.package} {v.version}"},
                 }
-                for n, v in enumerate(pins[1:], start=1)
+                for n, v in enumerate(pins[1:MAX_LOCATIONS], start=1)
             ]
             if related:
                 item["relatedLocations"] = related

@@ -48,7 +48,7 @@ SEVERITY_STYLES = {
 }
 
 DEFAULT_WIDTH = 100  # piped output without COLUMNS: no terminal to measure
-MIN_PATH = 16  # a path column elided below this says nothing
+MIN_PATH = 32  # paths this short stay whole; longer ones are elided to no less
 TEXT_WANT = 40  # the room a wrapping column gets before a path may take more
 MIN_DETAILS = 20  # narrower than this, advisory details go below the table
 
@@ -307,7 +307,7 @@ class TableRenderer(Renderer):
             _Column("Fixed in", TEXT),
             _Column("Source", PATH),
             # Aliases and the summary share one wrapping column: two would each be narrow.
-            _Column("Aliases, summary", TEXT),
+            _Column("Aliases, summary" if any(map(summary_of, vulns)) else "Aliases", TEXT),
         ]
         cells = [[c if isinstance(c, Text) else Text(printable(c)) for c in row] for row in rows]
         _, budgets, natural = self._layout(columns, cells)

@@ -128,6 +128,24 @@ def test_undecodable_names_in_errors_are_escaped(
     err.encode("utf-8")
 
 
+LEVEL = (
+    "import logging, sys\n"
+    "from depsentry.cli import main\n"
+    "main(sys.argv[1:])\n"
+    "print(logging.getLogger().level)\n"
+    "logging.getLogger('depsentry.test').warning('careful')\n"
+)
+
+
+def run_level(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEPSENTRY_HOME": str(home)}
+    env.pop("DEPSENTRY_LOG_LEVEL", None)
+    return subprocess.run(
+        [sys.executable, "-c", LEVEL, *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("args", "level"),
     [
@@ -140,17 +158,24 @@ def test_undecodable_names_in_errors_are_escaped(
     ],
 )
 def test_verbosity_is_accepted_before_and_after_the_subcommand(
-    home: Path, capsys: pytest.CaptureFixture[str], args: list[str], level: int
+    home: Path, args: list[str], level: int
 ) -> None:
-    assert main(args) == 0
-    assert logging.getLogger().getEffectiveLevel() == level
-    capsys.readouterr()
+    done = run_level(*args, home=home)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == str(level)
 
 
-def test_log_lines_share_the_cli_prefix(capsys: pytest.CaptureFixture[str], home: Path) -> None:
-    assert main(["policy", "show", "-v"]) == 0
-    logging.getLogger("depsentry.test").warning("careful")
-    assert capsys.readouterr().err.endswith("depsentry: warning: careful\n")
+def test_log_lines_share_the_cli_prefix(home: Path) -> None:
+    done = run_level("policy", "show", home=home)
+    assert done.stderr.endswith("depsentry: warning: careful\n")
+    assert run_level("policy", "show", "-q", home=home).stderr == ""
+
+
+def test_logging_set_up_by_someone_else_is_left_alone(home: Path) -> None:
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    assert main(["policy", "show", "-vv"]) == 0  # pytest's handlers are on the root logger
+    assert (list(root.handlers), root.level) == before
 
 
 @pytest.mark.parametrize("value", ["3", "4"])
@@ -224,3 +249,19 @@ def test_an_unwritable_crashes_folder_falls_back_to_the_temp_dir(
     monkeypatch.setattr("depsentry.commands.scan.run_scan", boom)
     assert main(["scan", str(tmp_path), "--offline"]) == 3
     assert crash_file(capsys.readouterr().err.strip()).parent == tmp_path / "tmp"
+
+
+def test_a_crashing_reader_is_never_exit_1(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(self: object, path: Path) -> object:
+        raise RuntimeError("reader bug")
+
+    monkeypatch.setattr("depsentry.inputs.project.read_tree", lambda path: broken(None, path))
+    app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
+    osv = write_osv(tmp_path / "osv")
+    code = main(["scan", str(app), "--osv-db", str(osv), "--offline", "--fail-on", "none"])
+    err = capsys.readouterr().err
+    # Either the scan reports the project unreadable (2) or the bug line (3): never 0 or 1.
+    assert code in (2, 3), err
+    assert "Traceback" not in err and "reader bug" in err

@@ -136,7 +136,7 @@ def test_write_leaves_failed_files_untouched(
 def test_codemod_warnings_are_shown(capsys: pytest.CaptureFixture[str], tree: Path) -> None:
     code, out, err = run_cli(capsys, "run", "skipping", tree / "pkg" / "a.py")
     assert (code, out) == (0, "")
-    assert err.startswith(f"{tree / 'pkg' / 'a.py'}: warning: generated file, skipped\n")
+    assert err.startswith(f"depsentry: warning: {tree / 'pkg' / 'a.py'}: generated file, skipped\n")
 
 
 def test_file_that_cannot_be_written_is_a_failure(

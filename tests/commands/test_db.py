@@ -53,6 +53,9 @@ def test_sync_then_status(tmp_path: Path, home: Path, capsys: pytest.CaptureFixt
         and status["records"] == 1
         and status["path"] == str(home / "osv.sqlite3")
     )
+    # The data's own date (its newest record's `modified`), the import time beside it.
+    assert status["updated"] == RECORD["modified"] and status["imported"] != status["updated"]
+    assert status["scans_use"] == "this database"
     assert main(["db", "status"]) == 0
     assert "records: 1" in capsys.readouterr().out
 

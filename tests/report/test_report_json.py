@@ -641,3 +641,22 @@ def test_no_projects_is_valid_json() -> None:
     text = JsonRenderer().render(result)
     assert json.loads(text)["projects"] == []
     assert read_report(text) == result
+def test_a_summary_that_repeats_the_id_is_null(single: Any) -> None:
+    same = single(id="PYSEC-2023-120", summary="PYSEC-2023-120")
+    document = json.loads(JsonRenderer().render(same))
+    validate_report(document)
+    (vuln,) = document["projects"][0]["vulnerabilities"]
+    assert vuln["summary"] is None
+    assert read_report(JsonRenderer().render(same)).projects[0].vulnerabilities[0].summary == ""
+    shown = json.loads(JsonRenderer().render(single(summary="  Heap   overflow ")))
+    assert shown["projects"][0]["vulnerabilities"][0]["summary"] == "Heap overflow"
+
+
+def test_undecodable_names_are_escaped_and_the_document_stays_valid(single: Any) -> None:
+    import os
+
+    text = JsonRenderer().render(single(source=Source(os.fsdecode(b"req\xff.txt"), 2)))
+    text.encode("utf-8")
+    document = json.loads(text)
+    validate_report(document)
+    assert document["projects"][0]["vulnerabilities"][0]["source"] == "req\\xff.txt:2"

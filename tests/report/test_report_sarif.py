@@ -331,3 +331,57 @@ def test_sources_are_located_from_their_project(
     result.projects[0].path, result.projects[0].inputs = project, inputs
     location = render(result)["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": uri, "uriBaseId": "%SRCROOT%"}
+
+
+def codeql_upload_problems(log: dict[str, Any]) -> list[str]:
+    """The checks github/codeql-action's upload-sarif (and code scanning) apply beyond the
+    schema: run, result, rule, location and tag limits; ruleIds found in tool.driver.rules;
+    one physical location per result with a repository-relative URI; absolute help URIs."""
+    problems = []
+    if len(log["runs"]) > 20:
+        problems.append("more than 20 runs")
+    for run in log["runs"]:
+        rules = run["tool"]["driver"]["rules"]
+        if len(run["results"]) > 25000 or len(rules) > 25000:
+            problems.append("more than 25,000 results or rules")
+        ids = [rule["id"] for rule in rules]
+        for rule in rules:
+            if len(rule["properties"]["tags"]) > 20:
+                problems.append(f"{rule['id']}: more than 20 tags")
+            if not rule["helpUri"].startswith("https://"):
+                problems.append(f"{rule['id']}: helpUri is not an absolute URI")
+        for res in run["results"]:
+            if not res.get("ruleId") or ids[res["ruleIndex"]] != res["ruleId"]:
+                problems.append(f"result without a ruleId in tool.driver.rules: {res}")
+            locations = res.get("locations") or []
+            if not locations:
+                problems.append("locationFromSarifResult: expected at least one location")
+            if len(locations) + len(res.get("relatedLocations", [])) > 1000:
+                problems.append("more than 1,000 locations")
+            for location in locations:
+                artifact = location["physicalLocation"]["artifactLocation"]
+                if artifact["uri"].startswith(("/", "file:")) or "uriBaseId" not in artifact:
+                    problems.append(f"not relative to the repository: {artifact}")
+                if artifact["uriBaseId"] not in run.get("originalUriBaseIds", {"%SRCROOT%": 1}):
+                    problems.append(f"undeclared uriBaseId {artifact['uriBaseId']}")
+    return problems
+
+
+def test_the_log_passes_the_upload_sarif_checks(result: ScanResult) -> None:
+    assert codeql_upload_problems(render(result, root="/work")) == []
+    # ... which can fail:
+    broken = render(result)
+    broken["runs"][0]["results"][0]["locations"] = []
+    assert codeql_upload_problems(broken)
+
+
+def test_a_pin_repeated_past_githubs_location_limit_is_capped(
+    single: Callable[..., ScanResult],
+) -> None:
+    many = single(source=Source("requirements.txt", 1))
+    first = many.projects[0].vulnerabilities[0]
+    many.projects[0].vulnerabilities += [
+        replace(first, source=Source("requirements.txt", n)) for n in range(2, 1200)
+    ]
+    (res,) = render(many)["runs"][0]["results"]
+    assert len(res["locations"]) + len(res["relatedLocations"]) == 1000
