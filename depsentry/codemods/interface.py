@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
+from libcst.codemod import Codemod as LibcstCodemod
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper
 
@@ -64,6 +65,8 @@ class Codemod(VisitorBasedCodemodCommand):
     INFO: ClassVar[CodemodInfo | None] = None
     SUBTREES: ClassVar[bool] = False
     _attribute_hooks: ClassVar[bool] = False
+    # None until the first instance: whether this class has no matcher decorators at all.
+    _undecorated: ClassVar[bool | None] = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -74,6 +77,7 @@ class Codemod(VisitorBasedCodemodCommand):
         # libcst looks up a `visit_<Node>_<attribute>` method for every attribute of every node:
         # a tenth of a visit's time, spent for nothing unless the class defines one.
         cls._attribute_hooks = any(_ATTRIBUTE_HOOK.fullmatch(name) for name in dir(cls))
+        cls._undecorated = None  # its own answer: a subclass may add matcher decorators
         # libcst caches a class's metadata dependencies in an attribute that subclasses inherit:
         # a subclass declaring more would get its parent's once the parent has run.
         dependencies: set[object] = set()
@@ -82,7 +86,18 @@ class Codemod(VisitorBasedCodemodCommand):
         cls._INHERITED_METADATA_DEPENDENCIES_CACHE = dependencies  # type: ignore[attr-defined]
 
     def __init__(self, context: CodemodContext, **options: str) -> None:
-        super().__init__(context)
+        cls = type(self)
+        if cls._undecorated:
+            # What ContextAwareTransformer.__init__ does, less its search for matcher
+            # decorators (three dir() walks per instance, a tenth of a small file's time),
+            # which found none in this class the first time.
+            LibcstCodemod.__init__(self, context)
+            cst.CSTTransformer.__init__(self)
+            self._extra_visit_funcs = {}
+            self._extra_leave_funcs = {}
+            self._matchers = {}
+        else:
+            super().__init__(context)
         self.options = {key: values[0] for key, values in self.OPTIONS.items()}
         self.options.update(options)
         self._private_tree = False
@@ -92,6 +107,8 @@ class Codemod(VisitorBasedCodemodCommand):
         self._plain_visits = not (
             self._extra_visit_funcs or self._extra_leave_funcs or self._matchers
         )
+        if cls._undecorated is None:
+            cls._undecorated = self._plain_visits
 
     def transform_private(self, tree: cst.Module) -> cst.Module:
         """`transform_module` for a tree nobody else holds: libcst's defensive deep copy is skipped."""
