@@ -255,10 +255,21 @@ def _pool(workers: int) -> ProcessPoolExecutor | None:
 
     try:
         context = multiprocessing.get_context("fork")
-        return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_signals
+        )
     except (OSError, ValueError) as exc:  # no fork (or no semaphores) here: one process
         logger.debug("no worker pool (%s): parsing in one process", exc)
         return None
+
+
+def _worker_signals() -> None:
+    # A worker is forked from whatever runs the sync (the daemon's SIGTERM handler, say): Ctrl-C
+    # or a stop ends it at once, and the parent drops its half-written copy as it always does.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _open_old(db_path: Path) -> tuple[OsvStore | None, bool]:

@@ -81,3 +81,17 @@ def test_workers_only_for_big_syncs_on_several_cpus(monkeypatch: pytest.MonkeyPa
     monkeypatch.delattr(osv_sync.os, "sched_getaffinity")
     monkeypatch.setattr(osv_sync.os, "cpu_count", lambda: 2)
     assert osv_sync._workers(10_000) == 2
+
+
+def test_workers_end_on_ctrl_c_and_stop_whatever_the_parent_handles() -> None:
+    import signal
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for sig in saved:
+            signal.signal(sig, signal.SIG_IGN)  # as a parent with its own handlers might
+        osv_sync._worker_signals()
+        assert all(signal.getsignal(sig) == signal.SIG_DFL for sig in saved)
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)

@@ -238,6 +238,18 @@ def test_matcher_decorators_and_attribute_hooks_still_run() -> None:
     assert "leave" in Decorated.seen and "attribute" in Decorated.seen
 
 
+def test_decorators_found_per_class_also_after_an_undecorated_parent_ran() -> None:
+    """The search for matcher decorators is skipped for a class that had none, never for a
+    subclass that adds some."""
+    for _ in range(2):  # the second instance of each class takes the cached answer
+        assert transform_source(FooBazCodemod, CALL, OPTIONS)[0] == "import foo\nfoo.baz(1)\n"
+        Decorated.seen.clear()
+        assert transform_source(Decorated, CALL, OPTIONS)[0] == "import foo\nfoo.baz(1)\n"
+        assert "leave" in Decorated.seen
+    assert FooBazCodemod.__dict__.get("_no_matchers") is True
+    assert not Decorated.__dict__.get("_no_matchers")
+
+
 def test_with_todos_on_a_node_without_leading_lines() -> None:
     node = cst.Name("x")
     assert with_todos(node, ["message"]) is node
