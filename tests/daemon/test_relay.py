@@ -383,3 +383,28 @@ def test_a_store_error_while_routing_is_logged_and_the_relay_goes_on(
     assert _parse_time("not a time") is None
     assert _parse_time("2026-12-01T02:00:00") == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     store.close()
+
+
+def test_quiet_hours_hold_a_delivery_until_they_end_and_critical_goes_through(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path)
+    night = [datetime(2026, 12, 2, 23, 30, tzinfo=UTC)]
+    with WebhookReceiver() as hook:
+        settings = settings_for(
+            tmp_path, webhook_channel("hook", hook.url, 'quiet_hours = "22:00-07:00"')
+        )
+        calm, urgent = scan_event(vuln("a", "high")), scan_event(vuln("b", "critical"))
+        write_events(store, [calm, urgent])
+        run_relay(
+            store, settings, clock=lambda: night[0],
+            until=lambda: bool(store.deliveries(state="sent")),
+        )  # fmt: skip
+        assert [r.json()["id"] for r in hook.received] == [urgent.id]
+        held = store.deliveries(state="pending")
+        assert [d.event_id for d in held] == [calm.id]
+        assert held[0].hold_until == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+        night[0] = datetime(2026, 12, 3, 7, 1, tzinfo=UTC)
+        run_relay(store, settings, clock=lambda: night[0])
+        assert [r.json()["id"] for r in hook.received] == [urgent.id, calm.id]
+    store.close()
