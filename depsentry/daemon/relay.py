@@ -36,7 +36,7 @@ __all__ = ["Relay", "backoff"]
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100
+BATCH = 25  # events routed per transaction: short, so senders are not held off the write lock
 WINDOW = 50  # deliveries a channel's sender reads at once (sent one by one, in order)
 FLEET_WAIT = timedelta(minutes=10)  # longest a fleet digest waits for its review's last digest
 _TRIAGE_KINDS = {ChangeKind.NEW, ChangeKind.REOPENED}
