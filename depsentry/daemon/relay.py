@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from depsentry.daemon.digests import fleet_event
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind
 from depsentry.daemon.routing import channels_for, matching_rule, route
-from depsentry.errors import DepsentryError, NotifyError, RateLimited, Rejected
+from depsentry.errors import DepsentryError, NotifyError, RateLimited, Rejected, Unreachable
 
 if TYPE_CHECKING:
     from depsentry.daemon.metrics import Metrics
@@ -263,7 +263,11 @@ class Relay:
         kick = self._kicks[name]
         while True:
             kick.clear()
-            wait = await self._next(name)
+            try:
+                wait = await self._next(name)
+            except DepsentryError as exc:  # the store: this channel tries again after `poll`
+                logger.error("relay %s: %s", name, exc, extra={"action": "relay_error"})
+                wait = self.settings().alerts.poll
             if wait is None:
                 return  # nothing pending for this channel: `step` starts it again when needed
             if wait > 0:
@@ -316,12 +320,17 @@ class Relay:
             except Rejected as exc:
                 await self._give_up(delivery, self.clock(), str(exc))
                 return True
-            except NotifyError as exc:
+            except Exception as exc:  # noqa: BLE001 - Unreachable, or a bug: retried like an outage
+                error = (
+                    exc
+                    if isinstance(exc, NotifyError)
+                    else Unreachable(f"{payload.label}: {type(exc).__name__}")
+                )
                 delay = backoff(
                     delivery.attempts, settings.alerts.backoff_initial,
                     settings.alerts.backoff_max, self.rand,
                 )  # fmt: skip
-                await self._retry(delivery, exc, delay)
+                await self._retry(delivery, error, delay)
                 return False
             now = self.clock()
             receipt = str(answer)

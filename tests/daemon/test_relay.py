@@ -408,3 +408,39 @@ def test_quiet_hours_hold_a_delivery_until_they_end_and_critical_goes_through(
         run_relay(store, settings, clock=lambda: night[0])
         assert [r.json()["id"] for r in hook.received] == [urgent.id, calm.id]
     store.close()
+
+
+def test_an_unexpected_error_in_a_send_is_retried_like_an_outage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    from depsentry.daemon.notify.webhook import WebhookNotifier
+    from depsentry.daemon.relay import Relay
+
+    class Buggy(WebhookNotifier):
+        failures = 1
+
+        async def send(self, payload):  # type: ignore[no-untyped-def]
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("a bug, with http://secret.example/token in it")
+            return await super().send(payload)
+
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(tmp_path, webhook_channel("hook", hook.url))
+        write_events(store, [scan_event(vuln("a"))])
+
+        async def go() -> None:
+            relay = Relay(store, lambda: settings, notifiers={"webhook": Buggy()}, rand=lambda: 0.0)
+            await relay.step()
+            await relay.idle(20)
+            await relay.stop()
+
+        asyncio.run(go())
+        assert len(hook.received) == 1
+    (delivery,) = store.deliveries()
+    assert delivery.state == "sent" and delivery.attempts == 2
+    assert "RuntimeError" in caplog.text and "secret.example" not in caplog.text
+    store.close()

@@ -263,8 +263,16 @@ def test_fleet_events_tag_each_finding_with_its_project_and_sum_counts() -> None
             digest=ProjectDigest(outdated=(update,), libyears=libyears, dismissed=1),
         )  # fmt: skip
 
+    import json
+
+    import jsonschema
+
+    from depsentry.daemon import notify
+
     event = fleet_event([digest("a", 1.5), digest("b", 2.0)], "rid", NOW.isoformat())
     assert event.digest is not None and event.project == "2 projects"
+    schema = json.loads((Path(notify.__file__).parent / "event.schema.json").read_text())
+    jsonschema.validate(json.loads(event.to_json()), schema)  # webhook receivers can read it
     assert [f.package for f in event.digest.outdated] == ["a: requests", "b: requests"]
     assert event.digest.libyears == 3.5 and event.digest.dismissed == 2
 
