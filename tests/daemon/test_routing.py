@@ -371,3 +371,14 @@ def test_dev_only_pins_are_those_only_dev_groups_declare() -> None:
     pins = dev_only_pins([dep("pytest", "dev"), dep("ruff", "lint", "dev"), dep("jinja2"),
                           dep("click", "main"), dep("attrs", "test"), dep("attrs", "main")])  # fmt: skip
     assert pins == {("pytest", "1.0"), ("ruff", "1.0")}
+
+
+def test_a_stored_dependency_set_keeps_its_groups_for_a_rematch() -> None:
+    from depsentry.daemon.store.runs import decode_dependencies, encode_dependencies
+
+    deps = [
+        Dependency("pytest", "8.0", True, Source("pyproject.toml", 3), groups=("dev",)),
+        Dependency("jinja2", "2.11.3", True, Source("requirements.txt", 1)),
+    ]
+    assert decode_dependencies(encode_dependencies(deps)) == deps
+    assert decode_dependencies([["old", "1.0", True, "requirements.txt", 2]])[0].groups == ()
