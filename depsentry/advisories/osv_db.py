@@ -118,6 +118,15 @@ class OsvDbSource(AdvisorySource):
                 self._priorities.prefetch(ids)
         self._packages.update(loaded)
 
+    def forget(self) -> None:
+        """Drop every cache (a long-running process calls this when idle; matching reloads)."""
+        with self._lock:
+            self._packages.clear()
+            self._siblings.clear()
+            self._memo.clear()
+            self._found.clear()
+            self._groups.clear()
+
     def _related(self, ids: frozenset[str]) -> list[RecordFacts]:
         return [r for i in sorted(ids) for r in self._siblings.get(i, ())]
 

@@ -32,6 +32,7 @@ from depsentry.daemon import jobs, signals
 from depsentry.daemon.advisories import Advisories
 from depsentry.daemon.config import load_settings
 from depsentry.daemon.credentials import read_secret
+from depsentry.daemon.memory import release_memory
 from depsentry.daemon.metrics import Metrics
 from depsentry.daemon.queue import Offer, WorkQueue
 from depsentry.daemon.scanning import Cancel, scan_project
@@ -48,6 +49,8 @@ __all__ = ["RUNTIME_FILE", "Service", "State"]
 logger = logging.getLogger(__name__)
 
 RUNTIME_FILE = "daemon.json"
+COUNTS_EVERY = 2.0  # seconds between finding counts (metrics, status page) while scans run
+TRIM_AFTER = 5.0  # seconds of an empty queue before the caches go and the heap is trimmed
 T = TypeVar("T")
 
 
@@ -95,6 +98,9 @@ class Service:
         self._force = asyncio.Event()
         self._locks: dict[str, asyncio.Lock] = {}
         self._counts: dict[str, dict[tuple[str, str], int]] = {}
+        self._counts_dirty = False
+        self._counts_task: asyncio.Task[Any] | None = None
+        self._trim_task: asyncio.Task[Any] | None = None
         self.attempts: dict[
             str, datetime
         ] = {}  # last attempt per project, kept in step with the store
@@ -482,7 +488,7 @@ class Service:
         self.metrics.scan_duration.observe(summary.duration)
         if summary.result == "ok":
             self.metrics.last_scan_success.set(time.time())
-            await self._refresh_counts()
+            self._counts_changed()
         level = logging.INFO if summary.result == "ok" else logging.WARNING
         logger.log(
             level, "scan %s %s in %.2fs%s", offer.name, summary.result, summary.duration,
@@ -541,6 +547,31 @@ class Service:
         if self.relay is not None:
             self.relay.wake()  # scans, re-matches, reviews and expiry all end here
 
+    def _counts_changed(self) -> None:
+        # Counting every finding after each of a thousand scans made a round quadratic:
+        # recount at most every COUNTS_EVERY seconds while busy, and at once when idle.
+        self._counts_dirty = True
+        if self._counts_task is None or self._counts_task.done():
+            self._counts_task = self.spawn(self._recount(), "counts")
+
+    async def _recount(self) -> None:
+        while self._counts_dirty:
+            self._counts_dirty = False
+            await self._refresh_counts()
+            if self.queue.in_flight or self.queue.depth:
+                await asyncio.sleep(COUNTS_EVERY)
+
+    def _trim_when_idle(self) -> None:
+        if self._trim_task is None or self._trim_task.done():
+            self._trim_task = self.spawn(self._trim(), "trim")
+
+    async def _trim(self) -> None:
+        await asyncio.sleep(TRIM_AFTER)
+        if self.queue.in_flight or self.queue.depth or self.state is not State.RUNNING:
+            return
+        source = self.advisories.current
+        await self._thread(release_memory, source)
+
     def _record_advisories(self) -> None:
         info = self.advisories.info()
         if info is not None:
@@ -549,6 +580,8 @@ class Service:
     def _queue_changed(self) -> None:
         self.metrics.queue_depth.set(self.queue.depth)
         self.metrics.in_flight.set(self.queue.in_flight)
+        if not self.queue.depth and not self.queue.in_flight and self.state is State.RUNNING:
+            self._trim_when_idle()
 
     # -- helpers ---------------------------------------------------------------------------------
 

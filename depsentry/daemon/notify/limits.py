@@ -33,7 +33,8 @@ class Limiter:
         self.windows = windows
         self._clock = clock
         self._sleep = sleep
-        self._sent: deque[float] = deque(maxlen=max((n for n, _ in windows), default=1))
+        self._sent: deque[list[float]] = deque(maxlen=max((n for n, _ in windows), default=1))
+        self._unsettled: deque[list[float]] = deque()  # slots taken whose send has not finished
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -41,7 +42,7 @@ class Limiter:
         """Seconds until the next send may go (0 when it may go now)."""
         now = self._clock()
         wait = self._paused_until - now
-        sent = list(self._sent)
+        sent = [slot[0] for slot in self._sent]
         for count, per in self.windows:
             recent = [t for t in sent if t > now - per]
             if len(recent) >= count:
@@ -55,13 +56,17 @@ class Limiter:
                 if wait > max_wait:
                     raise RateLimited(f"{what}: rate limit, next send in {wait:.0f}s", wait)
                 await self._sleep(wait)
-            self._sent.append(self._clock())
+            slot = [self._clock()]  # a list: settle() moves it in place
+            self._sent.append(slot)
+            self._unsettled.append(slot)
 
     def settle(self) -> None:
-        """A send just finished: count its slot from now. The service counts a request when it
-        arrives, which may be well after we took the slot on a busy machine or network."""
-        if self._sent:
-            self._sent[-1] = max(self._sent[-1], self._clock())
+        """A send just finished: count the oldest unsettled slot from now. The service counts a
+        request when it arrives, which may be well after we took the slot on a busy machine or
+        network; with sends in flight together, each finish settles one slot, oldest first."""
+        if self._unsettled:
+            slot = self._unsettled.popleft()
+            slot[0] = max(slot[0], self._clock())
 
     def pause(self, seconds: float) -> None:
         """The service asked us to wait (429 Retry-After, DingTalk 130101): hold every send."""
