@@ -124,14 +124,6 @@ class Relay:
 
     # -- fan-out (blocking: runs in a worker thread) ---------------------------------------------
 
-    def fan_out(self) -> int:
-        """Route every unprocessed outbox event; return how many deliveries were written."""
-        added, after, more, first = 0, 0, True, True
-        while more:
-            written, after, more = self.fan_out_batch(after, first)
-            added, first = added + written, False
-        return added
-
     def fan_out_batch(self, after: int, routes: bool = True) -> tuple[int, int, bool]:
         """Route up to BATCH unprocessed events after `after`, written in one transaction:
         (deliveries written, the last seq read, whether more may follow)."""

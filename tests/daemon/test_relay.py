@@ -444,3 +444,23 @@ def test_an_unexpected_error_in_a_send_is_retried_like_an_outage(
     assert delivery.state == "sent" and delivery.attempts == 2
     assert "RuntimeError" in caplog.text and "secret.example" not in caplog.text
     store.close()
+
+
+def test_a_broken_template_override_fails_the_delivery_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path)
+    overrides = tmp_path / "templates" / "en"
+    overrides.mkdir(parents=True)
+    (overrides / "scan.j2").write_text("{% macro title() %}{{ nope }}{% endmacro %}", "utf-8")
+    monkeypatch.setenv("DING_URL", "http://127.0.0.1:1/robot/send?access_token=t")
+    settings = settings_for(
+        tmp_path,
+        '[[channel]]\nname = "ding"\nkind = "dingtalk"\nurl_env = "DING_URL"\n'
+        'templates_dir = "templates"\n',
+    )
+    write_events(store, [scan_event(vuln("a"))])
+    run_relay(store, settings, until=lambda: bool(store.deliveries(state="failed")))
+    (delivery,) = store.deliveries()
+    assert delivery.state == "failed" and "template" in (delivery.last_error or "")
+    store.close()
