@@ -382,3 +382,15 @@ def test_a_stored_dependency_set_keeps_its_groups_for_a_rematch() -> None:
     ]
     assert decode_dependencies(encode_dependencies(deps)) == deps
     assert decode_dependencies([["old", "1.0", True, "requirements.txt", 2]])[0].groups == ()
+
+
+def test_the_digest_names_what_is_not_ready_for_the_target_python() -> None:
+    from depsentry.daemon.digests import readiness_for
+
+    def not_ready(package: str) -> FindingView:
+        return FindingView(key=f"r{package}", kind="violation", package=package, rule="readiness")
+
+    assert readiness_for([vuln("a")]) is None
+    assert readiness_for([not_ready("numpy"), not_ready("lxml")]) == "✗ lxml, numpy"
+    many = [not_ready(f"p{i}") for i in range(7)]
+    assert readiness_for(many) == "✗ p0, p1, p2, p3, p4 (+2)"
