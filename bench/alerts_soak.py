@@ -48,6 +48,7 @@ class Receiver(WebhookReceiver):
 
     def __init__(self, name: str, period: float = 0.0, down: float = 0.0) -> None:
         super().__init__()
+        self.nodelay = True  # no 40 ms Nagle/delayed-ACK stall per answer: measure the relay
         self.name, self.period, self.down = name, period, down
         self.start = time.monotonic()
         self.first: dict[str, float] = {}

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from depsentry.daemon.events import Event, EventKind, FindingView, ProjectDigest
 
-__all__ = ["FLEET", "commands_for", "fleet_event"]
+__all__ = ["FLEET", "commands_for", "fleet_event", "readiness_for"]
 
 FLEET = "fleet"  # `extra["fleet"]` lists the projects a fleet digest covers
 MAX_COMMANDS = 10
@@ -34,6 +34,17 @@ def commands_for(views: Sequence[FindingView]) -> tuple[str, ...]:
                 if command not in out:
                     out.append(command)
     return tuple(out[:MAX_COMMANDS])
+
+
+def readiness_for(views: Sequence[FindingView]) -> str | None:
+    """The readiness line for the policy's target Python: the dependencies whose latest release
+    does not support it yet (the policy's `readiness` violations); None when there are none."""
+    packages = sorted({v.package for v in views if v.kind == "violation" and v.rule == "readiness"})
+    if not packages:
+        return None
+    # Language-neutral (the template's label says what it is, in en or zh): ✗ names (+more).
+    more = f" (+{len(packages) - 5})" if len(packages) > 5 else ""
+    return "✗ " + ", ".join(packages[:5]) + more
 
 
 def fleet_event(events: Sequence[Event], event_id: str, created_at: str) -> Event:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from depsentry.daemon.digests import fleet_event
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind
 from depsentry.daemon.routing import channels_for, matching_rule, route
-from depsentry.errors import DepsentryError, NotifyError, RateLimited, Rejected
+from depsentry.errors import DepsentryError, NotifyError, RateLimited, Rejected, Unreachable
 
 if TYPE_CHECKING:
     from depsentry.daemon.metrics import Metrics
@@ -36,7 +36,7 @@ __all__ = ["Relay", "backoff"]
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100
+BATCH = 25  # events routed per transaction: short, so senders are not held off the write lock
 WINDOW = 50  # deliveries a channel's sender reads at once (sent one by one, in order)
 FLEET_WAIT = timedelta(minutes=10)  # longest a fleet digest waits for its review's last digest
 _TRIAGE_KINDS = {ChangeKind.NEW, ChangeKind.REOPENED}
@@ -123,14 +123,6 @@ class Relay:
             await notifier.aclose()
 
     # -- fan-out (blocking: runs in a worker thread) ---------------------------------------------
-
-    def fan_out(self) -> int:
-        """Route every unprocessed outbox event; return how many deliveries were written."""
-        added, after, more, first = 0, 0, True, True
-        while more:
-            written, after, more = self.fan_out_batch(after, first)
-            added, first = added + written, False
-        return added
 
     def fan_out_batch(self, after: int, routes: bool = True) -> tuple[int, int, bool]:
         """Route up to BATCH unprocessed events after `after`, written in one transaction:
@@ -263,7 +255,11 @@ class Relay:
         kick = self._kicks[name]
         while True:
             kick.clear()
-            wait = await self._next(name)
+            try:
+                wait = await self._next(name)
+            except DepsentryError as exc:  # the store: this channel tries again after `poll`
+                logger.error("relay %s: %s", name, exc, extra={"action": "relay_error"})
+                wait = self.settings().alerts.poll
             if wait is None:
                 return  # nothing pending for this channel: `step` starts it again when needed
             if wait > 0:
@@ -316,12 +312,17 @@ class Relay:
             except Rejected as exc:
                 await self._give_up(delivery, self.clock(), str(exc))
                 return True
-            except NotifyError as exc:
+            except Exception as exc:  # noqa: BLE001 - Unreachable, or a bug: retried like an outage
+                error = (
+                    exc
+                    if isinstance(exc, NotifyError)
+                    else Unreachable(f"{payload.label}: {type(exc).__name__}")
+                )
                 delay = backoff(
                     delivery.attempts, settings.alerts.backoff_initial,
                     settings.alerts.backoff_max, self.rand,
                 )  # fmt: skip
-                await self._retry(delivery, exc, delay)
+                await self._retry(delivery, error, delay)
                 return False
             now = self.clock()
             receipt = str(answer)

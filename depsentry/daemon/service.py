@@ -489,6 +489,8 @@ class Service:
         if summary.result == "ok":
             self.metrics.last_scan_success.set(time.time())
             self._counts_changed()
+            if self.relay is not None:
+                self.relay.wake()  # its outbox event goes out now, not at the next recount
         level = logging.INFO if summary.result == "ok" else logging.WARNING
         logger.log(
             level, "scan %s %s in %.2fs%s", offer.name, summary.result, summary.duration,

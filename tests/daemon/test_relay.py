@@ -383,3 +383,84 @@ def test_a_store_error_while_routing_is_logged_and_the_relay_goes_on(
     assert _parse_time("not a time") is None
     assert _parse_time("2026-12-01T02:00:00") == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     store.close()
+
+
+def test_quiet_hours_hold_a_delivery_until_they_end_and_critical_goes_through(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path)
+    night = [datetime(2026, 12, 2, 23, 30, tzinfo=UTC)]
+    with WebhookReceiver() as hook:
+        settings = settings_for(
+            tmp_path, webhook_channel("hook", hook.url, 'quiet_hours = "22:00-07:00"')
+        )
+        calm, urgent = scan_event(vuln("a", "high")), scan_event(vuln("b", "critical"))
+        write_events(store, [calm, urgent])
+        run_relay(
+            store, settings, clock=lambda: night[0],
+            until=lambda: bool(store.deliveries(state="sent")),
+        )  # fmt: skip
+        assert [r.json()["id"] for r in hook.received] == [urgent.id]
+        held = store.deliveries(state="pending")
+        assert [d.event_id for d in held] == [calm.id]
+        assert held[0].hold_until == datetime(2026, 12, 3, 7, 0, tzinfo=UTC)
+        night[0] = datetime(2026, 12, 3, 7, 1, tzinfo=UTC)
+        run_relay(store, settings, clock=lambda: night[0])
+        assert [r.json()["id"] for r in hook.received] == [urgent.id, calm.id]
+    store.close()
+
+
+def test_an_unexpected_error_in_a_send_is_retried_like_an_outage(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import asyncio
+
+    from depsentry.daemon.notify.webhook import WebhookNotifier
+    from depsentry.daemon.relay import Relay
+
+    class Buggy(WebhookNotifier):
+        failures = 1
+
+        async def send(self, payload):  # type: ignore[no-untyped-def]
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("a bug, with http://secret.example/token in it")
+            return await super().send(payload)
+
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(tmp_path, webhook_channel("hook", hook.url))
+        write_events(store, [scan_event(vuln("a"))])
+
+        async def go() -> None:
+            relay = Relay(store, lambda: settings, notifiers={"webhook": Buggy()}, rand=lambda: 0.0)
+            await relay.step()
+            await relay.idle(20)
+            await relay.stop()
+
+        asyncio.run(go())
+        assert len(hook.received) == 1
+    (delivery,) = store.deliveries()
+    assert delivery.state == "sent" and delivery.attempts == 2
+    assert "RuntimeError" in caplog.text and "secret.example" not in caplog.text
+    store.close()
+
+
+def test_a_broken_template_override_fails_the_delivery_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path)
+    overrides = tmp_path / "templates" / "en"
+    overrides.mkdir(parents=True)
+    (overrides / "scan.j2").write_text("{% macro title() %}{{ nope }}{% endmacro %}", "utf-8")
+    monkeypatch.setenv("DING_URL", "http://127.0.0.1:1/robot/send?access_token=t")
+    settings = settings_for(
+        tmp_path,
+        '[[channel]]\nname = "ding"\nkind = "dingtalk"\nurl_env = "DING_URL"\n'
+        'templates_dir = "templates"\n',
+    )
+    write_events(store, [scan_event(vuln("a"))])
+    run_relay(store, settings, until=lambda: bool(store.deliveries(state="failed")))
+    (delivery,) = store.deliveries()
+    assert delivery.state == "failed" and "template" in (delivery.last_error or "")
+    store.close()

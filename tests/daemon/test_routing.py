@@ -263,8 +263,16 @@ def test_fleet_events_tag_each_finding_with_its_project_and_sum_counts() -> None
             digest=ProjectDigest(outdated=(update,), libyears=libyears, dismissed=1),
         )  # fmt: skip
 
+    import json
+
+    import jsonschema
+
+    from depsentry.daemon import notify
+
     event = fleet_event([digest("a", 1.5), digest("b", 2.0)], "rid", NOW.isoformat())
     assert event.digest is not None and event.project == "2 projects"
+    schema = json.loads((Path(notify.__file__).parent / "event.schema.json").read_text())
+    jsonschema.validate(json.loads(event.to_json()), schema)  # webhook receivers can read it
     assert [f.package for f in event.digest.outdated] == ["a: requests", "b: requests"]
     assert event.digest.libyears == 3.5 and event.digest.dismissed == 2
 
@@ -363,3 +371,26 @@ def test_dev_only_pins_are_those_only_dev_groups_declare() -> None:
     pins = dev_only_pins([dep("pytest", "dev"), dep("ruff", "lint", "dev"), dep("jinja2"),
                           dep("click", "main"), dep("attrs", "test"), dep("attrs", "main")])  # fmt: skip
     assert pins == {("pytest", "1.0"), ("ruff", "1.0")}
+
+
+def test_a_stored_dependency_set_keeps_its_groups_for_a_rematch() -> None:
+    from depsentry.daemon.store.runs import decode_dependencies, encode_dependencies
+
+    deps = [
+        Dependency("pytest", "8.0", True, Source("pyproject.toml", 3), groups=("dev",)),
+        Dependency("jinja2", "2.11.3", True, Source("requirements.txt", 1)),
+    ]
+    assert decode_dependencies(encode_dependencies(deps)) == deps
+    assert decode_dependencies([["old", "1.0", True, "requirements.txt", 2]])[0].groups == ()
+
+
+def test_the_digest_names_what_is_not_ready_for_the_target_python() -> None:
+    from depsentry.daemon.digests import readiness_for
+
+    def not_ready(package: str) -> FindingView:
+        return FindingView(key=f"r{package}", kind="violation", package=package, rule="readiness")
+
+    assert readiness_for([vuln("a")]) is None
+    assert readiness_for([not_ready("numpy"), not_ready("lxml")]) == "✗ lxml, numpy"
+    many = [not_ready(f"p{i}") for i in range(7)]
+    assert readiness_for(many) == "✗ p0, p1, p2, p3, p4 (+2)"

@@ -80,9 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # Headers and body go out as two writes: without this, Nagle's algorithm holds the body
-        # until the client's delayed ACK (40 ms a request on Linux), as no real service does.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.server.stand_in.nodelay:
+            # Headers and body go out as two writes: Nagle's algorithm holds the body until the
+            # client's delayed ACK (40 ms a request on Linux). Benchmarks turn that off.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -144,6 +145,7 @@ class ChatStandIn:
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
+        self.nodelay = False  # True: answer without Nagle's delay (benchmarks)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.stand_in = self
         self._lock = threading.Lock()

@@ -334,7 +334,7 @@ class Store:
         self, conn: Any, name: str, now: datetime, since: datetime | None,
         extra: dict[str, Any] | None,
     ) -> Event:  # fmt: skip
-        from depsentry.daemon.digests import commands_for
+        from depsentry.daemon.digests import commands_for, readiness_for
 
         views = queries.open_views(conn, name)
         triaged = queries.triaged_counts(conn, name)
@@ -349,6 +349,7 @@ class Store:
             dismissed=triaged.get("dismissed", 0),
             snoozed=triaged.get("snoozed", 0),
             commands=commands_for(views),
+            readiness=readiness_for(views),
         )
         return Event(
             id=uuid7(), kind=EventKind.DIGEST, project=name, created_at=now.isoformat(),

@@ -147,8 +147,9 @@ def remember_alerted(
             )
         ).scalars()
     )
-    for key in sorted(wanted - have):
-        conn.execute(insert(alerted).values(channel=channel, project=project, key=key, at=now))
+    rows = [{"channel": channel, "project": project, "key": k, "at": now} for k in wanted - have]
+    if rows:
+        conn.execute(insert(alerted), sorted(rows, key=lambda r: str(r["key"])))
 
 
 def alerted_keys(conn: Connection, project: str, channels: Collection[str]) -> dict[str, set[str]]:

@@ -80,14 +80,27 @@ class JobState:
 
 def encode_dependencies(deps: Iterable[Dependency]) -> list[list[Any]]:
     """Compact JSON for the last dependency set (what matching needs, and where each came from)."""
-    return [[d.name, d.version, d.direct, d.source.path, d.source.line] for d in deps]
+    return [
+        [
+            d.name,
+            d.version,
+            d.direct,
+            d.source.path,
+            d.source.line,
+            *([list(d.groups)] if d.groups else []),
+        ]
+        for d in deps
+    ]  # groups (6th, when any): a re-match still knows which pins are dev-only
 
 
 def decode_dependencies(data: Sequence[Sequence[Any]] | None) -> list[Dependency]:
     return [
-        Dependency(name=n, version=v, direct=bool(direct), source=Source(path, line))
-        for n, v, direct, path, line in data or ()
-    ]
+        Dependency(
+            name=n, version=v, direct=bool(direct), source=Source(path, line),
+            groups=tuple(rest[0]) if rest else (),
+        )
+        for n, v, direct, path, line, *rest in data or ()
+    ]  # fmt: skip
 
 
 def ensure_project(conn: Connection, name: str, location: str) -> None:
