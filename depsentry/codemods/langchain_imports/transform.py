@@ -32,6 +32,8 @@ from .moves import Move, Table, table
 
 __all__ = ["LangChainImportsCodemod"]
 
+table()  # loaded with the class, so worker processes forked after it share it
+
 STAR_TODO = "a star import from a module LangChain moved: import the names from their new homes"
 _CLASSIC = "langchain_classic"
 CLASSIC_WARNING = (
