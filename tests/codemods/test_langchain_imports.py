@@ -363,6 +363,9 @@ def test_cli_add_dependencies_needs_write_and_a_file(tmp_path: Path) -> None:
 
     (tmp_path / "requirements.txt").write_text("x\n")
     assert dependency_file(tmp_path / "main.py") == tmp_path / "requirements.txt"
+    (tmp_path / "requirements.txt").unlink()
+    with pytest.raises(CodemodError, match="no pyproject.toml or requirements.txt"):
+        dependency_file(tmp_path / "main.py")
 
 
 def test_add_requirements_formats(tmp_path: Path) -> None:
@@ -382,6 +385,8 @@ def test_add_requirements_formats(tmp_path: Path) -> None:
     )
     poetry.write_text('[project]\nname = "x"\n')
     assert 'dependencies = ["b"]' in add_requirements(poetry, ["b"]).text
+    poetry.write_text('[project]\nname = "x"\ndependencies = ["not a requirement!", "b"]\n')
+    assert add_requirements(poetry, ["B", "c"]).added == ("c",)
     poetry.write_text('[project]\nname = "x"\ndynamic = ["dependencies"]\n')
     with pytest.raises(InputError, match="no \\[project\\]"):
         add_requirements(poetry, ["b"])
