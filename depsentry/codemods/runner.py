@@ -124,7 +124,8 @@ class Summary:
         self.requirements.update(result.requirements)
 
     def line(self, mode: Mode) -> str:
-        """'N files scanned, M skipped by pre-filter, C changed, T TODOs left, F failed[, S skipped]'."""
+        """'N files scanned, M skipped by pre-filter, C changed, T TODOs left, F failed[, S skipped]
+        [; needs PKG, ...]'."""
         changed = "changed" if mode is Mode.WRITE else "would change"
         skipped = f", {self.skipped} skipped" if self.skipped else ""
         needs = f"; needs {', '.join(sorted(self.requirements))}" if self.requirements else ""

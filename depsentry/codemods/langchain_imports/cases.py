@@ -90,6 +90,20 @@ CASES: tuple[Case, ...] = (
         "    except ImportError:\n        return None\n    return OpenAI\n",
         name="nested-import-in-place",
     ),
+    Case(
+        "from langchain.llms import HuggingFaceHub\n",
+        "# TODO(depsentry): LangChain replaced HuggingFaceHub by "
+        "langchain_huggingface.HuggingFaceEndpoint (its arguments differ): migrate by hand\n"
+        "from langchain_community.llms import HuggingFaceHub\n",
+        name="replaced-class-moves-only-as-far-as-its-name-todo",
+    ),
+    Case(
+        "def f():\n    from langchain.chat_models import (init_chat_model, ChatOpenAI,\n"
+        "        AzureChatOpenAI)\n    return init_chat_model\n",
+        "def f():\n    from langchain.chat_models import (init_chat_model)\n"
+        "    from langchain_openai import ChatOpenAI, AzureChatOpenAI\n    return init_chat_model\n",
+        name="nested-partial-keeps-the-rest",
+    ),
     Case("from langchain.chat_models import init_chat_model\n", name="still-in-langchain"),
     Case("from langchain_openai import ChatOpenAI\n", name="already-migrated"),
     Case("import langchain\n\nlangchain.debug = True\n", name="module-setting-untouched"),

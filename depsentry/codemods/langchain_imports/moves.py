@@ -24,6 +24,10 @@ class Move:
     module: str
     name: str
     requirement: str
+    # Set when the chain ends at a different name (HuggingFaceHub -> HuggingFaceEndpoint,
+    # a class -> a factory function): a different API, so the move stops at the last place
+    # that kept the name and this names the replacement for a TODO.
+    replaced_by: str | None = None
 
     @property
     def path(self) -> str:
@@ -53,13 +57,18 @@ class Table:
         return dotted in self.modules
 
 
-def _resolve(edges: dict[str, str], old: str) -> str:
+def _resolve(edges: dict[str, str], old: str) -> tuple[str, str]:
+    """(the chain's end, its last stop with the old name): equal when the name never changed."""
+    name = old.rpartition(".")[2]
     seen = {old}
     new = edges[old]
+    same = new if new.rpartition(".")[2] == name else old
     while new in edges and new not in seen:  # a cycle in the data stops where it closes
         seen.add(new)
         new = edges[new]
-    return new
+        if new.rpartition(".")[2] == name and same.rpartition(".")[2] == name:
+            same = new
+    return new, same
 
 
 def load(document: dict[str, Any]) -> Table:
@@ -68,9 +77,10 @@ def load(document: dict[str, Any]) -> Table:
     moves = {}
     modules: set[str] = set()
     for old in edges:
-        new = _resolve(edges, old)
-        module, _, name = new.rpartition(".")
-        moves[old] = Move(module, name, distribution(module))
+        new, same = _resolve(edges, old)
+        replaced_by = None if new == same else new
+        module, _, name = same.rpartition(".")
+        moves[old] = Move(module, name, distribution(module), replaced_by)
         parts = old.split(".")[:-1]
         modules.update(".".join(parts[:depth]) for depth in range(1, len(parts) + 1))
     return Table(dict(document["sources"]), moves, frozenset(modules))

@@ -32,12 +32,19 @@ from .moves import Move, Table, table
 
 __all__ = ["LangChainImportsCodemod"]
 
+table()  # loaded with the class, so worker processes forked after it share it
+
 STAR_TODO = "a star import from a module LangChain moved: import the names from their new homes"
 _CLASSIC = "langchain_classic"
 CLASSIC_WARNING = (
     "langchain_classic holds LangChain's legacy chains, agents and memory "
     "(security fixes only); consider LCEL or langchain.agents.create_agent"
 )
+
+
+def replaced_todo(name: str, replacement: str) -> str:
+    """The TODO for a name LangChain replaced by another one (another API, not a move)."""
+    return f"LangChain replaced {name} by {replacement} (its arguments differ): migrate by hand"
 
 
 def dotted(node: cst.BaseExpression) -> str:
@@ -170,6 +177,7 @@ class LangChainImportsCodemod(Codemod):
         top = id(original_node) in self.top_imports
         kept: list[cst.BaseSmallStatement] = []
         added: dict[str, list[tuple[str, str | None]]] = {}
+        todos: list[str] = []
         star = False
         for item in updated_node.body:
             if not isinstance(item, cst.ImportFrom):
@@ -183,12 +191,14 @@ class LangChainImportsCodemod(Codemod):
                 )
                 kept.append(item)
                 continue
-            remaining = self._move_names(item, top, added)
+            remaining = self._move_names(item, top, added, todos)
             if remaining is not None:
                 kept.append(remaining)
         result: cst.SimpleStatementLine = updated_node
         if star:
-            node = with_todos(updated_node, [STAR_TODO], self.header)
+            todos.append(STAR_TODO)
+        if todos:
+            node = with_todos(updated_node, todos, self.header)
             assert isinstance(node, cst.SimpleStatementLine)
             result = node
         if not added:
@@ -205,9 +215,10 @@ class LangChainImportsCodemod(Codemod):
         node: cst.ImportFrom,
         top: bool,
         added: dict[str, list[tuple[str, str | None]]],
+        todos: list[str],
     ) -> cst.ImportFrom | None:
         """`node` without its moved names (None if none is left); the moves go to `added`
-        (rewritten in place) or to the import edits (top level)."""
+        (rewritten in place) or to the import edits (top level), replacements to `todos`."""
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return node
         module = dotted(node.module)
@@ -216,6 +227,10 @@ class LangChainImportsCodemod(Codemod):
         names: list[cst.ImportAlias] = []
         for alias in node.names:
             move = self.table.target(module, alias.evaluated_name)
+            if move is not None and move.replaced_by is not None:
+                todos.append(replaced_todo(alias.evaluated_name, move.replaced_by))
+                if move.path == f"{module}.{alias.evaluated_name}":
+                    move = None  # nowhere better to go with the same name: left, with the TODO
             if move is None:
                 names.append(alias)
                 continue
@@ -224,7 +239,8 @@ class LangChainImportsCodemod(Codemod):
             asname = alias.evaluated_alias
             if move.name != alias.evaluated_name and asname is None:
                 asname = bound  # a renamed class keeps the name the code uses
-            if top and not self._collides(bound):
+            # A TODO must sit above the new line: replaced names are rewritten where they stand.
+            if top and not self._collides(bound) and move.replaced_by is None:
                 self.edits.remove(module, alias.evaluated_name, alias.evaluated_alias)
                 self.edits.add(move.module, move.name, asname)
                 names.append(alias)  # the import edits drop it from the block
@@ -256,7 +272,9 @@ class LangChainImportsCodemod(Codemod):
             return updated_node
         module, _, name = f"{base}.{rest}".rpartition(".")
         move = self.table.target(module, name)
-        if move is None:
+        if move is not None and move.replaced_by is not None:
+            self.context.warnings.append(replaced_todo(name, move.replaced_by))
+        if move is None or move.path == f"{module}.{name}":
             return updated_node
         self._need(move)
         self.rewrote_attribute = True
