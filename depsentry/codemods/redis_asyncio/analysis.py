@@ -68,6 +68,11 @@ def kind_of(qnames: Collection[str]) -> str | None:
     return None
 
 
+def redis_named(receiver: str) -> bool:
+    """Whether a receiver's text names redis (`redis`, `self.redis_pool`, `app.state.Redis`)."""
+    return "redis" in receiver.lower()
+
+
 @dataclass(frozen=True)
 class Receiver:
     """A recognised client or pool: its kind and the encoding it decodes replies with."""
@@ -166,6 +171,7 @@ class Analysis(cst.CSTVisitor):
             method, receiver = func.attr.value, code(func.value)
             if method == "wait_closed":
                 self.wait_closed.add(receiver)
-                self.aio1 = True
+                # asyncio streams and servers, aiopg and aiomysql pools close the same way.
+                self.aio1 |= redis_named(receiver)
             if method in ("close", "aclose", "disconnect", "wait_closed"):
                 self.closed.add(receiver)

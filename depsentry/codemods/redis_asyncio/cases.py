@@ -807,16 +807,26 @@ CASES: tuple[Case, ...] = (
             "import aioredis\n"
             "\n"
             "\n"
-            "async def main(f):\n"
+            "async def main(f, writer, pg_pool):\n"
             "    f.close()\n"
+            "    writer.close()\n"
+            "    await writer.wait_closed()\n"
+            "    pg_pool.close()\n"
+            "    await pg_pool.wait_closed()\n"
+            "    await asyncio.gather(writer.wait_closed())\n"
             '    r = aioredis.from_url("redis://h")\n'
         ),
         after=(
             "from redis import asyncio as aioredis\n"
             "\n"
             "\n"
-            "async def main(f):\n"
+            "async def main(f, writer, pg_pool):\n"
             "    f.close()\n"
+            "    writer.close()\n"
+            "    await writer.wait_closed()\n"
+            "    pg_pool.close()\n"
+            "    await pg_pool.wait_closed()\n"
+            "    await asyncio.gather(writer.wait_closed())\n"
             '    r = aioredis.from_url("redis://h")\n'
         ),
     ),

@@ -24,7 +24,7 @@ from depsentry.codemods.imports import ImportEdits, member_key
 from depsentry.codemods.interface import Codemod, with_todos
 
 from . import INFO, commands
-from .analysis import AIO1, ASYNC, Analysis, Receiver, factory_of, normalised
+from .analysis import AIO1, ASYNC, Analysis, Receiver, factory_of, normalised, redis_named
 from .cases import CASES
 from .factories import new_func, rebuild
 from .pins import pre3_pinned
@@ -453,7 +453,7 @@ class RedisAsyncioCodemod(Codemod):
         awaited = id(original) in self._awaited
         if method == "close" and awaited and kind in ASYNC:
             return commands.with_args(updated, list(updated.args), attr="aclose")
-        if method == "wait_closed" and not awaited:
+        if method == "wait_closed" and not awaited and self._closes_1x(key):
             self.todo("wait_closed() is gone: `await x.aclose()` closes and waits")
             return updated
         result: commands.Result = (None, [])
@@ -574,7 +574,7 @@ class RedisAsyncioCodemod(Codemod):
         changed = False
         for small in updated_node.body:
             receiver = _called(small, "wait_closed", awaited=True)
-            if receiver is not None and receiver in self.analysis.wait_closed:
+            if receiver is not None and self._closes_1x(receiver):
                 changed = True
                 continue  # aclose() waits
             receiver = _called(small, "close", awaited=False)
@@ -595,7 +595,9 @@ class RedisAsyncioCodemod(Codemod):
 
     def _closes_1x(self, receiver: str) -> bool:
         kind = self.analysis.receivers.get(receiver, Receiver("", None)).kind
-        return receiver in self.analysis.wait_closed or kind in AIO1
+        # A close()/wait_closed() pair is aioredis 1.x's only when the receiver is a recognised
+        # 1.x client or says redis: asyncio streams and servers, aiopg pools close that way too.
+        return kind in AIO1 or (receiver in self.analysis.wait_closed and redis_named(receiver))
 
     # Warnings ------------------------------------------------------------------------------
 
