@@ -115,6 +115,14 @@ class Analysis(cst.CSTVisitor):
     imports_redis: bool = False
     aio1: bool = False  # uses an aioredis 1.x factory or the close()/wait_closed() pair
 
+    # libcst looks up a visit_<Node>_<attribute> method for every attribute of every node: this
+    # visitor has none, so the lookups are skipped.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
+
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
             self._imported(alias.evaluated_name)
