@@ -1022,4 +1022,25 @@ CASES: tuple[Case, ...] = (
         ),
         options={"from": "2"},
     ),
+    Case(
+        name="edge-factory-import-kept",
+        before=(
+            "from aioredis import create_redis_pool, create_pool\n"
+            "\n"
+            "\n"
+            "async def main(args):\n"
+            "    r = await create_redis_pool(*args)\n"
+            '    p = await create_pool("redis://h")\n'
+        ),
+        after=(
+            "from aioredis import create_redis_pool\n"
+            "from redis.asyncio import ConnectionPool\n"
+            "\n"
+            "\n"
+            "async def main(args):\n"
+            "    # TODO(depsentry): aioredis 1.x create_redis_pool(): rewrite by hand (keyword arguments only)\n"
+            "    r = await create_redis_pool(*args)\n"
+            '    p = ConnectionPool.from_url("redis://h", max_connections=10)\n'
+        ),
+    ),
 )

@@ -121,7 +121,12 @@ class RedisAsyncioCodemod(Codemod):
             for line in statement.leading_lines
             if line.comment is not None
         }
+        self._factory_imports: list[tuple[str, str, str | None]] = []
+        self._unrewritten: set[str] = set()  # local factory names some call still uses
         new = tree.visit(self)
+        for module, name, asname in self._factory_imports:
+            if (asname or name) not in self._unrewritten:
+                self.edits.remove(module, name, asname)
         package = (self.context.full_package_name or "").partition(".")[0]
         return self.edits.apply(new, {package} if package else ())
 
@@ -224,6 +229,7 @@ class RedisAsyncioCodemod(Codemod):
             self.todo(f"from {module} import ...: no redis-py module with the same names")
             return updated
         moved: list[tuple[str, str, str | None]] = []  # (module, name, asname)
+        factories: list[tuple[str, str]] = []  # imported when a call is rewritten (_factory)
         kept: list[cst.ImportAlias] = []
         for alias in original.names:
             name, asname = alias.evaluated_name, alias.evaluated_alias
@@ -234,16 +240,24 @@ class RedisAsyncioCodemod(Codemod):
             new_module, new_name = new
             if new_name != name and asname is None and name not in FACTORIES:
                 self._renamed[name] = new_name
-            moved.append((new_module, new_name, asname if name not in FACTORIES else None))
+            if name in FACTORIES:
+                factories.append((new_module, new_name))
+            else:
+                moved.append((new_module, new_name, asname))
         if id(original) in self._top:
             for alias in original.names:
-                if alias not in kept:
-                    self.edits.remove(module, alias.evaluated_name, alias.evaluated_alias)
+                request = (module, alias.evaluated_name, alias.evaluated_alias)
+                if alias in kept:
+                    continue
+                if alias.evaluated_name in FACTORIES:
+                    self._factory_imports.append(request)  # removed if every call was rewritten
+                else:
+                    self.edits.remove(*request)
             for new_module, new_name, asname in moved:
                 self.edits.add(new_module, new_name, asname)
             return updated
         groups: dict[str, list[tuple[str, str | None]]] = {}
-        for new_module, new_name, asname in moved:
+        for new_module, new_name, asname in [*moved, *((m, n, None) for m, n in factories)]:
             groups.setdefault(new_module, []).append((new_name, asname))
         statements: list[cst.BaseSmallStatement] = [
             _import_from(new_module, names) for new_module, names in groups.items()
@@ -391,16 +405,22 @@ class RedisAsyncioCodemod(Codemod):
                 f"aioredis 1.x {factory}() is a coroutine; its redis.asyncio replacement is not: "
                 "call it without await"
             )
-            return updated
+            return self._kept(updated)
         func, name = new_func(factory, updated.func)
-        if isinstance(updated.func, cst.Name):
-            self.edits.add("redis.asyncio", name)
         call, todos = rebuild(updated, factory, func)
         self.todo(*todos)
         if call is None:
-            return updated
+            return self._kept(updated)
         self._rebuilt.add(id(original))
+        if isinstance(updated.func, cst.Name):
+            self.edits.add("redis.asyncio", name)
         self._warn_defaults(original, {"factory"}, capped=True)
+        return call
+
+    def _kept(self, call: cst.Call) -> cst.Call:
+        """A factory call left as it was: a factory imported by name keeps its import."""
+        if isinstance(call.func, cst.Name):
+            self._unrewritten.add(call.func.value)
         return call
 
     def _client(self, original: cst.Call, updated: cst.Call, names: set[str]) -> cst.BaseExpression:
