@@ -76,9 +76,9 @@ class RedisAsyncioCodemod(Codemod):
     # Functions that may hold a 1.x or 2.x call on a client passed in (a TODO) or a blocking
     # command (a warning) without naming redis stay in the sub-file pre-filter's view.
     SUBTREE_KEEP = (
-        "wait_closed", "zadd", "hmset", "eval", "expire=", "exist=", "encoding=", "multi_exec",
-        "iscan", "setex", "lrem", "zincrby", "mset", "blpop", "brpop", "bzpop", "blmove",
-        "blmpop", "bzmpop", "xread",
+        "wait_closed", ".zadd(", ".hmset", ".eval", "expire=", "exist=", "multi_exec", ".iscan",
+        ".setex(", ".lrem(", ".zincrby(", ".mset", ".blpop(", ".brpop", ".bzpop", ".blmove(",
+        ".blmpop(", ".bzmpop(", ".xread",
     )  # fmt: skip
     # PositionProvider is resolved only when a warning needs a line (see _line): declaring it
     # would cost a pass over every module and turn the sub-file pre-filter off.
