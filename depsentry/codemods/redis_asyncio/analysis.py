@@ -68,6 +68,11 @@ def kind_of(qnames: Collection[str]) -> str | None:
     return None
 
 
+def redis_named(receiver: str) -> bool:
+    """Whether a receiver's text names redis (`redis`, `self.redis_pool`, `app.state.Redis`)."""
+    return "redis" in receiver.lower()
+
+
 @dataclass(frozen=True)
 class Receiver:
     """A recognised client or pool: its kind and the encoding it decodes replies with."""
@@ -109,6 +114,14 @@ class Analysis(cst.CSTVisitor):
     imports_aioredis: bool = False
     imports_redis: bool = False
     aio1: bool = False  # uses an aioredis 1.x factory or the close()/wait_closed() pair
+
+    # libcst looks up a visit_<Node>_<attribute> method for every attribute of every node: this
+    # visitor has none, so the lookups are skipped.
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        pass
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        pass
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -166,6 +179,7 @@ class Analysis(cst.CSTVisitor):
             method, receiver = func.attr.value, code(func.value)
             if method == "wait_closed":
                 self.wait_closed.add(receiver)
-                self.aio1 = True
+                # asyncio streams and servers, aiopg and aiomysql pools close the same way.
+                self.aio1 |= redis_named(receiver)
             if method in ("close", "aclose", "disconnect", "wait_closed"):
                 self.closed.add(receiver)

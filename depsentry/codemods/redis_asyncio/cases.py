@@ -807,16 +807,26 @@ CASES: tuple[Case, ...] = (
             "import aioredis\n"
             "\n"
             "\n"
-            "async def main(f):\n"
+            "async def main(f, writer, pg_pool):\n"
             "    f.close()\n"
+            "    writer.close()\n"
+            "    await writer.wait_closed()\n"
+            "    pg_pool.close()\n"
+            "    await pg_pool.wait_closed()\n"
+            "    await asyncio.gather(writer.wait_closed())\n"
             '    r = aioredis.from_url("redis://h")\n'
         ),
         after=(
             "from redis import asyncio as aioredis\n"
             "\n"
             "\n"
-            "async def main(f):\n"
+            "async def main(f, writer, pg_pool):\n"
             "    f.close()\n"
+            "    writer.close()\n"
+            "    await writer.wait_closed()\n"
+            "    pg_pool.close()\n"
+            "    await pg_pool.wait_closed()\n"
+            "    await asyncio.gather(writer.wait_closed())\n"
             '    r = aioredis.from_url("redis://h")\n'
         ),
     ),
@@ -1011,5 +1021,26 @@ CASES: tuple[Case, ...] = (
             'r.get("k")\n'
         ),
         options={"from": "2"},
+    ),
+    Case(
+        name="edge-factory-import-kept",
+        before=(
+            "from aioredis import create_redis_pool, create_pool\n"
+            "\n"
+            "\n"
+            "async def main(args):\n"
+            "    r = await create_redis_pool(*args)\n"
+            '    p = await create_pool("redis://h")\n'
+        ),
+        after=(
+            "from aioredis import create_redis_pool\n"
+            "from redis.asyncio import ConnectionPool\n"
+            "\n"
+            "\n"
+            "async def main(args):\n"
+            "    # TODO(depsentry): aioredis 1.x create_redis_pool(): rewrite by hand (keyword arguments only)\n"
+            "    r = await create_redis_pool(*args)\n"
+            '    p = ConnectionPool.from_url("redis://h", max_connections=10)\n'
+        ),
     ),
 )

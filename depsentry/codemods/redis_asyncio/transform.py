@@ -24,7 +24,7 @@ from depsentry.codemods.imports import ImportEdits, member_key
 from depsentry.codemods.interface import Codemod, with_todos
 
 from . import INFO, commands
-from .analysis import AIO1, ASYNC, Analysis, Receiver, factory_of, normalised
+from .analysis import AIO1, ASYNC, Analysis, Receiver, factory_of, normalised, redis_named
 from .cases import CASES
 from .factories import new_func, rebuild
 from .pins import pre3_pinned
@@ -76,9 +76,9 @@ class RedisAsyncioCodemod(Codemod):
     # Functions that may hold a 1.x or 2.x call on a client passed in (a TODO) or a blocking
     # command (a warning) without naming redis stay in the sub-file pre-filter's view.
     SUBTREE_KEEP = (
-        "wait_closed", "zadd", "hmset", "eval", "expire=", "exist=", "encoding=", "multi_exec",
-        "iscan", "setex", "lrem", "zincrby", "mset", "blpop", "brpop", "bzpop", "blmove",
-        "blmpop", "bzmpop", "xread",
+        "wait_closed", ".zadd(", ".hmset", ".eval", "expire=", "exist=", "multi_exec", ".iscan",
+        ".setex(", ".lrem(", ".zincrby(", ".mset", ".blpop(", ".brpop", ".bzpop", ".blmove(",
+        ".blmpop(", ".bzmpop(", ".xread",
     )  # fmt: skip
     # PositionProvider is resolved only when a warning needs a line (see _line): declaring it
     # would cost a pass over every module and turn the sub-file pre-filter off.
@@ -121,7 +121,12 @@ class RedisAsyncioCodemod(Codemod):
             for line in statement.leading_lines
             if line.comment is not None
         }
+        self._factory_imports: list[tuple[str, str, str | None]] = []
+        self._unrewritten: set[str] = set()  # local factory names some call still uses
         new = tree.visit(self)
+        for module, name, asname in self._factory_imports:
+            if (asname or name) not in self._unrewritten:
+                self.edits.remove(module, name, asname)
         package = (self.context.full_package_name or "").partition(".")[0]
         return self.edits.apply(new, {package} if package else ())
 
@@ -224,6 +229,7 @@ class RedisAsyncioCodemod(Codemod):
             self.todo(f"from {module} import ...: no redis-py module with the same names")
             return updated
         moved: list[tuple[str, str, str | None]] = []  # (module, name, asname)
+        factories: list[tuple[str, str]] = []  # imported when a call is rewritten (_factory)
         kept: list[cst.ImportAlias] = []
         for alias in original.names:
             name, asname = alias.evaluated_name, alias.evaluated_alias
@@ -234,16 +240,24 @@ class RedisAsyncioCodemod(Codemod):
             new_module, new_name = new
             if new_name != name and asname is None and name not in FACTORIES:
                 self._renamed[name] = new_name
-            moved.append((new_module, new_name, asname if name not in FACTORIES else None))
+            if name in FACTORIES:
+                factories.append((new_module, new_name))
+            else:
+                moved.append((new_module, new_name, asname))
         if id(original) in self._top:
             for alias in original.names:
-                if alias not in kept:
-                    self.edits.remove(module, alias.evaluated_name, alias.evaluated_alias)
+                request = (module, alias.evaluated_name, alias.evaluated_alias)
+                if alias in kept:
+                    continue
+                if alias.evaluated_name in FACTORIES:
+                    self._factory_imports.append(request)  # removed if every call was rewritten
+                else:
+                    self.edits.remove(*request)
             for new_module, new_name, asname in moved:
                 self.edits.add(new_module, new_name, asname)
             return updated
         groups: dict[str, list[tuple[str, str | None]]] = {}
-        for new_module, new_name, asname in moved:
+        for new_module, new_name, asname in [*moved, *((m, n, None) for m, n in factories)]:
             groups.setdefault(new_module, []).append((new_name, asname))
         statements: list[cst.BaseSmallStatement] = [
             _import_from(new_module, names) for new_module, names in groups.items()
@@ -391,16 +405,22 @@ class RedisAsyncioCodemod(Codemod):
                 f"aioredis 1.x {factory}() is a coroutine; its redis.asyncio replacement is not: "
                 "call it without await"
             )
-            return updated
+            return self._kept(updated)
         func, name = new_func(factory, updated.func)
-        if isinstance(updated.func, cst.Name):
-            self.edits.add("redis.asyncio", name)
         call, todos = rebuild(updated, factory, func)
         self.todo(*todos)
         if call is None:
-            return updated
+            return self._kept(updated)
         self._rebuilt.add(id(original))
+        if isinstance(updated.func, cst.Name):
+            self.edits.add("redis.asyncio", name)
         self._warn_defaults(original, {"factory"}, capped=True)
+        return call
+
+    def _kept(self, call: cst.Call) -> cst.Call:
+        """A factory call left as it was: a factory imported by name keeps its import."""
+        if isinstance(call.func, cst.Name):
+            self._unrewritten.add(call.func.value)
         return call
 
     def _client(self, original: cst.Call, updated: cst.Call, names: set[str]) -> cst.BaseExpression:
@@ -453,7 +473,7 @@ class RedisAsyncioCodemod(Codemod):
         awaited = id(original) in self._awaited
         if method == "close" and awaited and kind in ASYNC:
             return commands.with_args(updated, list(updated.args), attr="aclose")
-        if method == "wait_closed" and not awaited:
+        if method == "wait_closed" and not awaited and self._closes_1x(key):
             self.todo("wait_closed() is gone: `await x.aclose()` closes and waits")
             return updated
         result: commands.Result = (None, [])
@@ -574,7 +594,7 @@ class RedisAsyncioCodemod(Codemod):
         changed = False
         for small in updated_node.body:
             receiver = _called(small, "wait_closed", awaited=True)
-            if receiver is not None and receiver in self.analysis.wait_closed:
+            if receiver is not None and self._closes_1x(receiver):
                 changed = True
                 continue  # aclose() waits
             receiver = _called(small, "close", awaited=False)
@@ -595,7 +615,9 @@ class RedisAsyncioCodemod(Codemod):
 
     def _closes_1x(self, receiver: str) -> bool:
         kind = self.analysis.receivers.get(receiver, Receiver("", None)).kind
-        return receiver in self.analysis.wait_closed or kind in AIO1
+        # A close()/wait_closed() pair is aioredis 1.x's only when the receiver is a recognised
+        # 1.x client or says redis: asyncio streams and servers, aiopg pools close that way too.
+        return kind in AIO1 or (receiver in self.analysis.wait_closed and redis_named(receiver))
 
     # Warnings ------------------------------------------------------------------------------
 
