@@ -641,6 +641,8 @@ def test_no_projects_is_valid_json() -> None:
     text = JsonRenderer().render(result)
     assert json.loads(text)["projects"] == []
     assert read_report(text) == result
+
+
 def test_a_summary_that_repeats_the_id_is_null(single: Any) -> None:
     same = single(id="PYSEC-2023-120", summary="PYSEC-2023-120")
     document = json.loads(JsonRenderer().render(same))
