@@ -333,6 +333,9 @@ def match_dependencies(
     return _with_codemods(vulnerabilities, codemod_hints)
 
 
+_REFUSED = "outside the project; refused"  # how inputs/ words an include or input it refused
+
+
 def _pip_audit_transitive(
     report: ProjectReport, sources: Sequence[AdvisorySource], options: ScanOptions
 ) -> None:
@@ -345,6 +348,14 @@ def _pip_audit_transitive(
 
     if NO_LOCK_NOTE not in report.notes:
         return  # a lockfile or environment already names every transitive dependency
+    refused = [s.requirement for s in report.skipped if _REFUSED in s.reason]
+    if refused:
+        # pip reads -r/-c includes itself: it would open what the reader refused to.
+        report.notes.append(
+            f"pip-audit resolution skipped: pip would read {refused[0]}, which the scan refused "
+            "(outside the project)"
+        )
+        return
     auditor = next((s for s in sources if isinstance(s, PipAuditSource)), None)
     if auditor is None:
         auditor = PipAuditSource(

@@ -196,3 +196,31 @@ def test_fix_checks_see_includes_that_reach_up_inside_the_project(tmp_path: Path
     )
     [found] = install_sets(tmp_path, ["requirements/dev.txt"])
     assert sorted(str(pin.name) for pin in found.pins) == ["calm", "med"]
+
+
+def test_pip_audit_resolution_never_hands_pip_a_file_whose_include_was_refused(
+    tmp_path: Path, outside: Path
+) -> None:
+    """pip reads -r/-c includes itself: a tree with a refused include is not given to it."""
+    from depsentry.advisories.pip_audit_source import PipAuditSource
+    from depsentry.inputs.project import NO_LOCK_NOTE
+    from depsentry.models import ProjectReport
+    from depsentry.scan import ScanOptions, _pip_audit_transitive
+
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "requirements.txt").write_text(f"calm==1.0\n-r {outside}\n")
+    inputs = read_project(app)
+    assert any("outside the project" in s.reason for s in inputs.skipped)
+
+    class Spy(PipAuditSource):
+        def audit_requirements_file(self, path: Path) -> list[object]:  # type: ignore[override]
+            raise AssertionError(f"pip was given {path}")
+
+    report = ProjectReport(
+        path=str(app), inputs=list(inputs.inputs), dependencies=list(inputs.dependencies),
+        skipped=list(inputs.skipped), notes=[NO_LOCK_NOTE],
+    )  # fmt: skip
+    _pip_audit_transitive(report, [Spy()], ScanOptions(paths=[app], pip_audit_resolve=True))
+    assert report.vulnerabilities == []
+    assert any("pip-audit resolution skipped" in note for note in report.notes)
