@@ -321,6 +321,9 @@ def test_fleet_digests_render_for_every_kind_and_language(language: str) -> None
         payloads = notifier().build(event, channel)
         text = " ".join(p.body.decode() for p in payloads)
         assert payloads and "p2: requests" in text, kind
+        if kind != "webhook":  # chat text names the fleet in the channel's language
+            assert ("3 个项目" if language == "zh" else "3 projects") in text, kind
+            assert language == "en" or "3 projects" not in text, kind
 
 
 def test_a_channel_removed_by_a_reload_keeps_its_deliveries_waiting(tmp_path: Path) -> None:

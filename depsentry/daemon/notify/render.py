@@ -324,6 +324,9 @@ def _osv_url(advisory_id: str) -> str:
     return f"https://osv.dev/vulnerability/{advisory_id}" if _ADVISORY_ID.match(advisory_id) else ""
 
 
+_FLEET_NAME = {"en": "{n} projects", "zh": "{n} 个项目"}
+
+
 def _context(
     event: Event,
     channel: Channel,
@@ -345,9 +348,13 @@ def _context(
             readiness=e(_clean(d.readiness, 300)),
             commands=tuple(e(_clean(c, 200)) for c in d.commands[:10]),
         )
+    name = _clean(event.project)
+    fleet = event.extra.get("fleet")
+    if isinstance(fleet, list) and channel.language in _FLEET_NAME:
+        name = _FLEET_NAME[channel.language].format(n=len(fleet))  # the fleet in its language
     return {
-        "project": e(_clean(event.project)),
-        "project_name": _clean(event.project),
+        "project": e(name),
+        "project_name": name,
         "event_id": event.id,
         "event_kind": event.kind.value,
         "run_id": event.run_id,
