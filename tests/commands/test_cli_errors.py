@@ -257,7 +257,9 @@ def test_a_crashing_reader_is_never_exit_1(
     def broken(self: object, path: Path) -> object:
         raise RuntimeError("reader bug")
 
-    monkeypatch.setattr("depsentry.inputs.project.read_tree", lambda path: broken(None, path))
+    monkeypatch.setattr(
+        "depsentry.inputs.project.read_tree", lambda path, **kwargs: broken(None, path)
+    )
     app = project(tmp_path / "app", {"requirements.txt": "demo==1.0\n"})
     osv = write_osv(tmp_path / "osv")
     code = main(["scan", str(app), "--osv-db", str(osv), "--offline", "--fail-on", "none"])
