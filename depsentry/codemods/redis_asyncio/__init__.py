@@ -20,32 +20,7 @@ INFO = CodemodInfo(
     FROM=">=0",
     TO=">=0",
     DESCRIPTION="aioredis 1.x/2.x -> redis.asyncio; redis-py pool setup, 3.0 argument order",
-    # "redis" finds the files; the rest keeps functions that may hold a 1.x or 2.x call on a
-    # client passed in (a TODO) in the sub-file pre-filter's view.
-    PREFILTER=(
-        "redis",
-        "wait_closed",
-        "zadd",
-        "hmset",
-        "eval",
-        "expire=",
-        "exist=",
-        "encoding=",
-        "multi_exec",
-        "iscan",
-        "setex",
-        "lrem",
-        "zincrby",
-        "mset",
-        "blpop",
-        "brpop",
-        "bzpop",
-        "blmove",
-        "blmpop",
-        "bzmpop",
-        "xread",
-    ),  # fmt: skip
-    # `from`: the redis-py version the code was written for; `auto` reads the project's pin.
+    PREFILTER=("redis",),  # every rule needs an aioredis or redis import (see SUBTREE_KEEP)
     OPTIONS={"from": ("auto", "2", "2.10", "3")},
 )
 
