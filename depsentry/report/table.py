@@ -173,6 +173,10 @@ class TableRenderer(Renderer):
                 table.add_column(column.header, no_wrap=True, min_width=budgets[i])
         for row in cells:
             table.add_row(*row)
+        if width > console.width:
+            console.width = (
+                width  # rich crops at the console's width: columns that never shrink win
+            )
         console.print(table, width=width)
 
     def _layout(

@@ -38,7 +38,7 @@ def test_a_six_year_old_advisory_fails_the_first_check(
         "Finding",
         "Due",
         "Overdue by",
-    ]
+    ], captured.out
     row = next(line for line in lines if "requests" in line)
     late = (datetime.now(UTC).date() - datetime(2018, 11, 5).date()).days  # high: 7 days
     assert "vulnerability" in row and "2018-11-05" in row and f"{late} days" in row

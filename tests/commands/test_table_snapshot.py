@@ -46,7 +46,7 @@ def test_table_snapshot(tmp_path: Path, home: Path, columns: int) -> None:
     )
     assert done.returncode == 1, done.stderr
     # The last line names the database by its (temporary, so varying) path.
-    shown = done.stdout[: done.stdout.index("Advisory data: ")]
+    shown = done.stdout[: done.stdout.index("Advisory data:")]
     snapshot = SNAPSHOTS / f"table-{columns}.txt"
     if os.environ.get("DEPSENTRY_UPDATE_SNAPSHOTS"):
         snapshot.write_text(shown, encoding="utf-8")
