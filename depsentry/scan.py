@@ -223,13 +223,23 @@ def read_reports(options: ScanOptions, progress: Progress = _no_progress) -> lis
     total = len(options.paths)
     for done, path in enumerate(options.paths):
         progress("reading", done, total)
-        own = options.own_excludes and path.is_dir()
-        if options.one_project or not path.is_dir():
+        is_dir = _is_dir(path)
+        own = options.own_excludes and is_dir
+        if options.one_project or not is_dir:
             reports.append(_read(path, options.environment, options.exclude, own=own))
         else:
             reports.extend(_read_split(path, options.environment, options.exclude, own=own))
     progress("reading", total, total)
     return reports
+
+
+def _is_dir(path: Path) -> bool:
+    # Path.is_dir() raises on EACCES (a file in a directory we may not search): the reader
+    # then says so in one line.
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _read_split(
