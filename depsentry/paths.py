@@ -9,7 +9,9 @@ from pathlib import Path
 
 from depsentry.errors import ConfigError, DepsentryError
 
-__all__ = ["confined", "project_of", "state_dir"]
+__all__ = ["OUTSIDE", "confined", "project_of", "state_dir"]
+
+OUTSIDE = "outside the project; refused"  # every refusal says it: reports and checks find it
 
 
 def state_dir() -> Path:
@@ -54,7 +56,7 @@ def confined(
     if any(resolved.is_relative_to(root) for root in real_roots):
         return resolved
     via = f" (resolves to {resolved})" if str(resolved) != os.path.abspath(path) else ""
-    raise error(f"{what}: {path}{via} is outside the project; refused", where)
+    raise error(f"{what}: {path}{via} is {OUTSIDE}", where)
 
 
 def project_of(

@@ -343,9 +343,6 @@ def match_dependencies(
     return _with_codemods(vulnerabilities, codemod_hints)
 
 
-_REFUSED = "outside the project; refused"  # how inputs/ words an include or input it refused
-
-
 def _pip_audit_transitive(
     report: ProjectReport, sources: Sequence[AdvisorySource], options: ScanOptions
 ) -> None:
@@ -358,7 +355,9 @@ def _pip_audit_transitive(
 
     if NO_LOCK_NOTE not in report.notes:
         return  # a lockfile or environment already names every transitive dependency
-    refused = [s.requirement for s in report.skipped if _REFUSED in s.reason]
+    from depsentry.paths import OUTSIDE
+
+    refused = [s.requirement for s in report.skipped if OUTSIDE in s.reason]
     if refused:
         # pip reads -r/-c includes itself: it would open what the reader refused to.
         report.notes.append(

@@ -30,7 +30,7 @@ from depsentry.inputs.interface import InputReader
 from depsentry.inputs.registry import readers
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
-from depsentry.paths import confined
+from depsentry.paths import OUTSIDE, confined
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -247,7 +247,7 @@ def _read_file(file: Path, merger: _Merger, *, root: Path, named: bool) -> list[
         try:
             confined(file, [root], what="input", error=InputError)
         except InputError:
-            raise InputError("a symlink to outside the project; refused, not read", file) from None
+            raise InputError(f"a symlink to {OUTSIDE}, not read", file) from None
     reader = reader_for(file) if not named else (reader_for(file) or _sniff(file))
     assert reader is not None  # discover() only returns claimed files
     try:

@@ -20,7 +20,7 @@ from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from depsentry.names import canonical_name
-from depsentry.paths import confined
+from depsentry.paths import OUTSIDE, confined
 
 __all__ = [
     "MAX_INCLUDE_DEPTH",
@@ -186,7 +186,7 @@ class _Walker:
         try:
             key = str(confined(target, [self.root], what="include", error=InputError))
         except InputError:
-            reason = f"included file {shown} is outside the project; refused, not read"
+            reason = f"included file {shown} is {OUTSIDE}, not read"
             self._add(_unreadable(line, reason, source))
             return
         except (OSError, ValueError) as exc:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC
-from io import StringIO
 from pathlib import PurePath
 from typing import Any, Self
 
@@ -97,22 +96,12 @@ class TableReadiness(ReadinessRenderer):
 
     def render(self, report: ReadinessReport) -> str:
         from rich import box
-        from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
-        out = StringIO()
-        console = Console(
-            file=out,
-            force_terminal=self.color,
-            no_color=not self.color,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            _environ={},  # pure: the caller decides colour and width
-        )
+        from depsentry.report.table import console_text, text_console
+
+        out, console = text_console(color=self.color, width=self.width)
         styles = {"ready": "green", "upgrade": "yellow", "blocked": "bold red"}
         several = len(report.projects) > 1
         for project in report.projects:
@@ -143,10 +132,7 @@ class TableReadiness(ReadinessRenderer):
             if several:
                 console.print(readiness_summary(project.rows), soft_wrap=True)
         console.print(overall_summary(report), soft_wrap=True)
-        text = out.getvalue()
-        if self.color:
-            return text
-        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+        return console_text(out, color=self.color)
 
 
 class JsonReadiness(ReadinessRenderer):

@@ -121,28 +121,10 @@ class TableRenderer(Renderer):
         return self._text(out)
 
     def _console(self) -> tuple[StringIO, Console]:
-        out = StringIO()
-        console = Console(
-            file=out,
-            force_terminal=self.color,
-            no_color=not self.color,
-            width=self.width,
-            color_system="standard" if self.color else None,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            # Pure: an empty environment, or TERM=dumb would force 80 columns (rich's own tests
-            # use this parameter); the caller decides colour and width.
-            _environ={},
-        )
-        return out, console
+        return text_console(color=self.color, width=self.width)
 
     def _text(self, out: StringIO) -> str:
-        text = out.getvalue()
-        if self.color:
-            return text
-        # rich pads every line to the full width; piped text should not carry that.
-        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+        return console_text(out, color=self.color)
 
     def _print(
         self,
@@ -351,3 +333,31 @@ def _where(source: Source, project: str) -> str:
     prefix = project.rstrip("/") + "/"
     text = str(source)
     return text.removeprefix(prefix) if project not in ("", ".") else text.removeprefix("./")
+
+
+def text_console(*, color: bool, width: int) -> tuple[StringIO, Console]:
+    """A console that renders into a string (every table-like renderer's)."""
+    out = StringIO()
+    console = Console(
+        file=out,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        # Pure: an empty environment, or TERM=dumb would force 80 columns (rich's own tests
+        # use this parameter); the caller decides colour and width.
+        _environ={},
+    )
+    return out, console
+
+
+def console_text(out: StringIO, *, color: bool) -> str:
+    """What `text_console` rendered; rich pads every line to the full width, piped text should
+    not carry that."""
+    text = out.getvalue()
+    if color:
+        return text
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
