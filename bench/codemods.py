@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bytecode import compile_bytecode
+
 REPO = Path(__file__).resolve().parents[1]
 OPENAI_SHARE = 0.05
 # Ordinary files that merely mention openai (a comment, a string): parsed, left unchanged.
@@ -412,6 +414,7 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="libcst.tool on the big file too")
     parser.add_argument("--keep", action="store_true", help="keep the generated trees")
     args = parser.parse_args()
+    compile_bytecode()
 
     work = Path(tempfile.mkdtemp(prefix="depsentry-bench-"))
     reference = _reference(args.codemod)

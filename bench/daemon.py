@@ -28,6 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+from bytecode import compile_bytecode  # noqa: E402
 from scan import DEFAULT_DB, _candidate_pins  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -101,6 +102,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle measurement")
     args = parser.parse_args()
+    compile_bytecode()
     if not (args.db / "vulns").is_dir():
         raise SystemExit(f"no OSV snapshot at {args.db}")
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bytecode import compile_bytecode
 from packaging.version import InvalidVersion, Version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +195,7 @@ def main() -> None:
         "--scaling", default="500,2000,5000", help="project counts for the scaling rows ('' = none)"
     )
     args = parser.parse_args()
+    compile_bytecode()
     if not (args.db / "vulns").is_dir():
         raise SystemExit(f"{args.db}: no OSV snapshot (expected a vulns/ directory)")
 
