@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -153,6 +152,17 @@ class CodemodError(DepsentryError):
     """A file a codemod cannot parse, or whose rewrite would not parse."""
 
 
+class _NeverRaised(Exception):
+    """Stands for tomllib's error while tomllib is not loaded: nothing can raise it then."""
+
+
+def _toml_decode_error() -> type[Exception]:
+    # Evaluated only when an exception reaches that clause: a scan of requirements files alone
+    # never imports tomllib (its regular expressions cost start-up).
+    module = sys.modules.get("tomllib")
+    return module.TOMLDecodeError if module is not None else _NeverRaised
+
+
 @contextmanager
 def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Iterator[None]:
     """Translate the errors of reading and parsing `path` into `error`, keeping the line."""
@@ -168,7 +178,7 @@ def reading(path: str | Path, error: type[DepsentryError] = InputError) -> Itera
         raise error("permission denied", path) from exc
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason})", path) from exc
-    except tomllib.TOMLDecodeError as exc:
+    except _toml_decode_error() as exc:
         # tomllib puts "(at line N, column M)" in the message; keep it as the line.
         msg = str(exc)
         line = None

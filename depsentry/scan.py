@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,16 +144,24 @@ def offer_codemods(report: ProjectReport, hints: CodemodHints) -> None:
 def _with_codemods(
     vulnerabilities: Sequence[Vulnerability], hints: CodemodHints
 ) -> list[Vulnerability]:
-    from depsentry.advisories.versions import parse_version
-
     found = []
     for v in vulnerabilities:
-        current = parse_version(v.version)
-        fixes = [parse_version(f) for f in v.fixed_in]
-        above = sorted(f for f in fixes if f is not None and current is not None and f > current)
-        names = hints(v.package, v.version, str(above[0])) if above else ()
+        names = _codemods_of(hints, v.package, v.version, v.fixed_in)
         found.append(replace(v, codemods=names) if names else v)
     return found
+
+
+@lru_cache(maxsize=4096)  # the same (package, version) finding recurs in many projects
+def _codemods_of(
+    hints: CodemodHints, package: str, version: str, fixed_in: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The codemods for the upgrade to the lowest fix above `version`."""
+    from depsentry.advisories.versions import parse_version
+
+    current = parse_version(version)
+    fixes = [parse_version(f) for f in fixed_in]
+    above = sorted(f for f in fixes if f is not None and current is not None and f > current)
+    return hints(package, version, str(above[0])) if above else ()
 
 
 def _load_policy(

@@ -139,22 +139,23 @@ def compile_entry(data: dict[str, Any]) -> CompiledEntry:
 def _in_range(rng: CompiledRange, v: Version) -> tuple[bool, tuple[Version, str] | None]:
     if rng.limits is not None and not any(v < limit for limit in rng.limits):
         return False, None
+    # One pass: events are sorted, so none past the first one above `v` applies, and the
+    # first fix above `v` is at or after it.
+    events = rng.events
     vulnerable = False
-    for kind, at, _ in rng.events:
-        if kind == "introduced" and (at is None or v >= at):
+    above = len(events)
+    for index, (kind, at, _) in enumerate(events):
+        if at is not None and at > v:
+            above = index
+            break
+        if kind == "introduced":
             vulnerable = True
-        elif at is not None and (
-            (kind == "fixed" and v >= at) or (kind == "last_affected" and v > at)
-        ):
+        elif at is not None and (kind == "fixed" or (kind == "last_affected" and v > at)):
             vulnerable = False
     if not vulnerable:
         return False, None
     fix = next(
-        (
-            (at, text)
-            for kind, at, text in rng.events
-            if kind == "fixed" and at is not None and at > v
-        ),
+        ((at, text) for kind, at, text in events[above:] if kind == "fixed" and at is not None),
         None,
     )
     return True, fix

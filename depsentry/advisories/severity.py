@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from depsentry.models import Severity
@@ -53,6 +54,7 @@ class Rating:
 UNRATED = Rating()
 
 
+@lru_cache(maxsize=1 << 16)  # asked per finding per pin; bounded for the daemon
 def id_rank(record_id: str) -> tuple[int, str]:
     """pip-audit's preference (PYSEC first), then GHSA, then CVE, then the rest; ties by id."""
     for rank, prefix in enumerate(("PYSEC-", "GHSA-", "CVE-")):

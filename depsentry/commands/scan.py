@@ -304,9 +304,13 @@ def repository_root(start: Path) -> Path:
 def terminal_width(to_terminal: bool) -> int | None:
     """`COLUMNS`, else the terminal's width; None (the renderer's default) when piped."""
     import os
-    import shutil
 
-    if os.environ.get("COLUMNS", "").isdigit() or to_terminal:
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)  # what shutil would answer, without importing it
+    if columns.isdigit() or to_terminal:
+        import shutil
+
         return max(shutil.get_terminal_size().columns, 40)
     return None
 

@@ -11,15 +11,15 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import logging
+import operator
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
@@ -292,6 +292,8 @@ def _project_settings(pyproject: Path, root: Path) -> tuple[str | None, str | No
     try:
         if os.path.islink(pyproject) or pyproject.parent != root:
             confined(pyproject, [root], what="pyproject.toml", error=InputError)
+        import tomllib  # only a project with a pyproject.toml needs it
+
         data = tomllib.loads(read_input(pyproject))
     except (InputError, ValueError, RecursionError):  # TOMLDecodeError, 5,000-digit numbers
         return None, None  # the pyproject reader has already reported what is wrong with it
@@ -362,6 +364,8 @@ def _sniff(path: Path) -> InputReader:
     if suffix in (".toml", ".lock"):
         text = read_input(path)
         with reading(path):
+            import tomllib
+
             data = tomllib.loads(text)
         metadata = data.get("metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
@@ -465,13 +469,19 @@ class _Merger:
         if where == item.source.path:
             return item
         # Once per pin: positional construction, without `dataclasses.replace`'s checks.
-        names = _FIELDS[type(item)]
-        values = [getattr(item, name) for name in names]
-        values[names.index("source")] = Source(where, item.source.line)
+        fields, at = _FIELDS[type(item)]
+        values = list(fields(item))
+        values[at] = Source(where, item.source.line)
         return type(item)(*values)
 
 
-_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (Dependency, Skipped)}
+def _fields(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], int]:
+    """Every field of `cls` in one C call, and where "source" is among them."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    return operator.attrgetter(*names), names.index("source")
+
+
+_FIELDS = {cls: _fields(cls) for cls in (Dependency, Skipped)}
 
 
 _MAX_TEXT = 300

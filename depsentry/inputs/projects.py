@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tomllib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,8 +270,10 @@ def _toml(path: Path, marks: Sequence[str] = ()) -> dict[str, object] | None:
         text = read_input(path)
         if marks and not any(mark in text for mark in marks):
             return None
+        import tomllib  # only a folder with TOML files needs it
+
         return tomllib.loads(text)
-    except (OSError, InputError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
+    except (OSError, InputError, UnicodeDecodeError, RecursionError):
         return None
-    except ValueError:  # a number of thousands of digits
+    except ValueError:  # TOMLDecodeError, or a number of thousands of digits
         return None

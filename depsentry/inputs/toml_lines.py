@@ -4,7 +4,6 @@ where each table, key and array item was written."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,8 @@ _TOML_KEY = re.compile(r"""\s*("([^"\\]*)"|'([^']*)'|[A-Za-z0-9_.-]+)\s*=""")
 
 def load_toml(path: Path) -> tuple[dict[str, Any], TomlLines]:
     """Parse `path` as TOML (errors become one-line InputErrors) and index its lines."""
+    import tomllib  # a scan of requirements files alone never loads it
+
     text = read_input(path)
     with reading(path):
         data = tomllib.loads(text)

@@ -3,7 +3,6 @@ upgrade (json.py puts it on the finding, table.py and markdown.py list them unde
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 
 from depsentry.models import ProjectReport
@@ -13,6 +12,8 @@ __all__ = ["CodemodOffer", "codemod_command", "offers"]
 
 def codemod_command(name: str, project: str) -> str:
     """The command that runs codemod `name` over a project's code."""
+    import shlex  # only findings that have a codemod need quoting
+
     return f"depsentry codemod run {name} {shlex.quote(project or '.')}"
 
 

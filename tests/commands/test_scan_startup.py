@@ -29,6 +29,10 @@ UNUSED = (
     "depsentry.advisories.osv_record",
     "depsentry.advisories.osv_sync",
     "depsentry.advisories.embedded",
+    "tomllib",  # a folder of requirements files holds no TOML
+    "tempfile",
+    "shutil",
+    "shlex",
 )
 
 
