@@ -241,11 +241,12 @@ def test_one_review_becomes_a_fleet_digest_on_a_channel_routing_many_projects(
         )
         settings = settings_for(tmp_path, projects + channels)
         review = {"policy": "monthly", "review": uuid7(), "count": 3}
+        now = datetime.now(UTC)  # the relay waits for the rest of a review by the real clock
         for name in ("p0", "p1"):
-            store.write_digest(name, NOW, since=None, extra=review)
+            store.write_digest(name, now, since=None, extra=review)
         run_relay(store, settings, timeout=0.5)
         assert fleet.received == [] and single.received == []  # waits for the third digest
-        store.write_digest("p2", NOW, since=None, extra=review)
+        store.write_digest("p2", now, since=None, extra=review)
         run_relay(store, settings)
         (message,) = [r.json() for r in fleet.received]
         assert message["kind"] == "digest" and message["extra"]["fleet"] == ["p0", "p1", "p2"]
