@@ -1,15 +1,18 @@
-"""Where depsentry keeps its state (`DEPSENTRY_HOME`, else the XDG state directory), and the one
-test of whether a path a project names stays inside that project."""
+"""Where depsentry keeps its state (`DEPSENTRY_HOME`, else the XDG state directory), the one
+test of whether a path a project names stays inside that project, and the capped read of one
+file (the input readers and the advisory sync).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from depsentry.errors import ConfigError, DepsentryError
 
-__all__ = ["OUTSIDE", "confined", "project_of", "state_dir"]
+__all__ = ["OUTSIDE", "confined", "project_of", "read_up_to", "state_dir"]
 
 OUTSIDE = "outside the project; refused"  # every refusal says it: reports and checks find it
 
@@ -77,3 +80,13 @@ def project_of(
             confined(path, [root], what=what, error=error)
             return root
     return None
+
+
+def read_up_to(handle: BinaryIO, size: int, cap: int) -> bytes:
+    """An open file's bytes, at most `cap` + 1 (more than `cap`: too large), `size` being its
+    fstat size. Sized to the file first: `read(cap + 1)` allocates the whole cap for every
+    small file; then the rest, if it grew since the fstat (or is a size-0 /proc file)."""
+    data = handle.read(min(size, cap) + 1)
+    if size < len(data) <= cap:
+        data += handle.read(cap + 1 - len(data))
+    return data

@@ -1,14 +1,15 @@
-"""paths.py: the state directory, and the confinement of paths a project names."""
+"""paths.py: the state directory, the confinement of paths a project names, capped reads."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
 
 from depsentry.errors import ConfigError, InputError
-from depsentry.paths import confined, project_of, state_dir
+from depsentry.paths import confined, project_of, read_up_to, state_dir
 
 
 def test_state_dir_defaults_to_the_xdg_state_directory(
@@ -50,3 +51,20 @@ def test_project_of_lets_the_operator_name_paths_elsewhere(tmp_path: Path) -> No
     assert project_of(root / "own.json", [root], what="--since") == root
     with pytest.raises(InputError, match="--since: .*is outside the project"):
         project_of(root / "last.json", [root], what="--since", error=InputError)
+
+
+@pytest.mark.parametrize(
+    ("content", "size", "cap", "expected"),
+    [
+        (b"abc", 3, 10, b"abc"),  # as the fstat said
+        (b"abcdef", 3, 10, b"abcdef"),  # grown since the fstat: all of it
+        (b"abcdef", 0, 10, b"abcdef"),  # a size-0 /proc file
+        (b"a" * 20, 3, 10, b"a" * 11),  # grown past the cap: cap + 1 says "too large"
+        (b"a" * 20, 20, 10, b"a" * 11),
+        (b"", 0, 10, b""),
+    ],
+)
+def test_read_up_to_reads_what_the_file_holds_up_to_one_past_the_cap(
+    content: bytes, size: int, cap: int, expected: bytes
+) -> None:
+    assert read_up_to(io.BytesIO(content), size, cap) == expected

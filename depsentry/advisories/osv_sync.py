@@ -41,6 +41,7 @@ from depsentry.advisories.osv_store import (
 )
 from depsentry.errors import AdvisoryDbError, reading
 from depsentry.httpkit import redact
+from depsentry.paths import read_up_to
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -83,9 +84,10 @@ def _read_regular(path: str) -> bytes:
     # O_NONBLOCK and fstat: a FIFO swapped in after the directory walk must not block the sync.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise RecordError("not a regular file")
-        data = handle.read(MAX_RECORD_BYTES + 1)
+        data = read_up_to(handle, info.st_size, MAX_RECORD_BYTES)
     if len(data) > MAX_RECORD_BYTES:
         raise RecordError(f"record larger than {MAX_RECORD_BYTES >> 20} MiB")
     return data

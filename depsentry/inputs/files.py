@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 from depsentry.errors import ConfigError, InputError, reading
+from depsentry.paths import read_up_to
 
 __all__ = ["MAX_INPUT_ENV", "decode", "max_input_bytes", "read_input"]
 
@@ -53,7 +54,7 @@ def read_input(path: Path) -> str:
             _check_regular(info.st_mode, path)
             if info.st_size > cap:
                 raise _too_large(path, cap)
-            data = handle.read(cap + 1)  # the file may grow after the fstat
+            data = read_up_to(handle, info.st_size, cap)
         if len(data) > cap:
             raise _too_large(path, cap)
         try:
