@@ -259,6 +259,25 @@ def test_non_ascii_is_kept_as_text(result: ScanResult) -> None:
     assert "résumé ✓" in JsonRenderer().render(result)
 
 
+@pytest.mark.parametrize(
+    "text", ['x", "source": null, "y', ', "source": null', '"source"', '"\x00source\x00']
+)
+def test_a_value_that_looks_like_the_source_key_stays_a_value(
+    result: ScanResult, text: str
+) -> None:
+    # Shared entries are encoded once and cut at their "source" key: values must not fool it.
+    project = result.projects[0]
+    first = project.vulnerabilities[0]
+    project.vulnerabilities[0] = replace(first, summary=text)
+    project.dependencies[0] = replace(project.dependencies[0], markers=text)
+    doc = render(result)
+    entry = next(v for v in doc["projects"][0]["vulnerabilities"] if v["id"] == first.id)
+    assert entry["summary"] == text and entry["source"] == str(first.source)
+    dependency = doc["projects"][0]["dependencies"]
+    assert any(d["markers"] == text for d in dependency)
+    assert all(isinstance(d["source"], str) for d in dependency)
+
+
 def test_round_trip(result: ScanResult) -> None:
     text = JsonRenderer().render(result)
     back = read_report(text, "report.json")
