@@ -11,7 +11,6 @@ empties (and `codemod list`) never pay for it.
 from __future__ import annotations
 
 import ast
-import difflib
 import enum
 import os
 import re
@@ -87,11 +86,10 @@ class FileResult:
 
     def diff(self) -> str:
         """A unified diff from `source` to `output` (empty unless CHANGED)."""
+        from depsentry.codemods.diffs import unified_diff
+
         name = display(self.path.as_posix())
-        lines = difflib.unified_diff(
-            _lines(self.source), _lines(self.output), fromfile=name, tofile=name
-        )
-        return "".join(lines)
+        return unified_diff(_lines(self.source), _lines(self.output), name, name)
 
 
 def _lines(text: str) -> list[str]:
