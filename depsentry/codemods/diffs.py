@@ -19,9 +19,7 @@ from collections.abc import Iterator, Sequence
 __all__ = ["unified_diff"]
 
 SMALL = 4000  # lines of both sides: below this, difflib itself (and ranges: their own matcher)
-_RESYNC = 20  # equal lines in a row that end a changed window
-_MAX_SHIFT = 400
-_MIN_CORE = 8  # a shorter longest core: the range goes to its own matcher  # how far apart the two sides may drift before the whole file goes to difflib
+_MIN_CORE = 8  # runs shorter than this are left to a range's own matcher
 
 Block = tuple[int, int, int]  # (i, j, size): a[i:i+size] == b[j:j+size]
 
@@ -90,8 +88,9 @@ def _matching_blocks(a: Sequence[str], b: Sequence[str]) -> list[Block]:
     queue = [(0, len(a), 0, len(b))]
     while queue:
         alo, ahi, blo, bhi = queue.pop()
-        best = _longest(runs, alo, ahi, blo, bhi)
-        if (ahi - alo) + (bhi - blo) < SMALL or best is None:
+        small = (ahi - alo) + (bhi - blo) < SMALL
+        best = None if small else _longest(runs, alo, ahi, blo, bhi)
+        if best is None:
             found.extend(_small(a, b, alo, ahi, blo, bhi, popular))
             continue
         i, j, k = best

@@ -82,3 +82,11 @@ def test_edge_cases_are_difflibs(after: object) -> None:
         new = after
     expected = "".join(difflib.unified_diff(before, new, fromfile="a", tofile="b"))
     assert unified_diff(before, new, "a", "b") == expected
+
+
+def test_a_file_of_repeated_lines_is_difflibs() -> None:
+    """Every line is popular: no run to cut at, so the whole range goes to one matcher."""
+    before = [f"line {n % 10}\n" for n in range(SMALL)]
+    after = [*before[:100], "new\n", *before[103:]]
+    expected = "".join(difflib.unified_diff(before, after, fromfile="a", tofile="a"))
+    assert unified_diff(before, after, "a", "a") == expected
