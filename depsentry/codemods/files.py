@@ -11,17 +11,18 @@ only if the target is still the file that was read.
 from __future__ import annotations
 
 import os
+import re
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
-
-from pathspec import GitIgnoreSpec, PathSpec, Pattern
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from depsentry.errors import CodemodError
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 # Never walked into, whatever .gitignore says: VCS data, virtualenvs and installed packages.
 SKIP_DIRS = frozenset(
@@ -30,7 +31,35 @@ SKIP_DIRS = frozenset(
 DEFAULT_INCLUDE = ("*.py",)
 DEFAULT_MAX_BYTES = 50_000_000  # the scanner's input cap: 50 MB
 
-_Ignores = tuple[tuple[Path, GitIgnoreSpec], ...]
+_Ignores = tuple[tuple[Path, "GitIgnoreSpec"], ...]
+# pathspec's regex for the default include, `*.py` (tests check it is still pathspec's): a run
+# with the default globs and no .gitignore does not import pathspec (a tenth of its start-up).
+_DEFAULT_INCLUDE = re.compile(r"^(?:.+/)?[^/]*\.py(?:/|$)")
+
+
+class _Globs(Protocol):
+    def match_file(self, file: str) -> bool: ...
+
+
+class _NoGlobs:
+    def match_file(self, file: str) -> bool:
+        return False
+
+
+class _DefaultInclude:
+    def match_file(self, file: str) -> bool:
+        return _DEFAULT_INCLUDE.match(file) is not None
+
+
+def _globs(lines: Sequence[str]) -> _Globs:
+    """A gitignore-style matcher of `lines`, pathspec's unless they are none or the default."""
+    if not lines:
+        return _NoGlobs()
+    if tuple(lines) == DEFAULT_INCLUDE:
+        return _DefaultInclude()
+    from pathspec import PathSpec
+
+    return PathSpec.from_lines("gitignore", lines)
 
 
 @dataclass(frozen=True)
@@ -74,8 +103,8 @@ def find_files(
     files not matching `include` (default `*.py`) or matching `exclude`. Globs use gitignore
     syntax, relative to the directory given.
     """
-    include_spec = PathSpec.from_lines("gitignore", include or DEFAULT_INCLUDE)
-    exclude_spec = PathSpec.from_lines("gitignore", exclude)
+    include_spec = _globs(include or DEFAULT_INCLUDE)
+    exclude_spec = _globs(exclude)
     found: dict[Path, SourceFile] = {}
     try:
         cwd: Path | None = Path.cwd().resolve()
@@ -135,9 +164,7 @@ def _once_each(files: list[SourceFile]) -> list[SourceFile]:
     return result
 
 
-def _walk(
-    root: Path, include: PathSpec[Pattern], exclude: PathSpec[Pattern]
-) -> Iterator[SourceFile]:
+def _walk(root: Path, include: _Globs, exclude: _Globs) -> Iterator[SourceFile]:
     # Ignore rules are matched on absolute paths built without syscalls (no resolve() per file).
     root_abs = root.resolve()
     ignores: dict[Path, _Ignores] = {root: _parent_ignores(root_abs)}
@@ -209,6 +236,8 @@ def _read_gitignore(directory: Path) -> GitIgnoreSpec | None:
         data = read_bytes(path, DEFAULT_MAX_BYTES)[0]
     except (OSError, SkippedFile):
         return None
+    from pathspec import GitIgnoreSpec
+
     return GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
 
 
@@ -301,6 +330,8 @@ def _write_in_place(target: Path, data: bytes) -> None:
 
 
 def _replace(target: Path, data: bytes, info: os.stat_result) -> None:
+    import tempfile  # only a write needs it
+
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:

@@ -12,6 +12,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper
 
+from depsentry.codemods.dispatch import Hook, hook
+from depsentry.codemods.metadata import PROVIDED, resolve_scopes
+
 if TYPE_CHECKING:
     from depsentry.codemods.registry import CodemodInfo
 
@@ -67,9 +70,11 @@ class Codemod(VisitorBasedCodemodCommand):
     SUBTREE_KEEP: ClassVar[tuple[str, ...]] = ()  # more strings that keep a statement unstubbed
     _attribute_hooks: ClassVar[bool] = False
     _no_matchers: ClassVar[bool] = False  # set on each class by its first instance
+    _hooks: ClassVar[dict[tuple[str, type], Hook]] = {}  # see depsentry.codemods.dispatch
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
+        cls._hooks = {}
         info = cls.__dict__.get("INFO")
         if info is not None:
             for name in _INFO_FIELDS:
@@ -128,25 +133,43 @@ class Codemod(VisitorBasedCodemodCommand):
             return
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         previous = self.context.wrapper
-        with self.resolve(wrapper):
+        with self._resolve_fast(wrapper):
             self.context = replace(self.context, wrapper=wrapper)
             try:
                 yield wrapper.module
             finally:
                 self.context = replace(self.context, wrapper=previous)
 
+    @contextmanager
+    def _resolve_fast(self, wrapper: MetadataWrapper) -> Iterator[None]:
+        """`self.resolve(wrapper)`, with scopes and qualified names from `metadata.py`."""
+        dependencies = set(self.get_inherited_dependencies())
+        if not dependencies or not dependencies <= PROVIDED:
+            with self.resolve(wrapper):
+                yield
+            return
+        computed = resolve_scopes(wrapper.module)
+        wrapper._metadata.update(computed)  # for helpers that resolve through the wrapper
+        self.metadata = {key: computed[key] for key in dependencies}
+        try:
+            yield
+        finally:
+            self.metadata = {}
+
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self.frozen and id(node) in self.frozen:
             return False  # a stub of the sub-file pre-filter: nothing in it to change
         if self._plain_visits:
-            return cst.CSTTransformer.on_visit(self, node)
+            found = hook(type(self), self._hooks, "visit", type(node))
+            return found is None or found(self, node) is not False
         return super().on_visit(node)
 
     def on_leave(  # type: ignore[override]  # same union libcst's own transformers return
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         if self._plain_visits:
-            return cst.CSTTransformer.on_leave(self, original_node, updated_node)
+            found = hook(type(self), self._hooks, "leave", type(original_node))
+            return updated_node if found is None else found(self, original_node, updated_node)
         return super().on_leave(original_node, updated_node)
 
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:

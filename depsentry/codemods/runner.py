@@ -11,8 +11,8 @@ empties (and `codemod list`) never pay for it.
 from __future__ import annotations
 
 import ast
-import difflib
 import enum
+import gc
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -87,11 +87,10 @@ class FileResult:
 
     def diff(self) -> str:
         """A unified diff from `source` to `output` (empty unless CHANGED)."""
+        from depsentry.codemods.diffs import unified_diff
+
         name = display(self.path.as_posix())
-        lines = difflib.unified_diff(
-            _lines(self.source), _lines(self.output), fromfile=name, tofile=name
-        )
-        return "".join(lines)
+        return unified_diff(_lines(self.source), _lines(self.output), name, name)
 
 
 def _lines(text: str) -> list[str]:
@@ -346,7 +345,20 @@ def _context(file: SourceFile) -> CodemodContext:
 def _process_chunk(
     codemod: type[Codemod], options: Mapping[str, str], chunk: Sequence[tuple[SourceFile, bytes]]
 ) -> list[FileResult]:
-    return [process_file(codemod, options, file, data) for file, data in chunk]
+    # libcst allocates hundreds of thousands of objects a file, which sets off the cyclic
+    # collector again and again over the same young trees: it is paused for the file, and one
+    # collection after it frees that file's cycles (scopes); what the worker holds (modules,
+    # the codemod class) is frozen out of every collection.
+    gc.freeze()
+    results = []
+    for file, data in chunk:
+        gc.disable()
+        try:
+            results.append(process_file(codemod, options, file, data))
+        finally:
+            gc.enable()
+        gc.collect()
+    return results
 
 
 def _crashed(item: tuple[SourceFile, bytes], reason: str) -> FileResult:

@@ -90,8 +90,8 @@ def test_a_gitignore_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
 
 
 def test_a_directory_that_disappears_is_reported(tmp_path: Path) -> None:
-    include = files.PathSpec.from_lines("gitignore", ["*.py"])
-    [skipped] = files._walk(tmp_path / "gone", include, files.PathSpec.from_lines("gitignore", []))
+    include = files._globs(files.DEFAULT_INCLUDE)
+    [skipped] = files._walk(tmp_path / "gone", include, files._globs([]))
     assert skipped.skip == "cannot list directory: No such file or directory"
 
 

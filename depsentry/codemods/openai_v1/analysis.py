@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from depsentry.codemods.dispatch import CachedVisitor
+
 from .tables import (
     ALL_SETTINGS,
     ASYNC_PREFIX,
@@ -113,7 +115,7 @@ def subscript_key(node: cst.Subscript) -> cst.BaseExpression | None:
     return node.slice[0].slice.value
 
 
-class Analysis(cst.CSTVisitor):
+class Analysis(CachedVisitor):
     """Collects resource calls, settings, scopes and top-level anchors of one module."""
 
     def __init__(self, qualified_names: QualifiedNames) -> None:

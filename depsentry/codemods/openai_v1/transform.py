@@ -45,6 +45,23 @@ from .tables import (
 
 _STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler)
 _SCOPES = (cst.Module, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+# What on_visit/on_leave do for a node type, as bits; isinstance over these tuples (two ABCs
+# among them) on every node costs more than the bookkeeping itself.
+_SCOPE, _STATEMENT, _IMPORT = 1, 2, 4
+_KINDS: dict[type, int] = {}
+
+
+def _kind(node_type: type) -> int:
+    kind = _KINDS.get(node_type)
+    if kind is None:
+        kind = _KINDS[node_type] = (
+            _SCOPE * issubclass(node_type, _SCOPES)
+            | _STATEMENT * issubclass(node_type, _STATEMENTS)
+            | _IMPORT * issubclass(node_type, cst.Import | cst.ImportFrom)
+        )
+    return kind
+
+
 _RETRY_WORDS = ("retry", "backoff")  # tenacity, backoff, retrying, urllib3-style decorators
 _PER_CALL_TODO = (
     "v1 clients read openai.{name} when they are built (on first use): if this runs more than "
@@ -99,11 +116,12 @@ class OpenAIV1Codemod(ErrorRules, ResponseRules, ParamRules, CleanupRules, Codem
     # Bookkeeping: scopes, statements and their TODO lines ------------------------------------
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, _SCOPES):
+        kind = _kind(type(node))
+        if kind & _SCOPE:
             self._scopes.append(self.analysis.scopes[node])
-        if isinstance(node, _STATEMENTS):
+        if kind & _STATEMENT:
             self._todos.append([])
-        if isinstance(node, cst.Import | cst.ImportFrom):
+        if kind & _IMPORT:
             self._in_import += 1
         return super().on_visit(node)
 
@@ -112,11 +130,12 @@ class OpenAIV1Codemod(ErrorRules, ResponseRules, ParamRules, CleanupRules, Codem
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]
         result = super().on_leave(original_node, updated_node)
-        if isinstance(original_node, _SCOPES):
+        kind = _kind(type(original_node))
+        if kind & _SCOPE:
             self._scopes.pop()
-        if isinstance(original_node, cst.Import | cst.ImportFrom):
+        if kind & _IMPORT:
             self._in_import -= 1
-        if isinstance(original_node, _STATEMENTS):
+        if kind & _STATEMENT:
             todos = self._todos.pop()
             if todos and isinstance(result, cst.CSTNode):
                 header = self._header if original_node is self._first else set()
