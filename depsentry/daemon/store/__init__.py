@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
 from depsentry.daemon.store import deliveries, outbox, queries, runs, triage
+from depsentry.daemon.store.aliases import GroupCache
 from depsentry.daemon.store.deliveries import Delivery, Routed
 from depsentry.daemon.store.desired import (
     KINDS,
@@ -74,6 +75,7 @@ class Store:
     def __init__(self, engine: Engine, where: str):
         self.engine = engine
         self.where = where
+        self._groups = GroupCache()
 
     @classmethod
     def open(cls, url: str, *, password: str | None = None) -> Store:
@@ -136,18 +138,23 @@ class Store:
         now: datetime,
         duration: float,
         kinds: Collection[str] = KINDS,
+        known: Collection[str] | None = None,
     ) -> ScanOutcome:
         """Reconcile the findings of a successful scan, write its outbox event and close its
-        run, in one transaction."""
+        run, in one transaction. `known` is the project's first-seen keys when the caller read
+        them before the scan (`first_seen`), so they are not read again."""
         desired = [
             *from_vulnerabilities(report.vulnerabilities, dev_only_pins(report.dependencies)),
             *(from_outdated(report.outdated) if "update" in kinds else ()),
             *(from_violations(report.violations) if "violation" in kinds else ()),
         ]
         present = {(d.name, d.version) for d in report.dependencies}
+        learning = self._groups.begin()
         with writing(self.engine) as conn:
-            result = reconcile(conn, name, desired, kinds=kinds, present=present, now=now)
-            runs.add_first_seen(conn, name, report.first_seen)
+            result = reconcile(
+                conn, name, desired, kinds=kinds, present=present, now=now, groups=learning
+            )
+            runs.add_first_seen(conn, name, report.first_seen, known)
             baselined = conn.execute(
                 select(projects.c.baselined).where(projects.c.name == name)
             ).scalar_one()
@@ -186,6 +193,7 @@ class Store:
             runs.finish_run(
                 conn, run_id, name, result="ok", now=now, duration=duration, stats=stats
             )
+        self._groups.keep(learning)  # committed: what it learnt about alias groups holds
         return ScanOutcome(result.changes, event)
 
     def rematch(
@@ -198,6 +206,7 @@ class Store:
     ) -> ScanOutcome:
         """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
         `dependencies` is that set when the caller has already read it."""
+        learning = self._groups.begin()
         with writing(self.engine) as conn:
             deps = dependencies
             if deps is None:
@@ -205,13 +214,15 @@ class Store:
             present = {(d.name, d.version) for d in deps}
             desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
             result = reconcile(
-                conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
-            )
+                conn, name, desired, kinds=("vulnerability",), present=present, now=now,
+                seen=False, groups=learning,
+            )  # fmt: skip
             event = None
             if result.changes:
                 event = self._event(EventKind.SCAN, name, now, None, result.changes,
                                     extra={"trigger": "advisory-sync"})  # fmt: skip
                 outbox.add_event(conn, event, now)
+        self._groups.keep(learning)
         return ScanOutcome(result.changes, event)
 
     def projects_using(self, packages: Collection[str]) -> set[str]:

@@ -7,7 +7,7 @@ fails waits for its next scheduled time instead of being retried in a loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -218,8 +218,12 @@ def first_seen_map(conn: Connection, name: str) -> dict[str, datetime]:
     return dict(rows.all())
 
 
-def add_first_seen(conn: Connection, name: str, dates: dict[str, datetime]) -> None:
-    known = set(first_seen_map(conn, name))
+def add_first_seen(
+    conn: Connection, name: str, dates: dict[str, datetime], known: Collection[str] | None = None
+) -> None:
+    """Record the keys of `dates` not yet known (`known`: read before, else read now)."""
+    if known is None:
+        known = set(first_seen_map(conn, name))
     fresh = [{"project": name, "key": k, "at": at} for k, at in dates.items() if k not in known]
     if fresh:
         conn.execute(insert(first_seen), fresh)
