@@ -248,6 +248,7 @@ async def sync_and_rematch(service: Service) -> None:
     service.metrics.syncs.labels("ok").inc()
     service.metrics.last_sync_success.set(time.time())
     service.advisories_loaded()
+    swapped_at = datetime.now(UTC)  # a scan attempted from here on matched the new database
     rematched = changes = 0
     rematch_seconds = 0.0
     if outcome.changed:
@@ -260,6 +261,8 @@ async def sync_and_rematch(service: Service) -> None:
             names = [n for n in names if n in using]
         for name in names:
             async with service.lock(name):
+                if (attempt := service.attempts.get(name)) is not None and attempt >= swapped_at:
+                    continue  # scanned in this round already, against the new database
                 summary = await asyncio.to_thread(rematch_project, name, store, [source])
             if summary is not None:
                 rematched += 1
