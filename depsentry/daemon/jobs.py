@@ -263,13 +263,16 @@ async def sync_and_rematch(service: Service) -> None:
             async with service.lock(name):
                 if (attempt := service.attempts.get(name)) is not None and attempt >= swapped_at:
                     continue  # scanned in this round already, against the new database
-                summary = await asyncio.to_thread(rematch_project, name, store, [source])
+                summary = await asyncio.to_thread(
+                    rematch_project, name, store, [source], outcome.packages
+                )
             if summary is not None:
                 rematched += 1
                 changes += summary.changes
         rematch_seconds = time.monotonic() - began
         service.metrics.rematch_duration.observe(rematch_seconds)
         await service.refresh()
+        service.trim_when_idle()  # the re-match filled the matcher's caches
     info = {"records": outcome.records, "imported": outcome.imported, "removed": outcome.removed,
             "rematched": rematched, "changes": changes}  # fmt: skip
     await asyncio.to_thread(store.record_job, SYNC, datetime.now(UTC), result="ok", info=info)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,15 +215,22 @@ def _failed(
 
 
 def rematch_project(
-    name: str, store: Store, sources: Sequence[AdvisorySource]
+    name: str,
+    store: Store,
+    sources: Sequence[AdvisorySource],
+    packages: Collection[str] | None = None,
 ) -> ScanSummary | None:
-    """Match `name`'s stored dependency set against `sources` again (no files, no clone)."""
+    """Match `name`'s stored dependency set against `sources` again (no files, no clone); with
+    `packages` (those whose advisories changed), only the pins of those packages."""
     started = time.monotonic()
     deps = store.dependencies(name)
     if deps is None:
         return None  # never scanned: its first scan will match everything anyway
-    vulns = match_dependencies(deps, sources, codemods_for)
-    outcome = store.rematch(name, vulns, now=datetime.now(UTC), dependencies=deps)
+    pins = deps if packages is None else [d for d in deps if d.name in packages]
+    vulns = match_dependencies(pins, sources, codemods_for)
+    outcome = store.rematch(
+        name, vulns, now=datetime.now(UTC), dependencies=deps, packages=packages
+    )
     return ScanSummary(
         name,
         0,

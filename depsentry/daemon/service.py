@@ -578,7 +578,8 @@ class Service:
             if self.queue.in_flight or self.queue.depth:
                 await asyncio.sleep(COUNTS_EVERY)
 
-    def _trim_when_idle(self) -> None:
+    def trim_when_idle(self) -> None:
+        """Give memory back once the queue has been empty for TRIM_AFTER seconds."""
         if self._trim_task is None or self._trim_task.done():
             self._trim_task = self.spawn(self._trim(), "trim")
 
@@ -600,7 +601,7 @@ class Service:
         self.metrics.queue_depth.set(self.queue.depth)
         self.metrics.in_flight.set(self.queue.in_flight)
         if not self.queue.depth and not self.queue.in_flight and self.state is State.RUNNING:
-            self._trim_when_idle()
+            self.trim_when_idle()
 
     # -- helpers ---------------------------------------------------------------------------------
 

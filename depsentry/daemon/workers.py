@@ -107,11 +107,6 @@ class WorkerPool:
         """The advisory database changed: workers open it again before their next scan."""
         self.generation += 1
 
-    def pids(self) -> list[int]:
-        with self._lock:
-            workers = [*self._idle, *self._busy]
-        return [w.process.pid for w in workers if w.process.pid is not None]
-
     def scan(self, request: ScanRequest, cancel: Cancel) -> ProjectReport:
         """Run `request` in a worker (an `Engine`); raises what an in-thread scan would."""
         for attempt in range(1, ATTEMPTS + 1):
@@ -133,7 +128,7 @@ class WorkerPool:
         raise DepsentryError(f"the scan's worker process died {ATTEMPTS} times")
 
     def _ask(self, request: ScanRequest, cancel: Cancel, attempt: int) -> tuple[str, Any] | None:
-        worker = self._take()
+        worker = self._take(request.project.name)
         keep = False
         try:
             worker.conn.send((request, self.generation))
@@ -157,15 +152,17 @@ class WorkerPool:
         )  # fmt: skip
         return None
 
-    def _take(self) -> _Worker:
+    def _take(self, project: str) -> _Worker:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         if worker is None or not worker.process.is_alive():
             if worker is not None:
                 worker.kill()
             worker = _Worker(self._context, self.settings, self.database)
-            logger.info("worker %s started", worker.process.pid,
-                         extra={"action": "worker_started", "pid": worker.process.pid})  # fmt: skip
+            logger.info(
+                "worker %s started for %s", worker.process.pid, project,
+                extra={"action": "worker_started", "pid": worker.process.pid, "project": project},
+            )  # fmt: skip
         with self._lock:
             self._busy.add(worker)
         return worker

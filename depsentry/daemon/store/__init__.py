@@ -203,9 +203,11 @@ class Store:
         *,
         now: datetime,
         dependencies: Sequence[Dependency] | None = None,
+        packages: Collection[str] | None = None,
     ) -> ScanOutcome:
         """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
-        `dependencies` is that set when the caller has already read it."""
+        `dependencies` is that set when the caller has already read it; with `packages`, only
+        those packages' findings (`vulnerabilities` matched only their pins)."""
         learning = self._groups.begin()
         with writing(self.engine) as conn:
             deps = dependencies
@@ -215,7 +217,7 @@ class Store:
             desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
             result = reconcile(
                 conn, name, desired, kinds=("vulnerability",), present=present, now=now,
-                seen=False, groups=learning,
+                seen=False, groups=learning, packages=packages,
             )  # fmt: skip
             event = None
             if result.changes:

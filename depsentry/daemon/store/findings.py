@@ -81,19 +81,19 @@ def reconcile(
     now: datetime,
     seen: bool = True,
     groups: Learning | None = None,
+    packages: Collection[str] | None = None,
 ) -> Reconciled:
     """Bring `project`'s findings of `kinds` in line with `desired`, in the caller's transaction.
 
     `seen` False (a re-match, not a scan) leaves `last_seen` of unchanged findings alone;
-    `groups` caches alias groups across calls."""
+    `groups` caches alias groups across calls; `packages` limits it to those packages' findings
+    (a re-match of only the pins a sync can have changed)."""
     grouped = _with_groups(conn, desired, now, groups)
     wanted = {(d.kind, d.package, d.ident or ""): d for d in grouped}
-    rows = {
-        (r["kind"], r["package"], r["ident"]): r
-        for r in conn.execute(
-            select(findings).where(findings.c.project == project, findings.c.kind.in_(list(kinds)))
-        ).mappings()
-    }
+    query = select(findings).where(findings.c.project == project, findings.c.kind.in_(list(kinds)))
+    if packages is not None:
+        query = query.where(findings.c.package.in_(sorted(packages)))
+    rows = {(r["kind"], r["package"], r["ident"]): r for r in conn.execute(query).mappings()}
     changes: list[Change] = []
     touched = 0
     unchanged: list[int] = []
