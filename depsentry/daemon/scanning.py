@@ -153,10 +153,9 @@ def scan_project(
     it; return what happened."""
     started = time.monotonic()
     now = datetime.now(UTC)
-    run_id = store.start_run(project.name, project.location, trigger, now)
+    run_id, known = store.start_scan(project.name, project.location, trigger, now)
     try:
         cancel.check()
-        known = store.first_seen(project.name)
         request = ScanRequest(project, now, known)
         if engine is None:
             report = scan_engine(request, settings, sources, cancel)
