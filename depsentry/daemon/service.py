@@ -589,6 +589,8 @@ class Service:
             return
         if self.workers is not None:
             await self._thread(self.workers.stop_idle)  # their memory goes with them
+        if self._store is not None:
+            await self._thread(self._store.release_connections)
         source = self.advisories.current
         await self._thread(release_memory, source)
 
