@@ -82,6 +82,7 @@ class ScanRequest:
     project: ProjectSettings
     now: datetime
     known: dict[str, datetime]  # first-seen dates of the project's findings
+    seconds: float = 3600.0  # left of the scan's timeout: a worker's own engine stops there
 
 
 class WorkerError(Exception):
@@ -156,7 +157,7 @@ def scan_project(
     run_id, known = store.start_scan(project.name, project.location, trigger, now)
     try:
         cancel.check()
-        request = ScanRequest(project, now, known)
+        request = ScanRequest(project, now, known, cancel.remaining())
         if engine is None:
             report = scan_engine(request, settings, sources, cancel)
         else:

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import multiprocessing
 import threading
+import time
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
@@ -38,13 +39,15 @@ def for_workers(settings: Settings) -> Settings:
     return replace(settings, projects=(), channels=(), alert_channels=(), triage=())
 
 
-def _serve(conn: Connection, settings: Settings, database: Path) -> None:
+def _serve(conn: Connection, settings: Settings, database: Path, level: int) -> None:
     """A worker's loop: one request at a time until told to stop or the daemon goes away."""
     from depsentry.advisories.osv_db import OsvDbSource
     from depsentry.advisories.osv_store import OsvStore
+    from depsentry.daemon import logs
 
+    logs.configure(settings.log_format, level)  # the engine's warnings, as the daemon logs
     generation, source = -1, None
-    never = Cancel(threading.Event())  # the daemon stops a worker by ending it
+    stopping = threading.Event()  # never set: the daemon stops a worker by ending it
     while True:
         try:
             message = conn.recv()
@@ -58,7 +61,10 @@ def _serve(conn: Connection, settings: Settings, database: Path) -> None:
                 if source is not None:
                     source.close()
                 source, generation = OsvDbSource(OsvStore.open(database)), wanted
-            answer: tuple[str, Any] = ("ok", scan_engine(request, settings, [source], never))
+            cancel = Cancel(stopping, time.monotonic() + request.seconds)
+            answer: tuple[str, Any] = ("ok", scan_engine(request, settings, [source], cancel))
+        except TimeoutError:
+            answer = ("timeout", None)  # a git fetch or index wait past the scan's timeout
         except DepsentryError as exc:
             answer = ("failed", str(exc))
         except Exception as exc:
@@ -71,7 +77,10 @@ class _Worker:
     def __init__(self, context: Any, settings: Settings, database: Path):
         self.conn, child = multiprocessing.Pipe()
         self.process: SpawnProcess = context.Process(
-            target=_serve, args=(child, settings, database), name="depsentry-worker", daemon=True
+            target=_serve,
+            args=(child, settings, database, logging.getLogger().level),
+            name="depsentry-worker",
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -124,6 +133,8 @@ class WorkerPool:
                 return value
             if kind == "failed":
                 raise DepsentryError(value)
+            if kind == "timeout":
+                raise TimeoutError
             raise WorkerError(value)
         raise DepsentryError(f"the scan's worker process died {ATTEMPTS} times")
 
@@ -140,6 +151,8 @@ class WorkerPool:
                 answer: tuple[str, Any] = worker.conn.recv()
                 keep = True
                 return answer
+        except TimeoutError:
+            raise  # the scan's own timeout (an OSError too), not a broken pipe
         except (EOFError, OSError):
             pass
         finally:

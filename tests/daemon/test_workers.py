@@ -23,8 +23,7 @@ def state(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-@pytest.fixture
-def daemon(tmp_path: Path, state: Path) -> Iterator[Daemon]:
+def start(tmp_path: Path, state: Path, extra: str = "") -> Iterator[Daemon]:
     slow = project(
         tmp_path / "slow", {"requirements.txt": "demo==1.0\ncalm==1.0\nopenai==0.28.1\n"}
     )
@@ -32,13 +31,24 @@ def daemon(tmp_path: Path, state: Path) -> Iterator[Daemon]:
         config = tmp_path / "depsentry.toml"
         config.write_text(
             config_text(state, advisories(tmp_path / "osv"),
-                        local_project("slow", slow, extra="outdated = true"), extra="workers = 1")
+                        local_project("slow", slow, extra="outdated = true"),
+                        extra=f"workers = 1\n{extra}")
             + f'\n[index]\nurl = "{index.simple_url}"\n',
             encoding="utf-8",
         )  # fmt: skip
         running = Daemon(config).start()
         yield running
         running.close()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path, state: Path) -> Iterator[Daemon]:
+    yield from start(tmp_path, state)
+
+
+@pytest.fixture
+def hasty(tmp_path: Path, state: Path) -> Iterator[Daemon]:
+    yield from start(tmp_path, state, 'scan_timeout = "1s"')
 
 
 def runs(state: Path) -> list[tuple[str, str]]:
@@ -63,3 +73,13 @@ def test_a_worker_killed_mid_scan_is_replaced_under_the_same_run(
     assert {f["kind"] for f in findings} == {"vulnerability", "update"}
     daemon.signal(signal.SIGTERM)
     assert daemon.wait() == 0
+
+
+def test_a_scan_past_its_timeout_in_a_worker_fails_as_timed_out(hasty: Daemon, state: Path) -> None:
+    hasty.ready()
+    finished = hasty.wait_for("scan_finished", where=lambda e: e["project"] == "slow", timeout=30)
+    assert finished[0]["result"] == "failed"
+    assert "timed out after 1s (daemon.scan_timeout)" in finished[0]["error"]
+    assert runs(state) == [("first", "failed")]
+    hasty.signal(signal.SIGTERM)
+    assert hasty.wait() == 0
