@@ -230,7 +230,9 @@ class Service:
             what="daemon.store password", env=settings.store_password_env,
             file=settings.store_password_file,
         )  # fmt: skip
-        self._store = await self._thread(Store.open, settings.store_url, password=password)
+        self._store = await self._thread(
+            Store.open, settings.store_url, password=password, apart=not self.once
+        )
         store = self._store
         interrupted = await self._thread(
             store.interrupt_running, now, "the daemon stopped during the scan (found at start-up)"

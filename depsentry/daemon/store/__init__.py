@@ -29,7 +29,7 @@ from depsentry.daemon.store.desired import (
     from_violations,
     from_vulnerabilities,
 )
-from depsentry.daemon.store.engine import connect, migrate, writing
+from depsentry.daemon.store.engine import connect, migrate, migrate_apart, writing
 from depsentry.daemon.store.findings import reconcile
 from depsentry.daemon.store.outbox import Pending, uuid7
 from depsentry.daemon.store.queries import STATES, FindingFilter, FindingRecord
@@ -80,12 +80,16 @@ class Store:
         self._batch = GroupCommit(engine)
 
     @classmethod
-    def open(cls, url: str, *, password: str | None = None) -> Store:
-        """Open (creating or migrating) the store at `url`; StoreError if it cannot be used."""
+    def open(cls, url: str, *, password: str | None = None, apart: bool = False) -> Store:
+        """Open (creating or migrating) the store at `url`; StoreError if it cannot be used.
+        `apart`: migrate in a child process (the daemon: Alembic stays out of its memory)."""
         engine = connect(url, password)
         where = engine.url.render_as_string(hide_password=True)
         try:
-            migrate(engine, where)
+            if apart:
+                migrate_apart(url, password, where)
+            else:
+                migrate(engine, where)
         except BaseException:
             engine.dispose()
             raise
