@@ -31,7 +31,7 @@ __all__ = [
     "ScanRequest",
     "ScanSummary",
     "WorkerError",
-    "rematch_project",
+    "rematch_projects",
     "scan_engine",
     "scan_project",
 ]
@@ -214,30 +214,27 @@ def _failed(
     return ScanSummary(project.name, run_id, result, duration, error)
 
 
-def rematch_project(
-    name: str,
+def rematch_projects(
+    names: Sequence[str],
     store: Store,
     sources: Sequence[AdvisorySource],
     packages: Collection[str] | None = None,
-) -> ScanSummary | None:
-    """Match `name`'s stored dependency set against `sources` again (no files, no clone); with
-    `packages` (those whose advisories changed), only the pins of those packages."""
+) -> list[ScanSummary]:
+    """Match the stored dependency sets of `names` against `sources` again (no files, no
+    clone), written in one transaction; with `packages` (those whose advisories changed), only
+    the pins of those packages. A project never scanned is left to its first scan."""
     started = time.monotonic()
-    deps = store.dependencies(name)
-    if deps is None:
-        return None  # never scanned: its first scan will match everything anyway
-    pins = deps if packages is None else [d for d in deps if d.name in packages]
-    vulns = match_dependencies(pins, sources, codemods_for)
-    outcome = store.rematch(
-        name, vulns, now=datetime.now(UTC), dependencies=deps, packages=packages
-    )
-    return ScanSummary(
-        name,
-        0,
-        "ok",
-        time.monotonic() - started,
-        None,
-        len(outcome.changes),
-        outcome.event,
-        len(vulns),
-    )
+    stored = store.dependencies_of(names)
+    work = []
+    for name in names:
+        deps = stored.get(name)
+        if deps is None:
+            continue
+        pins = deps if packages is None else [d for d in deps if d.name in packages]
+        work.append((name, match_dependencies(pins, sources, codemods_for), deps))
+    outcomes = store.rematch_many(work, now=datetime.now(UTC), packages=packages)
+    took = time.monotonic() - started
+    return [
+        ScanSummary(name, 0, "ok", took, None, len(o.changes), o.event, len(vulns))
+        for (name, vulns, _), o in zip(work, outcomes, strict=True)
+    ]

@@ -242,23 +242,46 @@ class Store:
         """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
         `dependencies` is that set when the caller has already read it; with `packages`, only
         those packages' findings (`vulnerabilities` matched only their pins)."""
+        return self.rematch_many([(name, vulnerabilities, dependencies)], now=now,
+                                 packages=packages)[0]  # fmt: skip
+
+    def rematch_many(
+        self,
+        items: Sequence[tuple[str, Sequence[Vulnerability], Sequence[Dependency] | None]],
+        *,
+        now: datetime,
+        packages: Collection[str] | None = None,
+    ) -> list[ScanOutcome]:
+        """`rematch` for each (project, vulnerabilities, dependencies) in one transaction: a
+        sync that concerns a thousand projects commits a few dozen times, not a thousand."""
         learning = self._groups.begin()
         with writing(self.engine) as conn:
-            deps = dependencies
-            if deps is None:
-                deps = runs.project_dependencies(conn, name) or []
-            present = {(d.name, d.version) for d in deps}
-            desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
-            result = reconcile(
-                conn, name, desired, kinds=("vulnerability",), present=present, now=now,
-                seen=False, groups=learning, packages=packages,
-            )  # fmt: skip
-            event = None
-            if result.changes:
-                event = self._event(EventKind.SCAN, name, now, None, result.changes,
-                                    extra={"trigger": "advisory-sync"})  # fmt: skip
-                outbox.add_event(conn, event, now)
+            outcomes = [
+                self._rematch(conn, name, vulns, deps, now, packages, learning)
+                for name, vulns, deps in items
+            ]
         self._groups.keep(learning)
+        return outcomes
+
+    def _rematch(
+        self, conn: Connection, name: str, vulnerabilities: Sequence[Vulnerability],
+        dependencies: Sequence[Dependency] | None, now: datetime,
+        packages: Collection[str] | None, learning: Learning,
+    ) -> ScanOutcome:  # fmt: skip
+        deps = dependencies
+        if deps is None:
+            deps = runs.project_dependencies(conn, name) or []
+        present = {(d.name, d.version) for d in deps}
+        desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
+        result = reconcile(
+            conn, name, desired, kinds=("vulnerability",), present=present, now=now,
+            seen=False, groups=learning, packages=packages,
+        )  # fmt: skip
+        event = None
+        if result.changes:
+            event = self._event(EventKind.SCAN, name, now, None, result.changes,
+                                extra={"trigger": "advisory-sync"})  # fmt: skip
+            outbox.add_event(conn, event, now)
         return ScanOutcome(result.changes, event)
 
     def projects_using(self, packages: Collection[str]) -> set[str]:
@@ -271,6 +294,11 @@ class Store:
     def dependencies(self, name: str) -> list[Dependency] | None:
         with self.engine.connect() as conn:
             return runs.project_dependencies(conn, name)
+
+    def dependencies_of(self, names: Sequence[str]) -> dict[str, list[Dependency]]:
+        """The stored dependency sets of `names` (those scanned at least once), in one query."""
+        with self.engine.connect() as conn:
+            return runs.dependencies_of(conn, names)
 
     def interrupt_running(self, now: datetime, reason: str) -> list[str]:
         with writing(self.engine) as conn:

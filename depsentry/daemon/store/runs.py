@@ -189,6 +189,13 @@ def project_dependencies(conn: Connection, name: str) -> list[Dependency] | None
     return None if row is None or row[0] is None else decode_dependencies(row[0])
 
 
+def dependencies_of(conn: Connection, names: Sequence[str]) -> dict[str, list[Dependency]]:
+    rows = conn.execute(
+        select(projects.c.name, projects.c.dependencies).where(projects.c.name.in_(list(names)))
+    )
+    return {name: decode_dependencies(data) for name, data in rows if data is not None}
+
+
 def list_runs(
     conn: Connection, *, project: str | None = None, limit: int = 50, before: int | None = None
 ) -> list[RunRecord]:

@@ -328,6 +328,16 @@ def test_a_rematch_of_some_packages_leaves_the_others_findings_alone(store: Stor
     }
 
 
+def test_a_rematch_of_many_projects_gives_each_its_own_outcome(store: Store) -> None:
+    scan(store, "p", T0, [dep("a", "1")])
+    scan(store, "q", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
+    later = T0 + timedelta(hours=1)
+    found = [vuln("a", "1", "GHSA-A")]
+    outcomes = store.rematch_many([("p", found, None), ("q", found, None)], now=later)
+    assert [[c.kind for c in o.changes] for o in outcomes] == [[ChangeKind.NEW], []]
+    assert sorted(f.project for f in store.findings()) == ["p", "q"]
+
+
 def test_alias_groups_cached_by_one_store_are_seen_by_another(tmp_path: Path) -> None:
     """The group cache holds only committed groups: a second store on the same file agrees."""
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
