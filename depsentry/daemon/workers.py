@@ -21,6 +21,7 @@ from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from typing import Any
 
+from depsentry.daemon import signals
 from depsentry.daemon.scanning import Cancel, ScanRequest, WorkerError, scan_engine
 from depsentry.daemon.settings import Settings
 from depsentry.errors import DepsentryError
@@ -45,6 +46,7 @@ def _serve(conn: Connection, settings: Settings, database: Path, level: int) -> 
     from depsentry.advisories.osv_store import OsvStore
     from depsentry.daemon import logs
 
+    signals.leave_to_the_daemon()
     logs.configure(settings.log_format, level)  # the engine's warnings, as the daemon logs
     generation, source = -1, None
     stopping = threading.Event()  # never set: the daemon stops a worker by ending it
@@ -82,7 +84,8 @@ class _Worker:
             name="depsentry-worker",
             daemon=True,
         )
-        self.process.start()
+        with signals.blocked_for_a_child():
+            self.process.start()
         child.close()
 
     def stop(self) -> None:

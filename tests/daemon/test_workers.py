@@ -23,7 +23,7 @@ def state(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
-def start(tmp_path: Path, state: Path, extra: str = "") -> Iterator[Daemon]:
+def start(tmp_path: Path, state: Path, extra: str = "", session: bool = False) -> Iterator[Daemon]:
     slow = project(
         tmp_path / "slow", {"requirements.txt": "demo==1.0\ncalm==1.0\nopenai==0.28.1\n"}
     )
@@ -36,7 +36,7 @@ def start(tmp_path: Path, state: Path, extra: str = "") -> Iterator[Daemon]:
             + f'\n[index]\nurl = "{index.simple_url}"\n',
             encoding="utf-8",
         )  # fmt: skip
-        running = Daemon(config).start()
+        running = Daemon(config, session=session).start()
         yield running
         running.close()
 
@@ -44,6 +44,11 @@ def start(tmp_path: Path, state: Path, extra: str = "") -> Iterator[Daemon]:
 @pytest.fixture
 def daemon(tmp_path: Path, state: Path) -> Iterator[Daemon]:
     yield from start(tmp_path, state)
+
+
+@pytest.fixture
+def grouped(tmp_path: Path, state: Path) -> Iterator[Daemon]:
+    yield from start(tmp_path, state, session=True)
 
 
 @pytest.fixture
@@ -83,3 +88,15 @@ def test_a_scan_past_its_timeout_in_a_worker_fails_as_timed_out(hasty: Daemon, s
     assert runs(state) == [("first", "failed")]
     hasty.signal(signal.SIGTERM)
     assert hasty.wait() == 0
+
+
+def test_a_ctrl_c_to_the_process_group_lets_the_workers_finish_the_drain(
+    grouped: Daemon, state: Path
+) -> None:
+    grouped.ready()
+    grouped.wait_for("worker_started", where=lambda e: e["project"] == "slow")
+    assert grouped.process is not None
+    os.killpg(grouped.process.pid, signal.SIGINT)  # the daemon and its worker alike
+    assert grouped.wait(60) == 0
+    assert not [e for e in grouped.events if e.get("action") == "worker_died"]
+    assert runs(state) == [("first", "ok")]  # drained: the worker's scan was recorded
