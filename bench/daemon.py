@@ -47,6 +47,35 @@ def _proc(pid: int) -> tuple[float, float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024, cpu
 
 
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def _workers(pid: int) -> tuple[float, float, int]:
+    """(RSS MiB of the live children, CPU seconds of every child ever: the live ones plus those
+    already reaped, which /proc counts in the parent's cutime/cstime, how many are live)."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(stat[13]) + int(stat[14])) / TICK
+    rss, live = 0.0, 0
+    for child in _children(pid):
+        try:
+            child_rss, _, child_cpu = _proc(child)
+        except (OSError, KeyError):
+            continue
+        rss, cpu, live = rss + child_rss, cpu + child_cpu, live + 1
+    return rss, cpu, live
+
+
+def _load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 class Child:
     def __init__(self, config: Path):
         env = {**os.environ, "DEPSENTRY_LOG_LEVEL": "info"}
@@ -86,12 +115,22 @@ class Child:
         raise SystemExit(f"timed out waiting for {n} x {action}")
 
 
-def idle(pid: int, seconds: float) -> tuple[float, float]:
-    """RSS at the end and CPU seconds used over `seconds` of idling."""
+def idle(pid: int, seconds: float, label: str) -> float:
+    """Print the daemon's and its workers' RSS at the end of `seconds` of idling, and the CPU
+    seconds each used over it and over its second half; return the daemon's RSS."""
     _, _, cpu0 = _proc(pid)
-    time.sleep(seconds)
+    _, wcpu0, _ = _workers(pid)
+    time.sleep(seconds / 2)
+    _, _, cpu_half = _proc(pid)
+    _, wcpu_half, _ = _workers(pid)
+    time.sleep(seconds / 2)
     rss, _, cpu1 = _proc(pid)
-    return rss, cpu1 - cpu0
+    wrss, wcpu1, live = _workers(pid)
+    print(f"idle after {label}: daemon RSS {rss:.0f} MiB  [target < 120 MB], "
+          f"CPU {cpu1 - cpu0:.2f} s over {seconds:.0f} s ({cpu1 - cpu_half:.2f} s in the second "
+          f"half); children: {live} live, RSS {wrss:.0f} MiB, CPU {wcpu1 - wcpu0:.2f} s "
+          f"({wcpu1 - wcpu_half:.2f} s in the second half); {_load()}")  # fmt: skip
+    return rss
 
 
 def main() -> None:
@@ -101,6 +140,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--idle", type=float, default=15.0, help="seconds of idle measurement")
+    parser.add_argument("--workers", type=int, default=None, help="daemon.workers (default: its)")
     args = parser.parse_args()
     compile_bytecode()
     if not (args.db / "vulns").is_dir():
@@ -128,18 +168,22 @@ def main() -> None:
         config.write_text(
             f'[daemon]\nstate_dir = "{work / "state"}"\nlisten = "127.0.0.1:0"\n'
             f'concurrency = {args.concurrency}\nlog_format = "json"\n'
-            f'[advisories]\nsource = "{osv}"\nsync = "every 20s"\nembedded_fallback = false\n'
+            + (f"workers = {args.workers}\n" if args.workers is not None else "")
+            + f'[advisories]\nsource = "{osv}"\nsync = "every 20s"\nembedded_fallback = false\n'
             f'[defaults]\nschedule = "every {period}s"\njitter = 0\noutdated = false\n'
             + "".join(lines),
             encoding="utf-8",
         )
+        workers = "default" if args.workers is None else args.workers
         print(f"{args.projects} projects x {args.pins} pins, concurrency {args.concurrency}, "
-              f"snapshot {args.db}")  # fmt: skip
+              f"workers {workers}, snapshot {args.db}; {_load()}")  # fmt: skip
         child = Child(config)
         pid = child.process.pid
         child.wait("ready", timeout=120)
         loaded = child.wait("advisory_loaded", timeout=300)
+        cpu_loaded, wcpu_loaded = _proc(pid)[2], _workers(pid)[1]
         first = child.wait("scan_finished", args.projects)
+        cpu_round, wcpu_round = _proc(pid)[2] - cpu_loaded, _workers(pid)[1] - wcpu_loaded
         scan_all = first["_at"] - loaded["_at"]
         ok = sum(
             1
@@ -148,11 +192,10 @@ def main() -> None:
         )
         _, peak, _ = _proc(pid)
         print(f"scan all (after the database loaded): {scan_all:.1f} s "
-              f"({args.projects / scan_all:.0f} projects/s, {ok} ok)  [target < 30 s]")  # fmt: skip
-        print(f"peak RSS after round one: {peak:.0f} MiB")
-        rss1, cpu1 = idle(pid, args.idle)
-        print(f"idle after round one: RSS {rss1:.0f} MiB  [target < 120 MB], "
-              f"CPU {cpu1:.2f} s over {args.idle:.0f} s ({100 * cpu1 / args.idle:.1f}%)")  # fmt: skip
+              f"({args.projects / scan_all:.0f} projects/s, {ok} ok)  [target < 30 s]; CPU: "
+              f"daemon {cpu_round:.1f} s, workers {wcpu_round:.1f} s; {_load()}")  # fmt: skip
+        print(f"peak RSS after round one: daemon {peak:.0f} MiB")
+        rss1 = idle(pid, args.idle, "round one")
 
         # A new advisory for the package every project pins: the next sync re-matches them all.
         record = {
@@ -168,7 +211,8 @@ def main() -> None:
             before += 1
             synced = child.wait("sync_done", before + 1, timeout=120)
         print(f"re-match of {synced['rematched']} stored dependency sets after a sync: "
-              f"{synced['rematch_seconds']:.2f} s, {synced['changes']} change(s)  [target < 5 s]")  # fmt: skip
+              f"{synced['rematch_seconds']:.2f} s, {synced['changes']} change(s)  [target < 5 s]; "
+              f"{_load()}")  # fmt: skip
 
         import httpx
 
@@ -178,11 +222,11 @@ def main() -> None:
             for i in range(args.projects):
                 http.post(f"{url}/v1/projects/p{i:04d}/scan")
         child.wait("scan_finished", 2 * args.projects, timeout=1800)
-        print(f"round two (on demand, findings mostly unchanged): {time.monotonic() - began:.1f} s")
-        rss2, cpu2 = idle(pid, args.idle)
+        print(f"round two (on demand, findings mostly unchanged): {time.monotonic() - began:.1f} s; "
+              f"{_load()}")  # fmt: skip
+        rss2 = idle(pid, args.idle, "round two")
         _, peak2, _ = _proc(pid)
-        print(f"idle after round two: RSS {rss2:.0f} MiB (growth {rss2 - rss1:+.0f} MiB), "
-              f"CPU {cpu2:.2f} s over {args.idle:.0f} s; peak RSS {peak2:.0f} MiB")  # fmt: skip
+        print(f"daemon RSS growth over round two {rss2 - rss1:+.0f} MiB; peak RSS {peak2:.0f} MiB")
         child.process.send_signal(signal.SIGTERM)
         child.process.wait(60)
         print(f"loadavg: {Path('/proc/loadavg').read_text().strip()}")

@@ -53,7 +53,7 @@ _TRIAGE = {
 _UNRATED = ("critical", "high", "medium", "low", "ignore")
 _DAEMON = {
     "state_dir", "store", "store_password_env", "store_password_file", "listen", "concurrency",
-    "timezone", "token_file", "token_credential", "drain_timeout", "scan_timeout", "watch",
+    "workers", "timezone", "token_file", "token_credential", "drain_timeout", "scan_timeout", "watch",
     "log_format", "projects_dir", "offline",
 }  # fmt: skip
 _ADVISORIES = {"source", "sync", "embedded_fallback"}
@@ -237,6 +237,7 @@ def load_settings(path: Path) -> Settings:
         listen_host=host,
         listen_port=port,
         concurrency=daemon.whole("concurrency", 4, 1, 64),
+        workers=daemon.whole("workers", min(os.cpu_count() or 1, 2), 0, 64),
         timezone=timezone,
         token_file=token_file,
         token_credential=token_credential,

@@ -20,6 +20,7 @@ state_dir = {state_dir}          # the store, git clones and the advisory databa
 #                                   here: store_password_env / store_password_file)
 listen = "127.0.0.1:8787"          # health, readiness, metrics and the JSON API
 concurrency = 4                    # scans in flight at once
+# workers = 2                      # scan processes (default: CPUs, at most 2; 0: in-thread)
 timezone = "UTC"                   # for schedules ("daily 02:00" is 02:00 here)
 # token_file = "/etc/depsentry/token"     # bearer token for the API (required beyond loopback)
 # token_credential = "depsentry-token"   # ... or a systemd credential (LoadCredential=)

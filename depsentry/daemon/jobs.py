@@ -8,6 +8,7 @@ misfire grace): a run that fell due while the daemon was down happens once, at s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from depsentry.daemon.scanning import rematch_project
+from depsentry.daemon.scanning import rematch_projects
 from depsentry.daemon.schedule import Schedule
 from depsentry.daemon.scheduler import JobSpec, review_trigger
 from depsentry.daemon.store.outbox import uuid7
@@ -47,6 +48,7 @@ _Job = Callable[[], Awaitable[None]]
 
 SYNC = "sync"
 EXPIRY = "expiry"
+REMATCH_CHUNK = 50  # projects re-matched per transaction (and per project lock held at once)
 MAX_INTERRUPTED = 3  # a project whose scans keep dying with the daemon is not retried forever
 
 
@@ -248,6 +250,7 @@ async def sync_and_rematch(service: Service) -> None:
     service.metrics.syncs.labels("ok").inc()
     service.metrics.last_sync_success.set(time.time())
     service.advisories_loaded()
+    swapped_at = datetime.now(UTC)  # a scan attempted from here on matched the new database
     rematched = changes = 0
     rematch_seconds = 0.0
     if outcome.changed:
@@ -258,15 +261,23 @@ async def sync_and_rematch(service: Service) -> None:
         if outcome.packages is not None:
             using = await asyncio.to_thread(store.projects_using, outcome.packages)
             names = [n for n in names if n in using]
-        for name in names:
-            async with service.lock(name):
-                summary = await asyncio.to_thread(rematch_project, name, store, [source])
-            if summary is not None:
-                rematched += 1
-                changes += summary.changes
+        for start in range(0, len(names), REMATCH_CHUNK):
+            async with contextlib.AsyncExitStack() as held:
+                chunk = []
+                for name in names[start : start + REMATCH_CHUNK]:
+                    await held.enter_async_context(service.lock(name))
+                    attempt = service.attempts.get(name)
+                    if attempt is None or attempt < swapped_at:
+                        chunk.append(name)  # else scanned since, against the new database
+                summaries = await asyncio.to_thread(
+                    rematch_projects, chunk, store, [source], outcome.packages
+                )
+            rematched += len(summaries)
+            changes += sum(s.changes for s in summaries)
         rematch_seconds = time.monotonic() - began
         service.metrics.rematch_duration.observe(rematch_seconds)
         await service.refresh()
+        service.trim_when_idle()  # the re-match filled the matcher's caches
     info = {"records": outcome.records, "imported": outcome.imported, "removed": outcome.removed,
             "rematched": rematched, "changes": changes}  # fmt: skip
     await asyncio.to_thread(store.record_job, SYNC, datetime.now(UTC), result="ok", info=info)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +22,19 @@ from depsentry.daemon.events import Event
 from depsentry.daemon.settings import ProjectSettings, Settings
 from depsentry.daemon.store import KINDS, Store
 from depsentry.errors import DepsentryError
+from depsentry.models import ProjectReport
 from depsentry.scan import ScanOptions, match_dependencies, run_scan
 
-__all__ = ["Cancel", "ScanSummary", "rematch_project", "scan_project"]
+__all__ = [
+    "Cancel",
+    "Engine",
+    "ScanRequest",
+    "ScanSummary",
+    "WorkerError",
+    "rematch_projects",
+    "scan_engine",
+    "scan_project",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,23 +75,35 @@ def _one_line(text: str, root: Path | None) -> str:
     return line[:500]
 
 
-def scan_project(
-    project: ProjectSettings,
-    settings: Settings,
-    store: Store,
-    sources: Sequence[AdvisorySource],
-    *,
-    trigger: str,
-    cancel: Cancel,
-    timeout: float,
-) -> ScanSummary:
-    """Scan `project` once and record it; return what happened."""
-    started = time.monotonic()
-    now = datetime.now(UTC)
-    run_id = store.start_run(project.name, project.location, trigger, now)
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What the engine needs for one project's scan (picklable: workers get it whole)."""
+
+    project: ProjectSettings
+    now: datetime
+    known: dict[str, datetime]  # first-seen dates of the project's findings
+    seconds: float = 3600.0  # left of the scan's timeout: a worker's own engine stops there
+
+
+class WorkerError(Exception):
+    """The scan's worker process failed without a message of ours (`name`: what it raised)."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+Engine = Callable[[ScanRequest, Cancel], ProjectReport]
+
+
+def scan_engine(
+    request: ScanRequest, settings: Settings, sources: Sequence[AdvisorySource], cancel: Cancel
+) -> ProjectReport:
+    """Check out and scan one project: the work a worker process does. A project error is
+    `report.error`, one line; DepsentryError (one line, paths shown relative) otherwise."""
+    project, now = request.project, request.now
     root: Path | None = None
     try:
-        cancel.check()
         if project.git is not None:
             clone = settings.clones_dir / project.name
             root = checkout(project.git, clone, cancel=cancel.stopping, timeout=cancel.remaining())
@@ -89,7 +111,6 @@ def scan_project(
         else:
             assert project.path is not None
             root, shown_root = project.path, None
-        known = store.first_seen(project.name)
 
         def progress(stage: str, done: int, total: int) -> None:
             cancel.check()  # the engine reports between steps: a stop or a timeout ends it there
@@ -104,26 +125,55 @@ def scan_project(
             extra_index_urls=settings.extra_index_urls,
             allow_embedded=False,
             now=now,
-            first_seen=known.get,
+            first_seen=request.known.get,
             exclude=project.excludes,
             one_project=True,  # one configured entry is one project in the store
             own_excludes=False,  # the operator's `excludes` decide, not the repository
             codemod_hints=codemods_for,
         )
-        result = run_scan(options, progress, sources=sources)
-        report = result.projects[0]
+        report = run_scan(options, progress, sources=sources).projects[0]
+    except DepsentryError as exc:
+        raise DepsentryError(_one_line(str(exc), root)) from exc
+    if report.error is not None:
+        report.error = _one_line(report.error, shown_root or root)
+    return report
+
+
+def scan_project(
+    project: ProjectSettings,
+    settings: Settings,
+    store: Store,
+    sources: Sequence[AdvisorySource],
+    *,
+    trigger: str,
+    cancel: Cancel,
+    timeout: float,
+    engine: Engine | None = None,
+) -> ScanSummary:
+    """Scan `project` once (in this thread, or through `engine`: a worker process) and record
+    it; return what happened."""
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    run_id, known = store.start_scan(project.name, project.location, trigger, now)
+    try:
+        cancel.check()
+        request = ScanRequest(project, now, known, cancel.remaining())
+        if engine is None:
+            report = scan_engine(request, settings, sources, cancel)
+        else:
+            report = engine(request, cancel)
         cancel.check()  # a stop that came during the scan: record nothing half-way
         duration = time.monotonic() - started
         if report.error is not None:
-            error = _one_line(report.error, shown_root or root)
             store.record_failure(
-                project.name, run_id, error, now=datetime.now(UTC), duration=duration
+                project.name, run_id, report.error, now=datetime.now(UTC), duration=duration
             )
-            return ScanSummary(project.name, run_id, "failed", duration, error)
+            return ScanSummary(project.name, run_id, "failed", duration, report.error)
         kinds = tuple(k for k in KINDS if k != "update" or project.outdated)
         outcome = store.record_scan(
-            project.name, run_id, report, now=datetime.now(UTC), duration=duration, kinds=kinds
-        )
+            project.name, run_id, report, now=datetime.now(UTC), duration=duration, kinds=kinds,
+            known=known.keys(),
+        )  # fmt: skip
         found = len(report.vulnerabilities) + len(report.outdated) + len(report.violations)
         return ScanSummary(
             project.name, run_id, "ok", duration, None, len(outcome.changes), outcome.event, found
@@ -142,16 +192,16 @@ def scan_project(
             f"timed out after {timeout:.0f}s (daemon.scan_timeout)",
         )
     except DepsentryError as exc:
-        return _failed(store, project, run_id, started, "failed", _one_line(str(exc), root))
+        return _failed(store, project, run_id, started, "failed", str(exc))
     except Exception as exc:
-        logger.exception(
-            "scan of %s failed unexpectedly",
-            project.name,
-            extra={"action": "scan_error", "project": project.name},
-        )
-        return _failed(
-            store, project, run_id, started, "failed", f"internal error: {type(exc).__name__}"
-        )
+        name = exc.name if isinstance(exc, WorkerError) else type(exc).__name__
+        if not isinstance(exc, WorkerError):
+            logger.exception(
+                "scan of %s failed unexpectedly",
+                project.name,
+                extra={"action": "scan_error", "project": project.name},
+            )
+        return _failed(store, project, run_id, started, "failed", f"internal error: {name}")
 
 
 def _failed(
@@ -164,23 +214,27 @@ def _failed(
     return ScanSummary(project.name, run_id, result, duration, error)
 
 
-def rematch_project(
-    name: str, store: Store, sources: Sequence[AdvisorySource]
-) -> ScanSummary | None:
-    """Match `name`'s stored dependency set against `sources` again (no files, no clone)."""
+def rematch_projects(
+    names: Sequence[str],
+    store: Store,
+    sources: Sequence[AdvisorySource],
+    packages: Collection[str] | None = None,
+) -> list[ScanSummary]:
+    """Match the stored dependency sets of `names` against `sources` again (no files, no
+    clone), written in one transaction; with `packages` (those whose advisories changed), only
+    the pins of those packages. A project never scanned is left to its first scan."""
     started = time.monotonic()
-    deps = store.dependencies(name)
-    if deps is None:
-        return None  # never scanned: its first scan will match everything anyway
-    vulns = match_dependencies(deps, sources, codemods_for)
-    outcome = store.rematch(name, vulns, now=datetime.now(UTC), dependencies=deps)
-    return ScanSummary(
-        name,
-        0,
-        "ok",
-        time.monotonic() - started,
-        None,
-        len(outcome.changes),
-        outcome.event,
-        len(vulns),
-    )
+    stored = store.dependencies_of(names)
+    work = []
+    for name in names:
+        deps = stored.get(name)
+        if deps is None:
+            continue
+        pins = deps if packages is None else [d for d in deps if d.name in packages]
+        work.append((name, match_dependencies(pins, sources, codemods_for), deps))
+    outcomes = store.rematch_many(work, now=datetime.now(UTC), packages=packages)
+    took = time.monotonic() - started
+    return [
+        ScanSummary(name, 0, "ok", took, None, len(o.changes), o.event, len(vulns))
+        for (name, vulns, _), o in zip(work, outcomes, strict=True)
+    ]

@@ -42,6 +42,7 @@ from depsentry.daemon.settings import Settings
 from depsentry.daemon.status import StatusSnapshot, build_snapshot
 from depsentry.daemon.store import Store
 from depsentry.daemon.watch import ConfigWatcher
+from depsentry.daemon.workers import WorkerPool
 from depsentry.errors import DepsentryError
 
 __all__ = ["RUNTIME_FILE", "Service", "State"]
@@ -106,7 +107,11 @@ class Service:
         ] = {}  # last attempt per project, kept in step with the store
         self._executor = ThreadPoolExecutor(settings.concurrency + 1, thread_name_prefix="scan")
         self._exit_code = 0
-        self.summaries: list[Any] = []  # each scan's ScanSummary (for --once and tests)
+        # Each scan's ScanSummary, kept only with --once: a long run would grow it forever.
+        self.summaries: list[Any] = []
+        self.workers: WorkerPool | None = None
+        if settings.workers:
+            self.workers = WorkerPool(settings, settings.workers, self.advisories.path)
 
     # -- the face the HTTP layer sees -----------------------------------------------------------
 
@@ -225,7 +230,9 @@ class Service:
             what="daemon.store password", env=settings.store_password_env,
             file=settings.store_password_file,
         )  # fmt: skip
-        self._store = await self._thread(Store.open, settings.store_url, password=password)
+        self._store = await self._thread(
+            Store.open, settings.store_url, password=password, apart=not self.once
+        )
         store = self._store
         interrupted = await self._thread(
             store.interrupt_running, now, "the daemon stopped during the scan (found at start-up)"
@@ -345,6 +352,8 @@ class Service:
         if dropped:
             logger.info("%d queued scan(s) dropped", dropped, extra={"action": "queue_dropped"})
         await self._drain()
+        if self.workers is not None:
+            await self._thread(self.workers.close)
         if self._store is not None:
             with suppress(DepsentryError):
                 await self._thread(self._store.interrupt_running, datetime.now(UTC),
@@ -412,7 +421,7 @@ class Service:
             self.notifier.ready("reload rejected: see the log")
             return False
         fixed = ("state_dir", "store_url", "listen_host", "listen_port", "store_password_env",
-                 "store_password_file")  # fmt: skip
+                 "store_password_file", "workers")  # fmt: skip
         changed = [k for k in fixed if getattr(new, k) != getattr(old, k)]
         if changed:
             logger.warning("reload: %s only change with a restart; keeping the running values",
@@ -468,22 +477,28 @@ class Service:
             self.queue.offer(name, trigger="schedule", last_attempt=self.attempts.get(name))
 
     async def _scan(self, offer: Offer) -> None:
-        project = self.settings.project(offer.name)
-        store, source = self._store, self.advisories.current
-        if project is None or store is None or source is None:
+        project, store = self.settings.project(offer.name), self._store
+        if project is None or store is None:
             return  # removed by a reload while it waited
-        lock = self.lock(offer.name)
         cancel = Cancel(self._stopping, time.monotonic() + self.settings.scan_timeout)
-        async with lock:
+        async with self.lock(offer.name):
+            # Read under the lock, after the attempt: a re-match skips a project whose scan
+            # started after the database it brings (jobs.sync_and_rematch).
             self.attempts[offer.name] = datetime.now(UTC)
+            source = self.advisories.current
+            if source is None:
+                return
+            pool = self.workers if not self.advisories.embedded else None
             summary = await asyncio.get_running_loop().run_in_executor(
                 self._executor,
                 lambda: scan_project(
                     project, self.settings, store, [source], trigger=offer.trigger,
                     cancel=cancel, timeout=self.settings.scan_timeout,
+                    engine=pool.scan if pool is not None else None,
                 ),
             )  # fmt: skip
-        self.summaries.append(summary)
+        if self.once:
+            self.summaries.append(summary)
         self.metrics.scans.labels(summary.result).inc()
         self.metrics.scan_duration.observe(summary.duration)
         if summary.result == "ok":
@@ -521,6 +536,8 @@ class Service:
     def advisories_loaded(self) -> None:
         """The advisory database is (newly) in use: scans may run."""
         self._record_advisories()
+        if self.workers is not None:
+            self.workers.swapped()
         info = self.advisories.info()
         logger.info("advisory database loaded: %d records", info.records if info else 0,
                     extra={"action": "advisory_loaded"})  # fmt: skip
@@ -563,7 +580,8 @@ class Service:
             if self.queue.in_flight or self.queue.depth:
                 await asyncio.sleep(COUNTS_EVERY)
 
-    def _trim_when_idle(self) -> None:
+    def trim_when_idle(self) -> None:
+        """Give memory back once the queue has been empty for TRIM_AFTER seconds."""
         if self._trim_task is None or self._trim_task.done():
             self._trim_task = self.spawn(self._trim(), "trim")
 
@@ -571,6 +589,10 @@ class Service:
         await asyncio.sleep(TRIM_AFTER)
         if self.queue.in_flight or self.queue.depth or self.state is not State.RUNNING:
             return
+        if self.workers is not None:
+            await self._thread(self.workers.stop_idle)  # their memory goes with them
+        if self._store is not None:
+            await self._thread(self._store.release_connections)
         source = self.advisories.current
         await self._thread(release_memory, source)
 
@@ -583,7 +605,7 @@ class Service:
         self.metrics.queue_depth.set(self.queue.depth)
         self.metrics.in_flight.set(self.queue.in_flight)
         if not self.queue.depth and not self.queue.in_flight and self.state is State.RUNNING:
-            self._trim_when_idle()
+            self.trim_when_idle()
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -101,6 +101,7 @@ class Settings:
     listen_host: str = "127.0.0.1"
     listen_port: int = 8787
     concurrency: int = 4
+    workers: int = 0  # scan processes; 0: scans run in the daemon's threads
     timezone: str = "UTC"
     token_file: Path | None = None
     token_credential: str | None = None

@@ -86,9 +86,10 @@ class Daemon:
     """`depsentry daemon run -c CONFIG` in a child process."""
 
     def __init__(
-        self, config: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
-    ):
-        self.config, self.args = config, args
+        self, config: Path, *, env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+        session: bool = False,
+    ):  # fmt: skip
+        self.config, self.args, self.session = config, args, session
         self.env = {**os.environ, **(env or {})}
         self.env.pop("DEPSENTRY_LOG_LEVEL", None)
         self.events: list[Event] = []
@@ -101,6 +102,7 @@ class Daemon:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "depsentry.cli", "daemon", "run", "-c", str(self.config), *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=self.env,
+            start_new_session=self.session,  # its own process group, for a Ctrl-C to all of it
         )  # fmt: skip
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()

@@ -259,3 +259,14 @@ def test_the_readme_config_reference_example_validates(
     assert search.git is not None and search.git.token_env == "SEARCH_GIT_TOKEN"
     assert search.schedule.text == "30 2 * * mon-fri" and search.excludes == ("docs/", "examples/")
     assert settings.projects[0].schedule.text == "daily 02:00"  # from [defaults]
+
+
+def test_workers_default_to_the_cpus_at_most_two_and_zero_means_in_thread(tmp_path: Path) -> None:
+    import os
+
+    assert load_settings(write(tmp_path / "a.toml", "[daemon]\n")).workers == min(
+        os.cpu_count() or 1, 2
+    )
+    assert load_settings(write(tmp_path / "b.toml", "[daemon]\nworkers = 0\n")).workers == 0
+    with pytest.raises(ConfigErrors, match="daemon.workers: expected a whole number from 0 to 64"):
+        load_settings(write(tmp_path / "c.toml", "[daemon]\nworkers = -1\n"))

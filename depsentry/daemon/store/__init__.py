@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import DBAPIError
 
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
 from depsentry.daemon.store import deliveries, outbox, queries, runs, triage
+from depsentry.daemon.store.aliases import GroupCache, Learning
+from depsentry.daemon.store.batch import GroupCommit
 from depsentry.daemon.store.deliveries import Delivery, Routed
 from depsentry.daemon.store.desired import (
     KINDS,
@@ -27,7 +29,7 @@ from depsentry.daemon.store.desired import (
     from_violations,
     from_vulnerabilities,
 )
-from depsentry.daemon.store.engine import connect, migrate, writing
+from depsentry.daemon.store.engine import connect, migrate, migrate_apart, writing
 from depsentry.daemon.store.findings import reconcile
 from depsentry.daemon.store.outbox import Pending, uuid7
 from depsentry.daemon.store.queries import STATES, FindingFilter, FindingRecord
@@ -74,14 +76,20 @@ class Store:
     def __init__(self, engine: Engine, where: str):
         self.engine = engine
         self.where = where
+        self._groups = GroupCache()
+        self._batch = GroupCommit(engine)
 
     @classmethod
-    def open(cls, url: str, *, password: str | None = None) -> Store:
-        """Open (creating or migrating) the store at `url`; StoreError if it cannot be used."""
+    def open(cls, url: str, *, password: str | None = None, apart: bool = False) -> Store:
+        """Open (creating or migrating) the store at `url`; StoreError if it cannot be used.
+        `apart`: migrate in a child process (the daemon: Alembic stays out of its memory)."""
         engine = connect(url, password)
         where = engine.url.render_as_string(hide_password=True)
         try:
-            migrate(engine, where)
+            if apart:
+                migrate_apart(url, password, where)
+            else:
+                migrate(engine, where)
         except BaseException:
             engine.dispose()
             raise
@@ -92,6 +100,11 @@ class Store:
 
         forget(self.engine)
         self.engine.dispose()
+
+    def release_connections(self) -> None:
+        """Close the pooled connections no one holds (idle: each keeps its own page cache);
+        the next call opens what it needs."""
+        self.engine.dispose(close=True)
 
     def check_writable(self, now: datetime) -> None:
         """A real write (the readiness probe's): StoreError when the store cannot take one."""
@@ -117,15 +130,29 @@ class Store:
         with writing(self.engine) as conn:
             return runs.start_run(conn, name, location, trigger, now)
 
+    def start_scan(
+        self, name: str, location: str, trigger: str, now: datetime
+    ) -> tuple[int, dict[str, datetime]]:
+        """`start_run`, and the project's first-seen dates (`first_seen`) read in the same
+        transaction: one round trip fewer per scan."""
+
+        def work(conn: Connection) -> tuple[int, dict[str, datetime]]:
+            return runs.start_run(conn, name, location, trigger, now), runs.first_seen_map(
+                conn, name
+            )
+
+        return self._batch.run(work)
+
     def record_failure(
         self, name: str, run_id: int, error: str, *, now: datetime, duration: float,
         result: str = "failed",
     ) -> None:  # fmt: skip
         """A run that ended without findings to record: the project's findings stay as they were."""
-        with writing(self.engine) as conn:
-            runs.finish_run(
+        self._batch.run(
+            lambda conn: runs.finish_run(
                 conn, run_id, name, result=result, now=now, duration=duration, error=error
             )
+        )
 
     def record_scan(
         self,
@@ -136,56 +163,71 @@ class Store:
         now: datetime,
         duration: float,
         kinds: Collection[str] = KINDS,
+        known: Collection[str] | None = None,
     ) -> ScanOutcome:
         """Reconcile the findings of a successful scan, write its outbox event and close its
-        run, in one transaction."""
+        run, in one transaction (which other threads' writes may share: `GroupCommit`). `known`
+        is the project's first-seen keys when the caller read them before the scan
+        (`start_scan`), so they are not read again."""
         desired = [
             *from_vulnerabilities(report.vulnerabilities, dev_only_pins(report.dependencies)),
             *(from_outdated(report.outdated) if "update" in kinds else ()),
             *(from_violations(report.violations) if "violation" in kinds else ()),
         ]
+        learning = self._groups.begin()
+        outcome = self._batch.run(
+            lambda conn: self._record(conn, name, run_id, report, now, duration, kinds, known,
+                                      desired, learning)
+        )  # fmt: skip
+        self._groups.keep(learning)  # committed: what it learnt about alias groups holds
+        return outcome
+
+    def _record(
+        self, conn: Connection, name: str, run_id: int, report: ProjectReport, now: datetime,
+        duration: float, kinds: Collection[str], known: Collection[str] | None,
+        desired: list[Any], learning: Learning,
+    ) -> ScanOutcome:  # fmt: skip
         present = {(d.name, d.version) for d in report.dependencies}
-        with writing(self.engine) as conn:
-            result = reconcile(conn, name, desired, kinds=kinds, present=present, now=now)
-            runs.add_first_seen(conn, name, report.first_seen)
-            baselined = conn.execute(
-                select(projects.c.baselined).where(projects.c.name == name)
-            ).scalar_one()
-            event = None
-            if not baselined:
-                # A first scan inserted everything it found: its changes are the baseline.
-                views = (
-                    [c.finding for c in result.changes]
-                    if _all_new(result.changes)
-                    else queries.open_views(conn, name)
-                )
-                event = self._event(EventKind.BASELINE, name, now, run_id,
-                                    tuple(Change(ChangeKind.NEW, v) for v in views))  # fmt: skip
-            elif result.changes:
-                event = self._event(EventKind.SCAN, name, now, run_id, result.changes)
-            if event is not None:
-                outbox.add_event(conn, event, now)
-            conn.execute(
-                update(projects)
-                .where(projects.c.name == name)
-                .values(
-                    baselined=True,
-                    policy=report.policy,
-                    dependencies=runs.encode_dependencies(report.dependencies),
-                    dependencies_at=now,
-                )
+        result = reconcile(
+            conn, name, desired, kinds=kinds, present=present, now=now, groups=learning
+        )
+        runs.add_first_seen(conn, name, report.first_seen, known)
+        baselined = conn.execute(
+            select(projects.c.baselined).where(projects.c.name == name)
+        ).scalar_one()
+        event = None
+        if not baselined:
+            # A first scan inserted everything it found: its changes are the baseline.
+            views = (
+                [c.finding for c in result.changes]
+                if _all_new(result.changes)
+                else queries.open_views(conn, name)
             )
-            stats = {
-                "dependencies": len(report.dependencies),
-                "vulnerabilities": len(report.vulnerabilities),
-                "updates": len(report.outdated),
-                "violations": len(report.violations),
-                "skipped": len(report.skipped),
-                "changes": len(result.changes),
-            }
-            runs.finish_run(
-                conn, run_id, name, result="ok", now=now, duration=duration, stats=stats
+            event = self._event(EventKind.BASELINE, name, now, run_id,
+                                tuple(Change(ChangeKind.NEW, v) for v in views))  # fmt: skip
+        elif result.changes:
+            event = self._event(EventKind.SCAN, name, now, run_id, result.changes)
+        if event is not None:
+            outbox.add_event(conn, event, now)
+        conn.execute(
+            update(projects)
+            .where(projects.c.name == name)
+            .values(
+                baselined=True,
+                policy=report.policy,
+                dependencies=runs.encode_dependencies(report.dependencies),
+                dependencies_at=now,
             )
+        )
+        stats = {
+            "dependencies": len(report.dependencies),
+            "vulnerabilities": len(report.vulnerabilities),
+            "updates": len(report.outdated),
+            "violations": len(report.violations),
+            "skipped": len(report.skipped),
+            "changes": len(result.changes),
+        }
+        runs.finish_run(conn, run_id, name, result="ok", now=now, duration=duration, stats=stats)
         return ScanOutcome(result.changes, event)
 
     def rematch(
@@ -195,23 +237,51 @@ class Store:
         *,
         now: datetime,
         dependencies: Sequence[Dependency] | None = None,
+        packages: Collection[str] | None = None,
     ) -> ScanOutcome:
         """Reconcile only the vulnerabilities of `name`'s stored dependency set (after a sync);
-        `dependencies` is that set when the caller has already read it."""
+        `dependencies` is that set when the caller has already read it; with `packages`, only
+        those packages' findings (`vulnerabilities` matched only their pins)."""
+        return self.rematch_many([(name, vulnerabilities, dependencies)], now=now,
+                                 packages=packages)[0]  # fmt: skip
+
+    def rematch_many(
+        self,
+        items: Sequence[tuple[str, Sequence[Vulnerability], Sequence[Dependency] | None]],
+        *,
+        now: datetime,
+        packages: Collection[str] | None = None,
+    ) -> list[ScanOutcome]:
+        """`rematch` for each (project, vulnerabilities, dependencies) in one transaction: a
+        sync that concerns a thousand projects commits a few dozen times, not a thousand."""
+        learning = self._groups.begin()
         with writing(self.engine) as conn:
-            deps = dependencies
-            if deps is None:
-                deps = runs.project_dependencies(conn, name) or []
-            present = {(d.name, d.version) for d in deps}
-            desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
-            result = reconcile(
-                conn, name, desired, kinds=("vulnerability",), present=present, now=now, seen=False
-            )
-            event = None
-            if result.changes:
-                event = self._event(EventKind.SCAN, name, now, None, result.changes,
-                                    extra={"trigger": "advisory-sync"})  # fmt: skip
-                outbox.add_event(conn, event, now)
+            outcomes = [
+                self._rematch(conn, name, vulns, deps, now, packages, learning)
+                for name, vulns, deps in items
+            ]
+        self._groups.keep(learning)
+        return outcomes
+
+    def _rematch(
+        self, conn: Connection, name: str, vulnerabilities: Sequence[Vulnerability],
+        dependencies: Sequence[Dependency] | None, now: datetime,
+        packages: Collection[str] | None, learning: Learning,
+    ) -> ScanOutcome:  # fmt: skip
+        deps = dependencies
+        if deps is None:
+            deps = runs.project_dependencies(conn, name) or []
+        present = {(d.name, d.version) for d in deps}
+        desired = from_vulnerabilities(vulnerabilities, dev_only_pins(deps))
+        result = reconcile(
+            conn, name, desired, kinds=("vulnerability",), present=present, now=now,
+            seen=False, groups=learning, packages=packages,
+        )  # fmt: skip
+        event = None
+        if result.changes:
+            event = self._event(EventKind.SCAN, name, now, None, result.changes,
+                                extra={"trigger": "advisory-sync"})  # fmt: skip
+            outbox.add_event(conn, event, now)
         return ScanOutcome(result.changes, event)
 
     def projects_using(self, packages: Collection[str]) -> set[str]:
@@ -224,6 +294,11 @@ class Store:
     def dependencies(self, name: str) -> list[Dependency] | None:
         with self.engine.connect() as conn:
             return runs.project_dependencies(conn, name)
+
+    def dependencies_of(self, names: Sequence[str]) -> dict[str, list[Dependency]]:
+        """The stored dependency sets of `names` (those scanned at least once), in one query."""
+        with self.engine.connect() as conn:
+            return runs.dependencies_of(conn, names)
 
     def interrupt_running(self, now: datetime, reason: str) -> list[str]:
         with writing(self.engine) as conn:

@@ -8,6 +8,7 @@ groups, the younger is folded into the older, and so are the findings that named
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +24,7 @@ from depsentry.daemon.store.schema import (
     triage_audit,
 )
 
-__all__ = ["Group", "resolve_groups", "vulnerability_key"]
+__all__ = ["Group", "GroupCache", "Learning", "resolve_groups", "vulnerability_key"]
 
 _BATCH = 500
 
@@ -32,6 +33,45 @@ _BATCH = 500
 class Group:
     id: int
     key: str
+
+
+class GroupCache:
+    """Alias -> group as committed: a round of a thousand scans asks about the same advisories
+    again and again. A transaction learns into its own `Learning` (`begin`), which joins the
+    cache only when it commits (`keep`); a fold empties the cache, since it moves aliases."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, Group] = {}
+        self._lock = threading.Lock()
+
+    def begin(self) -> Learning:
+        return Learning(self.groups)
+
+    def keep(self, learning: Learning) -> None:
+        with self._lock:
+            if learning.folded:
+                self.groups.clear()
+            else:
+                self.groups.update(learning.learnt)
+
+
+class Learning:
+    """One transaction's view of a `GroupCache`."""
+
+    def __init__(self, groups: dict[str, Group]):
+        self.groups = groups
+        self.learnt: dict[str, Group] = {}
+        self.folded = False
+
+    def lookup(self, id_sets: Sequence[tuple[str, frozenset[str]]]) -> list[Group] | None:
+        """Every set's group when all its ids are cached in one group; else None."""
+        out = []
+        for preferred, ids in id_sets:
+            group = self.groups.get(preferred)
+            if group is None or any(self.groups.get(i) != group for i in ids):
+                return None
+            out.append(group)
+        return out
 
 
 def vulnerability_key(package: str, group_key: str) -> str:
@@ -59,10 +99,17 @@ def _group_keys(conn: Connection, group_ids: set[int]) -> dict[int, str]:
 
 
 def resolve_groups(
-    conn: Connection, id_sets: Sequence[tuple[str, frozenset[str]]], now: datetime
+    conn: Connection,
+    id_sets: Sequence[tuple[str, frozenset[str]]],
+    now: datetime,
+    cache: Learning | None = None,
 ) -> list[Group]:
     """The group of each (preferred id, all ids) pair, creating, extending and folding groups."""
     id_sets = [(preferred, ids | {preferred}) for preferred, ids in id_sets]
+    if cache is not None:
+        cached = cache.lookup(id_sets)
+        if cached is not None:
+            return cached
     every = sorted({i for _, ids in id_sets for i in ids})
     known = _known(conn, every)
     folds = any(len({known[i] for i in ids if i in known}) > 1 for _, ids in id_sets)
@@ -75,6 +122,8 @@ def resolve_groups(
         groups = {known[i] for i in ids if i in known}
         gid = min(groups)  # the oldest group survives
         for dead in sorted(groups - {gid}):
+            if cache is not None:
+                cache.folded = True
             _fold(conn, dead, gid, keys[gid])
             for alias, owner in list(known.items()):
                 if owner == dead:
@@ -84,6 +133,8 @@ def resolve_groups(
             conn.execute(insert(advisory_aliases), [{"alias": i, "group_id": gid} for i in missing])
         for i in ids:
             known[i] = gid
+    if cache is not None:
+        cache.learnt.update((i, Group(gid, keys[gid])) for i, gid in known.items())
     # Read at the end: a later set may have folded the group an earlier one joined.
     return [Group(known[preferred], keys[known[preferred]]) for preferred, _ in id_sets]
 

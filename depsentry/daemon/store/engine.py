@@ -28,6 +28,7 @@ __all__ = [
     "head_revision",
     "lock_aliases",
     "migrate",
+    "migrate_apart",
     "writing",
 ]
 
@@ -176,6 +177,45 @@ def migrate(engine: Engine, where: str) -> None:
                 command.upgrade(_alembic_config(conn), "head")
     except DBAPIError as exc:
         raise StoreError(f"cannot open the store ({_reason(exc)})", where) from exc
+
+
+def migrate_apart(url: str, password: str | None, where: str) -> None:
+    """`migrate` in a spawned process: Alembic and Mako (about 10 MiB) never load into the
+    long-running daemon. StoreError as `migrate` raises it."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_migrate_child, args=(url, password, where, sender, logging.getLogger().level),
+        name="depsentry-migrate",
+    )  # fmt: skip
+    process.start()
+    sender.close()
+    try:
+        message = receiver.recv()
+    except EOFError:
+        message = "the store's migration process died"
+    finally:
+        receiver.close()
+        process.join()
+    if message is not None:
+        raise StoreError(message, where)
+
+
+def _migrate_child(url: str, password: str | None, where: str, sender: Any, level: int) -> None:
+    logging.basicConfig(level=level, format="%(message)s")
+    try:
+        engine = connect(url, password)
+        try:
+            migrate(engine, where)
+        finally:
+            engine.dispose()
+        sender.send(None)
+    except StoreError as exc:
+        sender.send(exc.message)
+    except Exception as exc:  # one line for the parent, as every store error is
+        sender.send(f"cannot migrate the store ({type(exc).__name__})")
 
 
 def _reason(exc: DBAPIError) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from depsentry.daemon.events import Change, ChangeKind, FindingView
-from depsentry.daemon.store.aliases import resolve_groups, vulnerability_key
+from depsentry.daemon.store.aliases import Learning, resolve_groups, vulnerability_key
 from depsentry.daemon.store.desired import Desired, fold
 from depsentry.daemon.store.schema import findings, severity_history, triage_audit
 from depsentry.models import Severity
@@ -38,9 +38,12 @@ def view_of(row: Any) -> FindingView:
     return replace(view, id=row["id"], key=row["key"], first_seen=row["first_seen"].isoformat())
 
 
-def _with_groups(conn: Connection, desired: Sequence[Desired], now: datetime) -> list[Desired]:
+def _with_groups(
+    conn: Connection, desired: Sequence[Desired], now: datetime, cache: Learning | None
+) -> list[Desired]:
     vulns = [d for d in desired if d.kind == "vulnerability"]
-    groups = resolve_groups(conn, [(d.view.advisory_id or "", d.ids) for d in vulns], now)
+    id_sets = [(d.view.advisory_id or "", d.ids) for d in vulns]
+    groups = resolve_groups(conn, id_sets, now, cache)
     out: dict[Identity, Desired] = {}
     for d, group in zip(vulns, groups, strict=True):
         key = vulnerability_key(d.package, group.key)
@@ -77,17 +80,20 @@ def reconcile(
     present: Collection[tuple[str, str]],
     now: datetime,
     seen: bool = True,
+    groups: Learning | None = None,
+    packages: Collection[str] | None = None,
 ) -> Reconciled:
     """Bring `project`'s findings of `kinds` in line with `desired`, in the caller's transaction.
 
-    `seen` False (a re-match, not a scan) leaves `last_seen` of unchanged findings alone."""
-    wanted = {(d.kind, d.package, d.ident or ""): d for d in _with_groups(conn, desired, now)}
-    rows = {
-        (r["kind"], r["package"], r["ident"]): r
-        for r in conn.execute(
-            select(findings).where(findings.c.project == project, findings.c.kind.in_(list(kinds)))
-        ).mappings()
-    }
+    `seen` False (a re-match, not a scan) leaves `last_seen` of unchanged findings alone;
+    `groups` caches alias groups across calls; `packages` limits it to those packages' findings
+    (a re-match of only the pins a sync can have changed)."""
+    grouped = _with_groups(conn, desired, now, groups)
+    wanted = {(d.kind, d.package, d.ident or ""): d for d in grouped}
+    query = select(findings).where(findings.c.project == project, findings.c.kind.in_(list(kinds)))
+    if packages is not None:
+        query = query.where(findings.c.package.in_(sorted(packages)))
+    rows = {(r["kind"], r["package"], r["ident"]): r for r in conn.execute(query).mappings()}
     changes: list[Change] = []
     touched = 0
     unchanged: list[int] = []

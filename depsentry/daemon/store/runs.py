@@ -7,7 +7,7 @@ fails waits for its next scheduled time instead of being retried in a loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -189,6 +189,13 @@ def project_dependencies(conn: Connection, name: str) -> list[Dependency] | None
     return None if row is None or row[0] is None else decode_dependencies(row[0])
 
 
+def dependencies_of(conn: Connection, names: Sequence[str]) -> dict[str, list[Dependency]]:
+    rows = conn.execute(
+        select(projects.c.name, projects.c.dependencies).where(projects.c.name.in_(list(names)))
+    )
+    return {name: decode_dependencies(data) for name, data in rows if data is not None}
+
+
 def list_runs(
     conn: Connection, *, project: str | None = None, limit: int = 50, before: int | None = None
 ) -> list[RunRecord]:
@@ -218,8 +225,12 @@ def first_seen_map(conn: Connection, name: str) -> dict[str, datetime]:
     return dict(rows.all())
 
 
-def add_first_seen(conn: Connection, name: str, dates: dict[str, datetime]) -> None:
-    known = set(first_seen_map(conn, name))
+def add_first_seen(
+    conn: Connection, name: str, dates: dict[str, datetime], known: Collection[str] | None = None
+) -> None:
+    """Record the keys of `dates` not yet known (`known`: read before, else read now)."""
+    if known is None:
+        known = set(first_seen_map(conn, name))
     fresh = [{"project": name, "key": k, "at": at} for k, at in dates.items() if k not in known]
     if fresh:
         conn.execute(insert(first_seen), fresh)

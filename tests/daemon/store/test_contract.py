@@ -316,6 +316,43 @@ def test_rematch_touches_only_vulnerabilities_of_the_stored_set(store: Store) ->
     assert kinds == ["update", "vulnerability"]  # the update finding was left alone
 
 
+def test_a_rematch_of_some_packages_leaves_the_others_findings_alone(store: Store) -> None:
+    deps = [dep("a", "1"), dep("b", "1")]
+    scan(store, "p", T0, deps, [vuln("a", "1", "GHSA-A"), vuln("b", "1", "GHSA-B")])
+    later = T0 + timedelta(hours=1)
+    outcome = store.rematch("p", [], now=later, packages={"a"})  # a's advisory was withdrawn
+    assert [(c.kind, c.finding.package) for c in outcome.changes] == [(ChangeKind.RETRACTED, "a")]
+    assert {f.package: f.status for f in store.findings(FindingFilter(state="all"))} == {
+        "a": "resolved",
+        "b": "open",  # b's pins were not matched again: its finding stays as it was
+    }
+
+
+def test_a_rematch_of_many_projects_gives_each_its_own_outcome(store: Store) -> None:
+    scan(store, "p", T0, [dep("a", "1")])
+    scan(store, "q", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
+    later = T0 + timedelta(hours=1)
+    found = [vuln("a", "1", "GHSA-A")]
+    outcomes = store.rematch_many([("p", found, None), ("q", found, None)], now=later)
+    assert [[c.kind for c in o.changes] for o in outcomes] == [[ChangeKind.NEW], []]
+    assert sorted(f.project for f in store.findings()) == ["p", "q"]
+
+
+def test_alias_groups_cached_by_one_store_are_seen_by_another(tmp_path: Path) -> None:
+    """The group cache holds only committed groups: a second store on the same file agrees."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    first, second = Store.open(url), Store.open(url)
+    try:
+        scan(first, "p", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A", ("CVE-1",))])
+        scan(first, "q", T0, [dep("a", "1")], [vuln("a", "1", "PYSEC-A", ("CVE-1",))])  # cached
+        scan(second, "r", T0, [dep("a", "1")], [vuln("a", "1", "CVE-1")])
+        keys = {f.project: f.key for f in first.findings()}
+        assert keys["p"] == keys["q"] == keys["r"] == "vulnerability:a:GHSA-A"
+    finally:
+        first.close()
+        second.close()
+
+
 def test_first_seen_dates_are_kept(store: Store) -> None:
     scan(store, "p", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
     scan(store, "p", T0 + timedelta(days=5), [dep("a", "1")], [vuln("a", "1", "GHSA-A")])

@@ -58,6 +58,20 @@ def test_a_store_written_by_a_newer_depsentry_is_refused(tmp_path: Path) -> None
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("9999",)
 
 
+def test_a_migration_apart_builds_the_schema_and_refuses_the_same_stores(tmp_path: Path) -> None:
+    """The daemon migrates in a child process: the same schema, the same one-line refusals."""
+    path = tmp_path / "s.sqlite3"
+    store = Store.open(f"sqlite:///{path}", apart=True)
+    with store.engine.connect() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    store.close()
+    assert revision == head_revision()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(StoreError, match=r"written by a newer depsentry \(schema revision 9999\)"):
+        Store.open(f"sqlite:///{path}", apart=True)
+
+
 def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.sqlite3"
     engine = create_engine(f"sqlite:///{path}")
