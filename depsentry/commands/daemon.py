@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -56,6 +58,9 @@ def run_command(config: Path | None, once: bool) -> int:
 
     settings = load_settings(config_path(config))
     logs.configure(settings.log_format, _level())
+    if hasattr(signal, "SIGUSR1"):
+        # `kill -USR1 PID`: every thread's stack on stderr, for a daemon that seems stuck.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     service = Service(settings, once=once)
     code = asyncio.run(service.run())
     if service.stuck_threads():

@@ -49,6 +49,16 @@ def backoff(attempts: int, initial: float, cap: float, rand: Callable[[], float]
     return base / 2 + rand() * base / 2
 
 
+async def _woken(event: asyncio.Event, timeout: float) -> None:
+    """Until `event` is set or `timeout` passes. Not `asyncio.wait_for`: on Python 3.11 a cancel
+    that races the event being set is swallowed, and a stopping daemon's relay never ended."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=timeout)
+    finally:
+        waiter.cancel()
+
+
 class Relay:
     """Runs beside the service: `await relay.run()` until cancelled; `wake()` when the outbox grew."""
 
@@ -85,9 +95,7 @@ class Relay:
             while True:
                 self._wake.clear()
                 await self.step()
-                poll = self.settings().alerts.poll
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll)
+                await _woken(self._wake, self.settings().alerts.poll)
         finally:
             await self.stop()
 

@@ -159,7 +159,13 @@ class Daemon:
 
     def wait(self, timeout: float = 20.0) -> int:
         assert self.process is not None
-        return self.process.wait(timeout)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # Where it is stuck: the daemon prints every thread's stack on SIGUSR1.
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
+            raise AssertionError(f"daemon still running {timeout}s later:\n{self.log()}") from None
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -4,6 +4,7 @@ one channel's outage never holding another, and no secret in any log line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import replace
@@ -464,3 +465,26 @@ def test_a_broken_template_override_fails_the_delivery_at_once(
     (delivery,) = store.deliveries()
     assert delivery.state == "failed" and "template" in (delivery.last_error or "")
     store.close()
+
+
+def test_a_stop_that_races_a_wake_still_stops_the_relay() -> None:
+    # Python 3.11's asyncio.wait_for swallows a cancel that comes with the event being set (a
+    # scan's outbox write just as SIGTERM arrives): the relay then never ended and the daemon
+    # hung in its stop.
+    from depsentry.daemon.relay import _woken
+
+    async def race() -> int:
+        stopped = 0
+        for _ in range(20):
+            event = asyncio.Event()
+            task = asyncio.ensure_future(_woken(event, 10.0))
+            await asyncio.sleep(0)
+            event.set()
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                stopped += 1
+        return stopped
+
+    assert asyncio.run(race()) == 20
