@@ -281,9 +281,6 @@ class _SharedLines:
         self._key = key
         self._parts = parts
         self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
-        # A pin's findings share its Source object: encoded once, by identity (the object is
-        # kept beside its text, so its id cannot be reused while this renderer lives).
-        self._sources: dict[int, tuple[Source, str]] = {}
 
     def __call__(self, item: Dependency | Vulnerability, project: str) -> str:
         key = self._key(item, project)
@@ -295,10 +292,7 @@ class _SharedLines:
             text = _encode({**head, "source": None, **tail})
             before, _, after = text.partition(_SOURCE_KEY + "null")
             known = self._known[key] = (before + _SOURCE_KEY, after)
-        source = self._sources.get(id(item.source))
-        if source is None:
-            source = self._sources[id(item.source)] = (item.source, _encode_text(str(item.source)))
-        return known[0] + source[1] + known[1]
+        return known[0] + _encode_text(str(item.source)) + known[1]
 
 
 _SOURCE_KEY = ', "source": '
