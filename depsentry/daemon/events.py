@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,16 +160,20 @@ def _digest(data: dict[str, Any]) -> ProjectDigest:
 
 
 _VIEW_FIELDS = tuple(FindingView.__dataclass_fields__)
+_VIEW_VALUES = operator.attrgetter(*_VIEW_FIELDS)
 
 
 def _plain(value: Any) -> Any:
     # What dataclasses.asdict gives, without its deep copy of every leaf (a baseline event of a
     # few hundred findings spent most of its time there).
     if type(value) is FindingView:  # flat but for two tuples of str: no recursion per field
-        data = {f: getattr(value, f) for f in _VIEW_FIELDS}
+        data = dict(zip(_VIEW_FIELDS, _VIEW_VALUES(value), strict=True))
         data["aliases"] = list(value.aliases)
         data["fixed_in"] = list(value.fixed_in)
         return data
+    if type(value) is Change:  # a baseline holds hundreds
+        return {"kind": value.kind.value, "finding": _plain(value.finding),
+                "previous": value.previous}  # fmt: skip
     if hasattr(value, "__dataclass_fields__"):
         return {f: _plain(getattr(value, f)) for f in value.__dataclass_fields__}
     if isinstance(value, list | tuple):

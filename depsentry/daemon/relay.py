@@ -84,6 +84,7 @@ class Relay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._kicks: dict[str, asyncio.Event] = {}
+        self._routes: tuple[Settings, set[tuple[str, str]]] | None = None  # (of, routes)
         self.sent = 0  # confirmed deliveries since start (tests, benchmarks)
 
     # -- the main loop ---------------------------------------------------------------------------
@@ -156,11 +157,14 @@ class Relay:
         return added, after, len(batch) == BATCH
 
     def _route_baselines(self, settings: Settings, now: datetime) -> None:
-        pairs = {
-            (c.name, p.name)
-            for p in settings.projects
-            for c in channels_for(p.name, p, settings.alert_channels)
-        }
+        if self._routes is None or self._routes[0] is not settings:  # settings change on reload
+            pairs = {
+                (c.name, p.name)
+                for p in settings.projects
+                for c in channels_for(p.name, p, settings.alert_channels)
+            }
+            self._routes = (settings, pairs)
+        pairs = self._routes[1]
         for event in self.store.add_route_baselines(pairs, now):
             logger.info(
                 "route %s -> %s added: its baseline goes out", event.project,
@@ -178,6 +182,10 @@ class Relay:
         """What to write for one event (None: not yet, its review is still being written)."""
         from depsentry.daemon.store import Routed
 
+        if not settings.triage and not channels_for(
+            pending.project, settings.project(pending.project), channels
+        ):
+            return pending, [], []  # nothing to send or dismiss: its findings are never read
         event = pending.event
         created = _parse_time(event.created_at) or now
         if now - created > timedelta(seconds=settings.alerts.give_up_after):

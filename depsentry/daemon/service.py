@@ -32,7 +32,7 @@ from depsentry.daemon import jobs, signals
 from depsentry.daemon.advisories import Advisories
 from depsentry.daemon.config import load_settings
 from depsentry.daemon.credentials import read_secret
-from depsentry.daemon.memory import release_memory
+from depsentry.daemon.memory import release_memory, settle
 from depsentry.daemon.metrics import Metrics
 from depsentry.daemon.queue import Offer, WorkQueue
 from depsentry.daemon.scanning import Cancel, scan_project
@@ -266,6 +266,7 @@ class Service:
         self.state = State.RUNNING
         if loaded:
             self.advisories_loaded()
+        settle()
         if not self.once:
             from depsentry.daemon.relay import Relay
 

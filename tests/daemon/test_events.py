@@ -54,3 +54,18 @@ def test_digest_event_round_trips() -> None:
         digest=ProjectDigest(overdue=(_finding("c"),), libyears=3.5, commands=("depsentry fix .",)),
     )
     assert Event.from_json(event.to_json()) == event
+
+
+def test_the_fast_paths_of_event_json_write_every_field() -> None:
+    """Views and changes are flattened by hand (a baseline holds hundreds): no field left out."""
+    import dataclasses
+
+    from depsentry.daemon.events import Change, ChangeKind, FindingView, _plain
+
+    view = FindingView(key="k", kind="vulnerability", package="p", aliases=("A",), fixed_in=("2",))
+    change = Change(ChangeKind.SEVERITY_RAISED, view, previous="low")
+    assert set(_plain(view)) == {f.name for f in dataclasses.fields(FindingView)}
+    assert _plain(change) == {
+        "kind": "severity_raised", "finding": _plain(view), "previous": "low",
+    }  # fmt: skip
+    assert set(_plain(change)) == {f.name for f in dataclasses.fields(Change)}

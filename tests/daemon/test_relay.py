@@ -488,3 +488,32 @@ def test_a_stop_that_races_a_wake_still_stops_the_relay() -> None:
         return stopped
 
     assert asyncio.run(race()) == 20
+
+
+def test_events_no_channel_routes_are_marked_without_being_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's projects without channels cost the relay one mark, not a parse of every
+    finding their scans wrote."""
+    store = open_store(tmp_path)
+    with WebhookReceiver() as hook:
+        settings = settings_for(tmp_path, webhook_channel("hook", hook.url, 'projects = ["app"]'))
+        routed = scan_event(vuln("a"))
+        quiet = [scan_event(vuln(f"q{i}"), project="other") for i in range(3)]
+        write_events(store, [quiet[0], routed, *quiet[1:]])
+        parsed: list[str] = []
+        from_json = Event.from_json
+
+        def counting(text: str) -> Event:
+            event = from_json(text)
+            parsed.append(event.project)
+            return event
+
+        monkeypatch.setattr(Event, "from_json", staticmethod(counting))
+        run_relay(store, settings)
+        received = [r.json()["id"] for r in hook.received]
+    assert received == [routed.id]
+    assert "other" not in parsed
+    assert store.outbox_depth() == 0  # the quiet ones are handed on all the same
+    assert [d.project for d in store.deliveries()] == ["app"]
+    store.close()

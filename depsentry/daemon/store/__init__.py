@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from depsentry.daemon.events import Change, ChangeKind, Event, EventKind, ProjectDigest
@@ -191,7 +191,7 @@ class Store:
         result = reconcile(
             conn, name, desired, kinds=kinds, present=present, now=now, groups=learning
         )
-        runs.add_first_seen(conn, name, report.first_seen, known)
+        first_seen = runs.merged_first_seen(conn, name, report.first_seen, known)
         baselined = conn.execute(
             select(projects.c.baselined).where(projects.c.name == name)
         ).scalar_one()
@@ -209,16 +209,13 @@ class Store:
             event = self._event(EventKind.SCAN, name, now, run_id, result.changes)
         if event is not None:
             outbox.add_event(conn, event, now)
-        conn.execute(
-            update(projects)
-            .where(projects.c.name == name)
-            .values(
-                baselined=True,
-                policy=report.policy,
-                dependencies=runs.encode_dependencies(report.dependencies),
-                dependencies_at=now,
-            )
-        )
+        values = {
+            "baselined": True,
+            "policy": report.policy,
+            "dependencies": runs.encode_dependencies(report.dependencies),
+            "dependencies_at": now,
+            **({} if first_seen is None else {"first_seen": first_seen}),
+        }
         stats = {
             "dependencies": len(report.dependencies),
             "vulnerabilities": len(report.vulnerabilities),
@@ -227,7 +224,8 @@ class Store:
             "skipped": len(report.skipped),
             "changes": len(result.changes),
         }
-        runs.finish_run(conn, run_id, name, result="ok", now=now, duration=duration, stats=stats)
+        runs.finish_run(conn, run_id, name, result="ok", now=now, duration=duration, stats=stats,
+                        project=values)  # fmt: skip
         return ScanOutcome(result.changes, event)
 
     def rematch(
@@ -470,14 +468,17 @@ class Store:
         """`fan_out` for several events in one transaction (a burst costs one commit)."""
         added = 0
         with writing(self.engine) as conn:
+            # Events routed nowhere are only marked, together (most of a fleet's, often).
+            outbox.mark_processed(conn, [p.seq for p, r, d in work if not r and not d], now)
             for pending, routed, dismiss in work:
-                event = pending.event
+                if not routed and not dismiss:
+                    continue
                 for finding_id, reason, comment, actor in dismiss:
                     with contextlib.suppress(TriageError):  # resolved meanwhile
                         triage.dismiss(conn, finding_id, reason=reason, comment=comment,
                                        actor=actor, now=now)  # fmt: skip
                 added += deliveries.fan_out(
-                    conn, pending.seq, event.id, event.project, event.kind.value, routed, now
+                    conn, pending.seq, pending.id, pending.project, pending.kind, routed, now
                 )
         return added
 
@@ -491,6 +492,8 @@ class Store:
         remembered, in one transaction. Routes of projects not yet scanned wait for their first
         scan's baseline."""
         events: list[Event] = []
+        if not pairs:
+            return events
         with self.engine.connect() as conn:  # the common case: nothing new, no write lock
             if not set(pairs) - deliveries.known_routes(conn):
                 return events

@@ -45,7 +45,13 @@ class GroupCache:
         self._lock = threading.Lock()
 
     def begin(self) -> Learning:
-        return Learning(self.groups)
+        return Learning(self.groups, self)
+
+    def forget(self) -> None:
+        """Drop everything at once: a fold moved aliases (even before it commits, a later write
+        in the same shared transaction must not trust the old groups)."""
+        with self._lock:
+            self.groups.clear()
 
     def keep(self, learning: Learning) -> None:
         with self._lock:
@@ -58,20 +64,25 @@ class GroupCache:
 class Learning:
     """One transaction's view of a `GroupCache`."""
 
-    def __init__(self, groups: dict[str, Group]):
+    def __init__(self, groups: dict[str, Group], owner: GroupCache | None = None):
         self.groups = groups
+        self.owner = owner
         self.learnt: dict[str, Group] = {}
         self.folded = False
 
-    def lookup(self, id_sets: Sequence[tuple[str, frozenset[str]]]) -> list[Group] | None:
-        """Every set's group when all its ids are cached in one group; else None."""
-        out = []
+    def lookup(self, id_sets: Sequence[tuple[str, frozenset[str]]]) -> list[Group | None]:
+        """Each set's group when all its ids are cached in one group; else None for that set."""
+        get = self.groups.get
+        out: list[Group | None] = []
         for preferred, ids in id_sets:
-            group = self.groups.get(preferred)
-            if group is None or any(self.groups.get(i) != group for i in ids):
-                return None
-            out.append(group)
+            group = get(preferred)
+            out.append(group if group is not None and all(get(i) == group for i in ids) else None)
         return out
+
+    def fold(self) -> None:
+        self.folded = True
+        if self.owner is not None:
+            self.owner.forget()
 
 
 def vulnerability_key(package: str, group_key: str) -> str:
@@ -104,12 +115,31 @@ def resolve_groups(
     now: datetime,
     cache: Learning | None = None,
 ) -> list[Group]:
-    """The group of each (preferred id, all ids) pair, creating, extending and folding groups."""
+    """The group of each (preferred id, all ids) pair, creating, extending and folding groups.
+    With `cache`, only the sets it cannot answer go to the database (unless one of them folds
+    groups, which can move the answers of the others)."""
     id_sets = [(preferred, ids | {preferred}) for preferred, ids in id_sets]
-    if cache is not None:
-        cached = cache.lookup(id_sets)
-        if cached is not None:
-            return cached
+    if cache is None:
+        return _resolve(conn, id_sets, now, None)
+    cached = cache.lookup(id_sets)
+    misses = [i for i, group in enumerate(cached) if group is None]
+    if misses and len(misses) < len(id_sets):
+        found = _resolve(conn, [id_sets[i] for i in misses], now, cache)
+        if cache.folded:
+            return _resolve(conn, id_sets, now, cache)
+        for i, group in zip(misses, found, strict=True):
+            cached[i] = group
+    elif misses:
+        return _resolve(conn, id_sets, now, cache)
+    return [group for group in cached if group is not None]
+
+
+def _resolve(
+    conn: Connection,
+    id_sets: Sequence[tuple[str, frozenset[str]]],
+    now: datetime,
+    cache: Learning | None,
+) -> list[Group]:
     every = sorted({i for _, ids in id_sets for i in ids})
     known = _known(conn, every)
     folds = any(len({known[i] for i in ids if i in known}) > 1 for _, ids in id_sets)
@@ -123,7 +153,7 @@ def resolve_groups(
         gid = min(groups)  # the oldest group survives
         for dead in sorted(groups - {gid}):
             if cache is not None:
-                cache.folded = True
+                cache.fold()
             _fold(conn, dead, gid, keys[gid])
             for alias, owner in list(known.items()):
                 if owner == dead:

@@ -103,10 +103,14 @@ def fan_out(
     """Write the event's deliveries (once), remember what each channel was told, and mark the
     outbox event processed; return how many deliveries were new."""
     ids = sorted({share.event_id or event_id for share in routed})
-    rows = conn.execute(
-        select(deliveries.c.event_id, deliveries.c.channel).where(deliveries.c.event_id.in_(ids))
-    )
-    existing = {(eid, channel) for eid, channel in rows}
+    existing: set[tuple[str, str]] = set()
+    if ids:
+        rows = conn.execute(
+            select(deliveries.c.event_id, deliveries.c.channel).where(
+                deliveries.c.event_id.in_(ids)
+            )
+        )
+        existing.update((eid, channel) for eid, channel in rows)
     added = 0
     for share in routed:
         this_id = share.event_id or event_id

@@ -30,10 +30,17 @@ class Desired:
     view: FindingView
     ids: frozenset[str] = frozenset()
     present_versions: tuple[str, ...] = ()
+    grouped_key: str | None = None  # a vulnerability's key once its group is known
 
     @property
     def severity(self) -> str:
         return self.view.severity
+
+    @property
+    def key(self) -> str:
+        """The finding's stable key (kept apart from `view` until the finding is written: copying
+        a view per finding cost more than the rest of grouping)."""
+        return self.view.key if self.grouped_key is None else self.grouped_key
 
 
 def _codemod(names: tuple[str, ...]) -> str | None:

@@ -1,5 +1,6 @@
 """Open the store's database: the SQLite specifics (WAL, busy timeout, BEGIN IMMEDIATE for
-writes) live here and only here, and Alembic brings the schema to the current revision.
+writes, how times are kept) live here and only here, and Alembic brings the schema to the
+current revision.
 
 A store whose revision this depsentry does not know was written by a newer version and is
 refused (a downgrade would silently drop what the newer one records).
@@ -8,16 +9,20 @@ refused (a downgrade would silently drop what the newer one records).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event, inspect
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.types import TypeEngine
 
 from depsentry.errors import StoreError
 
@@ -29,6 +34,9 @@ __all__ = [
     "lock_aliases",
     "migrate",
     "migrate_apart",
+    "time_from_db",
+    "time_to_db",
+    "time_type",
     "writing",
 ]
 
@@ -78,6 +86,52 @@ def connect(url: str, password: str | None = None) -> Engine:
     if is_sqlite:
         _sqlite_setup(engine)
     return engine
+
+
+class _SqliteTime(sqlite.DATETIME):
+    """SQLite's DATETIME column, its text written and read by `time_to_db`/`time_from_db`."""
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> None:
+        return None
+
+    def literal_processor(self, dialect: Dialect) -> Callable[[Any], str]:
+        return lambda value: f"'{value}'"
+
+
+def time_type(dialect: Dialect) -> TypeEngine[Any]:
+    """The column type the store's times (`schema.UtcDateTime`) are kept in."""
+    if dialect.name == "sqlite":
+        return _SqliteTime()  # type: ignore[no-untyped-call]  # sqlite.DATETIME is untyped
+    return dialect.type_descriptor(DateTime())
+
+
+def time_to_db(value: datetime, dialect: Dialect) -> datetime | str:
+    """An aware time as `dialect` keeps it: naive UTC; on SQLite, the text SQLAlchemy's DATETIME
+    writes, made in one step and memoised (a round of scans binds the same few times to
+    thousands of rows, and its per-value formatting was a tenth of the daemon's CPU)."""
+    if dialect.name == "sqlite":
+        return _sqlite_text(value)
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def time_from_db(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        return _sqlite_time(value)
+    return value.replace(tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_text(value: datetime) -> str:
+    utc = value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M:%S}.{utc.microsecond:06d}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _sqlite_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 _WRITERS: dict[int, threading.Lock] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -47,7 +48,7 @@ def _with_groups(
     out: dict[Identity, Desired] = {}
     for d, group in zip(vulns, groups, strict=True):
         key = vulnerability_key(d.package, group.key)
-        grouped = replace(d, ident=str(group.id), view=replace(d.view, key=key))
+        grouped = replace(d, ident=str(group.id), grouped_key=key)
         identity = ("vulnerability", d.package, str(group.id))
         out[identity] = fold(out[identity], grouped) if identity in out else grouped
     result = list(out.values())
@@ -56,15 +57,23 @@ def _with_groups(
 
 
 _FIELDS = tuple(f for f in FindingView.__dataclass_fields__ if f not in ("id", "first_seen"))
+_VALUES = attrgetter(*_FIELDS)
 
 
-def _details(view: FindingView) -> dict[str, Any]:
+def _details(d: Desired) -> dict[str, Any]:
     # Flat fields only (str, number, tuple of str): cheaper than dataclasses.asdict's deep copy,
     # which dominated a re-match of a thousand projects.
-    data = {f: getattr(view, f) for f in _FIELDS}
+    view = d.view
+    data = dict(zip(_FIELDS, _VALUES(view), strict=True))
+    data["key"] = d.key
     data["aliases"] = list(view.aliases)
     data["fixed_in"] = list(view.fixed_in)
     return data
+
+
+def _written(d: Desired, finding_id: int, first_seen: str) -> FindingView:
+    """The view of `d` as stored: its key, id and first-seen date."""
+    return replace(d.view, key=d.key, id=finding_id, first_seen=first_seen)
 
 
 def _new_kind(kind: str) -> ChangeKind:
@@ -142,14 +151,14 @@ def _insert(
             "kind": d.kind,
             "package": d.package,
             "ident": d.ident or "",
-            "key": d.view.key,
+            "key": d.key,
             "status": "open",
             "severity": d.severity,
             "first_seen": now,
             "last_seen": now,
             "triage": "none",
             "snooze_until_fix": False,
-            "details": _details(d.view),
+            "details": _details(d),
         }  # fmt: skip
         for d in new
     ]
@@ -163,7 +172,7 @@ def _insert(
         ],
     )
     first = now.isoformat()
-    return [(d, replace(d.view, id=fid, first_seen=first)) for fid, d in zip(ids, new, strict=True)]
+    return [(d, _written(d, fid, first)) for fid, d in zip(ids, new, strict=True)]
 
 
 def _same(row: Any, d: Desired) -> bool:
@@ -171,18 +180,18 @@ def _same(row: Any, d: Desired) -> bool:
     return bool(
         row["status"] == "open"
         and row["severity"] == d.severity
-        and row["key"] == d.view.key
-        and row["details"] == _details(d.view)
+        and row["key"] == d.key
+        and row["details"] == _details(d)
     )
 
 
 def _refresh(conn: Connection, row: Any, d: Desired, now: datetime) -> list[Change]:
-    view = replace(d.view, id=row["id"], first_seen=row["first_seen"].isoformat())
+    view = _written(d, row["id"], row["first_seen"].isoformat())
     values: dict[str, Any] = {
         "last_seen": now,
         "severity": d.severity,
-        "details": _details(d.view),
-        "key": d.view.key,
+        "details": _details(d),
+        "key": d.key,
     }
     triaged = row["triage"] != "none"
     changes: list[Change] = []
@@ -194,7 +203,7 @@ def _refresh(conn: Connection, row: Any, d: Desired, now: datetime) -> list[Chan
         old = FindingView.from_dict(dict(row["details"]))
         if Severity(d.severity) > Severity(row["severity"]) and not triaged:
             changes.append(Change(ChangeKind.SEVERITY_RAISED, view, previous=row["severity"]))
-        elif d.kind == "vulnerability" and not triaged and _exploitability_rose(old, d.view):
+        elif d.kind == "vulnerability" and not triaged and _exploitability_rose(old, view):
             # Same severity, but now in KEV or past the EPSS mark: `previous` None says so.
             changes.append(Change(ChangeKind.SEVERITY_RAISED, view, previous=None))
         if d.kind == "vulnerability" and not old.fixed_in and d.view.fixed_in:

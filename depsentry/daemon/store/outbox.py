@@ -7,6 +7,7 @@ from 3.14, so it is built here from RFC 9562's layout.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -34,13 +35,21 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Pending:
-    """One outbox row: its position in the order, and the event."""
+    """One outbox row: its position in the order, and the event (parsed when first asked for:
+    the relay passes over the events no channel routes without reading their findings)."""
 
     seq: int
-    event: Event
+    id: str
+    kind: str
+    project: str
+    payload: str
     processed_at: datetime | None = None
+
+    @functools.cached_property
+    def event(self) -> Event:
+        return Event.from_json(self.payload)
 
 
 def add_event(conn: Connection, event: Event, created_at: datetime) -> int:
@@ -64,13 +73,12 @@ def pending(
     conn: Connection, *, after: int = 0, limit: int = 100, include_processed: bool = False
 ) -> list[Pending]:
     """Events with `seq` > `after`, oldest first (unprocessed only, unless asked)."""
-    query = select(outbox.c.seq, outbox.c.payload, outbox.c.processed_at).where(
-        outbox.c.seq > after
-    )
+    columns = (outbox.c.seq, outbox.c.id, outbox.c.kind, outbox.c.project, outbox.c.payload)
+    query = select(*columns, outbox.c.processed_at).where(outbox.c.seq > after)
     if not include_processed:
         query = query.where(outbox.c.processed_at.is_(None))
     rows = conn.execute(query.order_by(outbox.c.seq).limit(limit))
-    return [Pending(seq, Event.from_json(payload), at) for seq, payload, at in rows]
+    return [Pending(*row) for row in rows]
 
 
 def mark_processed(conn: Connection, seqs: Sequence[int], at: datetime) -> int:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from depsentry.daemon.store.schema import first_seen, jobs, projects, runs
+from depsentry.daemon.store.schema import jobs, projects, runs
 from depsentry.models import Dependency, Source
 
 __all__ = [
@@ -116,17 +116,19 @@ def ensure_project(conn: Connection, name: str, location: str) -> None:
 
 
 def start_run(conn: Connection, name: str, location: str, trigger: str, now: datetime) -> int:
-    ensure_project(conn, name, location)
     result = conn.execute(
         insert(runs).values(project=name, trigger=trigger, started_at=now, result="running")
     )
     run_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
     assert isinstance(run_id, int)
-    conn.execute(
-        update(projects)
-        .where(projects.c.name == name)
-        .values(last_attempt_at=now, last_run_id=run_id, last_result="running")
-    )
+    attempt = {"location": location, "last_attempt_at": now, "last_run_id": run_id,
+               "last_result": "running"}  # fmt: skip
+    # The project's row exists but for its very first run: update first, insert only if not.
+    updated = conn.execute(update(projects).where(projects.c.name == name).values(**attempt))
+    if not updated.rowcount:
+        conn.execute(
+            insert(projects).values(name=name, baselined=False, interrupted_streak=0, **attempt)
+        )
     return run_id
 
 
@@ -140,13 +142,15 @@ def finish_run(
     duration: float,
     error: str | None = None,
     stats: dict[str, Any] | None = None,
+    project: dict[str, Any] | None = None,
 ) -> None:
+    """Close the run and update its project's row (with `project`'s values too: one write)."""
     conn.execute(
         update(runs)
         .where(runs.c.id == run_id)
         .values(finished_at=now, result=result, error=error, duration=duration, stats=stats or {})
     )
-    values: dict[str, Any] = {"last_result": result, "last_error": error}
+    values: dict[str, Any] = {**(project or {}), "last_result": result, "last_error": error}
     if result == "ok":
         values.update(last_success_at=now, interrupted_streak=0)
     elif result == "failed":
@@ -178,7 +182,7 @@ def interrupt_running(conn: Connection, now: datetime, reason: str) -> list[str]
 
 def project_states(conn: Connection) -> dict[str, ProjectState]:
     out: dict[str, ProjectState] = {}
-    columns = [c for c in projects.c if c.name != "dependencies"]
+    columns = [c for c in projects.c if c.name not in ("dependencies", "first_seen")]
     for row in conn.execute(select(*columns)).mappings():
         out[row["name"]] = ProjectState(**{k: row[k] for k in ProjectState.__slots__})
     return out
@@ -219,21 +223,39 @@ def _run(row: Any) -> RunRecord:
 
 
 def first_seen_map(conn: Connection, name: str) -> dict[str, datetime]:
-    rows = conn.execute(
-        select(first_seen.c.key, first_seen.c.at).where(first_seen.c.project == name)
-    )
-    return dict(rows.all())
+    raw = conn.execute(select(projects.c.first_seen).where(projects.c.name == name)).scalar()
+    return decode_first_seen(raw)
 
 
-def add_first_seen(
+def decode_first_seen(raw: dict[str, list[str]] | None) -> dict[str, datetime]:
+    """Key -> date of a stored `{ISO time: [keys]}` map (the earliest date when a key repeats)."""
+    dated = sorted(((datetime.fromisoformat(when), keys) for when, keys in (raw or {}).items()),
+                   key=lambda item: item[0], reverse=True)  # fmt: skip
+    out: dict[str, datetime] = {}
+    for at, keys in dated:  # latest first: an earlier date of the same key overwrites it
+        out.update(dict.fromkeys(keys, at))
+    return out
+
+
+def merged_first_seen(
     conn: Connection, name: str, dates: dict[str, datetime], known: Collection[str] | None = None
-) -> None:
-    """Record the keys of `dates` not yet known (`known`: read before, else read now)."""
-    if known is None:
-        known = set(first_seen_map(conn, name))
-    fresh = [{"project": name, "key": k, "at": at} for k, at in dates.items() if k not in known]
-    if fresh:
-        conn.execute(insert(first_seen), fresh)
+) -> dict[str, list[str]] | None:
+    """The project's stored first-seen map with the keys of `dates` it lacks added, or None
+    when it lacks none (`known`: the keys read before, when the caller has them; then nothing
+    is read unless some key is new). The caller writes it in the same transaction."""
+    if known is not None and all(key in known for key in dates):
+        return None
+    raw = conn.execute(
+        select(projects.c.first_seen).where(projects.c.name == name).with_for_update()
+    ).scalar()
+    stored: dict[str, list[str]] = {when: list(keys) for when, keys in (raw or {}).items()}
+    have = {key for keys in stored.values() for key in keys}
+    fresh = [(key, at) for key, at in dates.items() if key not in have]
+    if not fresh:
+        return None
+    for key, at in fresh:
+        stored.setdefault(at.astimezone(UTC).isoformat(), []).append(key)
+    return stored
 
 
 def job_state(conn: Connection, job_id: str) -> JobState | None:

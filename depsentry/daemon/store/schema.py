@@ -6,7 +6,7 @@ Times are stored as UTC (`UtcDateTime`), the same on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -25,29 +25,32 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from depsentry.daemon.store.engine import time_from_db, time_to_db, time_type
 
 __all__ = ["metadata"]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """An aware datetime, stored as naive UTC (SQLite has no time zones; PostgreSQL gets the same)."""
+    """An aware datetime, stored as naive UTC (SQLite has no time zones; PostgreSQL gets the same).
+    How each database holds it is the dialect layer's (`engine.time_type`)."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return time_type(dialect)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | str | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the store")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return time_to_db(value, dialect)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
+        return None if value is None else time_from_db(value)
 
 
 metadata = MetaData(
@@ -75,6 +78,8 @@ projects = Table(
     Column("interrupted_streak", Integer, nullable=False, default=0),
     Column("dependencies", JSON),  # the last dependency set: what a re-match after a sync reads
     Column("dependencies_at", UtcDateTime),
+    # When the policy first saw each finding key (its due-date clocks): {ISO time: [keys]}.
+    Column("first_seen", JSON),
 )
 
 runs = Table(
@@ -162,15 +167,6 @@ triage_audit = Table(
     Column("comment", Text),
     Column("until", UtcDateTime),
     Column("until_fix", Boolean, nullable=False, default=False),
-)
-
-# When the policy first saw each finding key of a project (its due-date clocks).
-first_seen = Table(
-    "first_seen",
-    metadata,
-    Column("project", String(100), primary_key=True),
-    Column("key", String(500), primary_key=True),
-    Column("at", UtcDateTime, nullable=False),
 )
 
 # The daemon's own recurring jobs (advisory sync, reviews, expiry): what catch-up reads.

@@ -357,6 +357,11 @@ def test_first_seen_dates_are_kept(store: Store) -> None:
     scan(store, "p", T0, [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
     scan(store, "p", T0 + timedelta(days=5), [dep("a", "1")], [vuln("a", "1", "GHSA-A")])
     assert store.first_seen("p") == {"vuln:a:GHSA-A": T0}
+    later = T0 + timedelta(days=9)
+    both = [vuln("a", "1", "GHSA-A"), vuln("a", "1", "GHSA-B")]
+    scan(store, "p", later, [dep("a", "1")], both)  # a new key joins; the old clock stays
+    assert store.first_seen("p") == {"vuln:a:GHSA-A": T0, "vuln:a:GHSA-B": later}
+    assert store.first_seen("q") == {}
 
 
 def test_digest_from_stored_findings(store: Store) -> None:
