@@ -9,7 +9,7 @@ import sys
 import threading
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from depsentry.advisories.osv_db import OsvDbSource
 from depsentry.advisories.osv_store import OsvStore
 from depsentry.advisories.osv_sync import sync
 from depsentry.errors import AdvisoryDbError
+from tests.servers.threads import ThreadingServer
 
 RECORDS = [
     record(f"PYSEC-2024-{i}", f"pkg{i % 7}", events=[{"introduced": "0"}, {"fixed": f"1.{i}"}])
@@ -107,7 +108,7 @@ def test_not_a_zip_or_directory(tmp_path: Path) -> None:
         sync(tmp_path / "osv.sqlite3", tmp_path / "missing")
 
 
-class ZipServer(ThreadingHTTPServer):
+class ZipServer(ThreadingServer):
     """Serves one zip with an ETag and records each request's conditional headers."""
 
     def __init__(self, body: bytes):

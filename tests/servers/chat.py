@@ -17,8 +17,10 @@ import urllib.parse
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.servers.threads import ThreadingServer
 
 
 @dataclass
@@ -134,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(ThreadingServer):
     daemon_threads = True
     request_queue_size = 128  # bursts of concurrent sends, as the real services take them
     stand_in: ChatStandIn

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 
+from tests.servers.threads import ThreadingServer
 
-class FileServer(ThreadingHTTPServer):
+
+class FileServer(ThreadingServer):
     daemon_threads = True
 
     def __init__(self, files: dict[str, bytes], *, endless: tuple[str, ...] = ()) -> None:

@@ -18,12 +18,13 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
 from tests.servers.artifacts import artifact, metadata, sha256
+from tests.servers.threads import ThreadingServer
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
@@ -88,7 +89,7 @@ class IndexServer:
         self.projects = {canonicalize_name(k): v for k, v in self.projects.items()}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: ThreadingServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -141,7 +142,7 @@ class IndexServer:
         self._stopping.wait(seconds)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(ThreadingServer):
     # Handler threads are joined on close (no stray sockets); idle keep-alive reads time out.
     daemon_threads = False
 

@@ -12,11 +12,13 @@ import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from tests.servers.threads import ThreadingServer
 
 MAX_BATCH = 1000
 
@@ -186,7 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("POST", body)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(ThreadingServer):
     daemon_threads = True
     state: _State
 
