@@ -102,6 +102,17 @@ def _known(conn: Connection, ids: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def _group_ids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _BATCH):
+        chunk = keys[start : start + _BATCH]
+        rows = conn.execute(
+            select(alias_groups.c.key, alias_groups.c.id).where(alias_groups.c.key.in_(chunk))
+        )
+        found.update((key, gid) for key, gid in rows)
+    return found
+
+
 def _group_keys(conn: Connection, group_ids: set[int]) -> dict[int, str]:
     rows = conn.execute(
         select(alias_groups.c.id, alias_groups.c.key).where(alias_groups.c.id.in_(group_ids))
@@ -199,10 +210,10 @@ def _create_unknown(
     if not clusters:
         return
     ordered = list(clusters.values())
-    statement = insert(alias_groups).returning(alias_groups.c.id, sort_by_parameter_order=True)
-    gids = [
-        r[0] for r in conn.execute(statement, [{"key": k, "created_at": now} for k, _ in ordered])
-    ]
+    # One executemany, ids read back by key (why: findings._insert).
+    conn.execute(insert(alias_groups), [{"key": k, "created_at": now} for k, _ in ordered])
+    by_key = _group_ids(conn, [k for k, _ in ordered])
+    gids = [by_key[k] for k, _ in ordered]
     aliases = []
     for gid, (key, members) in zip(gids, ordered, strict=True):
         keys[gid] = key

@@ -162,8 +162,15 @@ def _insert(
         }  # fmt: skip
         for d in new
     ]
-    statement = insert(findings).returning(findings.c.id, sort_by_parameter_order=True)
-    ids = [row[0] for row in conn.execute(statement, rows)]
+    # One executemany, then the ids read back by identity: an ordered RETURNING is one INSERT
+    # per row on SQLite, and an unordered batched one a new prepared statement per row count.
+    conn.execute(insert(findings), rows)
+    c = findings.c
+    query = select(c.id, c.kind, c.package, c.ident).where(
+        c.project == project, c.kind.in_(sorted({d.kind for d in new}))
+    )
+    by_identity = {(k, p, i): fid for fid, k, p, i in conn.execute(query)}
+    ids = [by_identity[(d.kind, d.package, d.ident or "")] for d in new]
     conn.execute(
         insert(severity_history),
         [

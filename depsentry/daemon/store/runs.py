@@ -253,8 +253,12 @@ def merged_first_seen(
     fresh = [(key, at) for key, at in dates.items() if key not in have]
     if not fresh:
         return None
+    shown: dict[datetime, str] = {}  # a scan's new keys share one or two dates
     for key, at in fresh:
-        stored.setdefault(at.astimezone(UTC).isoformat(), []).append(key)
+        when = shown.get(at)
+        if when is None:
+            when = shown[at] = at.astimezone(UTC).isoformat()
+        stored.setdefault(when, []).append(key)
     return stored
 
 

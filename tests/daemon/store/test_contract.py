@@ -28,14 +28,25 @@ T0 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 PG_URL = os.environ.get("DEPSENTRY_TEST_PG_URL")
 
 
-def _reset_postgres(url: str) -> None:
-    from sqlalchemy import create_engine, text
+def _fresh_postgres(url: str) -> str:
+    """An empty database of this test process's own (xdist workers never share one)."""
+    from sqlalchemy import create_engine, make_url, text
 
-    engine = create_engine(url)
+    base = make_url(url)
+    name = f"{base.database}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    own = base.set(database=name)
+    engine = create_engine(own)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,8 +54,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "postgresql":
         if not PG_URL:
             pytest.skip("set DEPSENTRY_TEST_PG_URL to run the store contract on PostgreSQL")
-        _reset_postgres(PG_URL)
-        opened = Store.open(PG_URL)
+        opened = Store.open(_fresh_postgres(PG_URL))
     else:
         opened = Store.open(f"sqlite:///{tmp_path / 'store.sqlite3'}")
     yield opened
