@@ -13,7 +13,6 @@ retried past `give_up_after`. State lives in the store, so all of this carries a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -279,8 +278,7 @@ class Relay:
             if wait is None:
                 return  # nothing pending for this channel: `step` starts it again when needed
             if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(kick.wait(), timeout=wait)
+                await _woken(kick, wait)  # not asyncio.wait_for (see `_woken`)
 
     async def _next(self, name: str) -> float | None:
         """Deliver the channel's due head (and what follows it, in order, while each one is

@@ -175,7 +175,9 @@ def test_nothing_is_retried_past_give_up_after(tmp_path: Path) -> None:
     later[0] += timedelta(seconds=61)
     run_relay(
         store, settings, clock=lambda: later[0], metrics=metrics,
-        until=lambda: store.deliveries()[0].state == "failed",
+        # the metrics are refreshed after the store says failed: stop only once both have
+        until=lambda: store.deliveries()[0].state == "failed"
+        and metrics.deliveries_failed._value.get() == 1,
     )  # fmt: skip
     (delivery,) = store.deliveries()
     assert delivery.state == "failed" and delivery.failed_at is not None
