@@ -181,9 +181,8 @@ class Relay:
         """What to write for one event (None: not yet, its review is still being written)."""
         from depsentry.daemon.store import Routed
 
-        if not settings.triage and not channels_for(
-            pending.project, settings.project(pending.project), channels
-        ):
+        targets = channels_for(pending.project, settings.project(pending.project), channels)
+        if not targets and not settings.triage:
             return pending, [], []  # nothing to send or dismiss: its findings are never read
         event = pending.event
         created = _parse_time(event.created_at) or now
@@ -191,7 +190,6 @@ class Relay:
             # Older than anything we would still retry (e.g. a store from before the relay).
             return pending, [], []
         event, dismiss = self._auto_triage(event, settings)
-        targets = channels_for(event.project, settings.project(event.project), channels)
         only = event.extra.get("route")
         if only is not None:
             targets = [c for c in targets if c.name == only]

@@ -134,14 +134,14 @@ def resolve_groups(
         return _resolve(conn, id_sets, now, None)
     cached = cache.lookup(id_sets)
     misses = [i for i, group in enumerate(cached) if group is None]
-    if misses and len(misses) < len(id_sets):
-        found = _resolve(conn, [id_sets[i] for i in misses], now, cache)
-        if cache.folded:
-            return _resolve(conn, id_sets, now, cache)
-        for i, group in zip(misses, found, strict=True):
-            cached[i] = group
-    elif misses:
+    if len(misses) == len(id_sets):
         return _resolve(conn, id_sets, now, cache)
+    folded = cache.folded
+    found = _resolve(conn, [id_sets[i] for i in misses], now, cache) if misses else []
+    if cache.folded and not folded:
+        return _resolve(conn, id_sets, now, cache)
+    for i, group in zip(misses, found, strict=True):
+        cached[i] = group
     return [group for group in cached if group is not None]
 
 
