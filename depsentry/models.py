@@ -8,7 +8,7 @@ and is what reports render and the store records.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Literal
 
@@ -180,6 +180,26 @@ class Vulnerability:
     # Codemods that migrate code across the upgrade to the lowest fixed release (scan.py asks
     # the codemods' table through ScanOptions.codemod_hints).
     codemods: tuple[str, ...] = ()
+    # The finding this one copies for another pin (`at`): such copies differ only in `source`,
+    # so a report encodes the rest once. Not part of the value: equality, repr and
+    # `dataclasses.replace` (whose result is a finding of its own) leave it out.
+    origin: Vulnerability | None = field(
+        default=None, init=False, compare=False, repr=False, hash=False
+    )
+
+    def __getstate__(self) -> tuple[object, ...]:
+        # Pickled (a daemon worker's answer) as a finding of its own: `origin` stays behind.
+        return tuple(getattr(self, name) for name in _VALUE_FIELDS)
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        for name, value in zip(_VALUE_FIELDS, state, strict=True):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "origin", None)
+
+    @property
+    def template(self) -> Vulnerability:
+        """The finding this one was copied from for its pin (itself when it is no copy)."""
+        return self if self.origin is None else self.origin
 
     @property
     def ids(self) -> frozenset[str]:
@@ -197,13 +217,17 @@ class Vulnerability:
         not equality: comparing two Sources field by field costs as much as the copy."""
         if source is self.source:
             return self
-        return Vulnerability(
+        copy = Vulnerability(
             self.package, self.version, self.id, self.aliases, self.severity, self.cvss,
             self.fixed_in, self.summary, source, self.reported_by, self.published,
             self.modified, self.malicious, self.severity_source, self.epss,
             self.epss_percentile, self.kev, self.codemods,
         )  # fmt: skip
+        object.__setattr__(copy, "origin", self.template)  # frozen: set once, here
+        return copy
 
+
+_VALUE_FIELDS = tuple(f.name for f in fields(Vulnerability) if f.name != "origin")
 
 UpdateType = Literal["major", "minor", "patch", "other"]
 

@@ -29,6 +29,8 @@ from depsentry.models import (
 )
 
 if TYPE_CHECKING:
+    from packaging.version import Version
+
     from depsentry.index import IndexFailure, PackageIndex
     from depsentry.inputs.project import ProjectInputs
     from depsentry.policy import Policy
@@ -125,16 +127,24 @@ def run_scan(
     if any(policies):
         _evaluate_policy(reports, policies, releases, options.since, now, options.first_seen)
     if options.codemod_hints is not None:
+        marked: _Marked = {}
         for report in reports:
-            offer_codemods(report, options.codemod_hints)
+            offer_codemods(report, options.codemod_hints, marked)
 
     return ScanResult(generated_at=now, advisory_db=_combined_info(sources), projects=reports)
 
 
-def offer_codemods(report: ProjectReport, hints: CodemodHints) -> None:
+# id(finding) -> (the finding, it with its codemods or None): once per finding, not per pin.
+_Marked = dict[int, tuple[Vulnerability, Vulnerability | None]]
+
+
+def offer_codemods(
+    report: ProjectReport, hints: CodemodHints, marked: _Marked | None = None
+) -> None:
     """Mark each finding whose upgrade crosses a boundary a codemod handles: a vulnerability
-    by its lowest fixed release above the version in use, an outdated pin by its latest."""
-    report.vulnerabilities = _with_codemods(report.vulnerabilities, hints)
+    by its lowest fixed release above the version in use, an outdated pin by its latest.
+    `marked`: the findings already looked at (shared by the projects of one scan)."""
+    report.vulnerabilities = _with_codemods(report.vulnerabilities, hints, marked)
     report.outdated = [
         replace(o, codemods=names) if (names := hints(o.package, o.current, o.latest)) else o
         for o in report.outdated
@@ -142,12 +152,20 @@ def offer_codemods(report: ProjectReport, hints: CodemodHints) -> None:
 
 
 def _with_codemods(
-    vulnerabilities: Sequence[Vulnerability], hints: CodemodHints
+    vulnerabilities: Sequence[Vulnerability], hints: CodemodHints, marked: _Marked | None = None
 ) -> list[Vulnerability]:
+    marked = {} if marked is None else marked
     found = []
     for v in vulnerabilities:
-        names = _codemods_of(hints, v.package, v.version, v.fixed_in)
-        found.append(replace(v, codemods=names) if names else v)
+        template = v.template  # a pin's copy of a finding asks what the finding asked
+        seen = marked.get(id(template))
+        if seen is None:
+            names = _codemods_of(hints, v.package, v.version, v.fixed_in)
+            seen = marked[id(template)] = (
+                template,
+                replace(template, codemods=names) if names else None,
+            )
+        found.append(v if seen[1] is None else seen[1].at(v.source))
     return found
 
 
@@ -159,9 +177,14 @@ def _codemods_of(
     from depsentry.advisories.versions import parse_version
 
     current = parse_version(version)
-    fixes = [parse_version(f) for f in fixed_in]
-    above = sorted(f for f in fixes if f is not None and current is not None and f > current)
-    return hints(package, version, str(above[0])) if above else ()
+    if current is None:
+        return ()
+    lowest: tuple[Version, str] | None = None
+    for text in fixed_in:
+        fix = parse_version(text)
+        if fix is not None and fix > current and (lowest is None or fix < lowest[0]):
+            lowest = (fix, text)
+    return hints(package, version, lowest[1]) if lowest is not None else ()
 
 
 def _load_policy(

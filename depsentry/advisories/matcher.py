@@ -32,6 +32,7 @@ __all__ = [
     "group_hits",
     "merge_aliases",
     "parse_version",
+    "range_limits",
     "vulnerability",
 ]
 
@@ -103,18 +104,25 @@ class GroupFacts:
     priority: Priority
 
 
-def _compile_range(events: Iterable[Sequence[str]]) -> CompiledRange:
-    keyed: list[tuple[tuple[int, Version, int], tuple[str, Version | None, str]]] = []
+def range_limits(events: Sequence[Sequence[str]]) -> list[Version] | None:
+    """The versions a range's `limit` events put it below; None when it has no limit (none, or
+    `*`, infinity); an empty list when no limit parses, so no version is in the range."""
     limits: list[Version] | None = None
-    unbounded = False
     for kind, value in events:
         if kind == "limit":
-            limits = limits if limits is not None else []
             if value == "*":  # infinity: every version is before it
-                unbounded = True
-            elif (at := parse_version(value)) is not None:
+                return None
+            limits = limits if limits is not None else []
+            if (at := parse_version(value)) is not None:
                 limits.append(at)
-            continue
+    return limits
+
+
+def _compile_range(events: Sequence[Sequence[str]]) -> CompiledRange:
+    keyed: list[tuple[tuple[int, Version, int], tuple[str, Version | None, str]]] = []
+    for kind, value in events:
+        if kind == "limit":
+            continue  # range_limits
         version = None if (kind == "introduced" and value == "0") else parse_version(value)
         if version is None and not (kind == "introduced" and value == "0"):
             continue  # parse_record keeps only parsable versions; a stored row could be older
@@ -124,8 +132,8 @@ def _compile_range(events: Iterable[Sequence[str]]) -> CompiledRange:
             ((0, _ZERO, rank) if version is None else (1, version, rank), (kind, version, text))
         )
     keyed.sort(key=lambda item: item[0])
-    final_limits = None if unbounded or limits is None else tuple(limits)
-    return CompiledRange(tuple(e for _, e in keyed), final_limits)
+    limits = range_limits(events)
+    return CompiledRange(tuple(e for _, e in keyed), None if limits is None else tuple(limits))
 
 
 def compile_entry(data: dict[str, Any]) -> CompiledEntry:

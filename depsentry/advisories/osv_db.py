@@ -14,18 +14,15 @@ from typing import Any
 
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
 from depsentry.advisories.matcher import (
-    CompiledEntry,
     GroupFacts,
     Hit,
     RecordFacts,
-    compile_entry,
-    evaluate,
     group_facts,
-    group_hits,
     merged_fixes,
     vulnerability,
 )
 from depsentry.advisories.osv_store import OsvStore
+from depsentry.advisories.package_index import PackageIndex
 from depsentry.advisories.priorities import Prioritiser
 from depsentry.advisories.severity import id_rank
 from depsentry.advisories.versions import normalise_version, parse_version
@@ -34,7 +31,6 @@ from depsentry.names import canonical_name
 
 __all__ = ["OsvDbSource"]
 
-_Candidates = list[tuple[RecordFacts, tuple[CompiledEntry, ...]]]
 _NOWHERE = Source("")
 
 
@@ -57,11 +53,11 @@ class OsvDbSource(AdvisorySource):
         self._updated = meta.get("updated")
         self._warnings = tuple(warnings)
         self._priorities = priorities
-        self._packages: dict[str, _Candidates] = {}
+        self._packages: dict[str, PackageIndex] = {}
         self._siblings: dict[str, list[RecordFacts]] = {}  # id or alias -> records naming it
         self._memo: dict[tuple[str, str], tuple[Hit, ...]] = {}
         self._found: dict[tuple[str, str], tuple[Vulnerability, ...]] = {}
-        self._groups: dict[frozenset[str], GroupFacts] = {}
+        self._groups: dict[str | frozenset[str], GroupFacts] = {}  # by the group's record ids
         self._lock = threading.RLock()
 
     @classmethod
@@ -99,15 +95,17 @@ class OsvDbSource(AdvisorySource):
         missing = [n for n in dict.fromkeys(names) if n not in self._packages]
         if not missing:
             return
-        loaded: dict[str, _Candidates] = {n: [] for n in missing}
+        loaded: dict[str, list[tuple[RecordFacts, list[dict[str, Any]]]]] = {n: [] for n in missing}
         ids: set[str] = set()
+        known: dict[str, RecordFacts] = {}
         for package, facts, entries in self.store.affected_rows(missing):
-            loaded[package].append((facts, tuple(compile_entry(e) for e in entries)))
+            loaded[package].append((facts, entries))
+            known[facts.id] = facts
             ids.add(facts.id)
             ids.update(facts.aliases)
         if ids:
             # The other records of each alias group (a GHSA beside a PYSEC) rate it too.
-            for other in self.store.related(ids):
+            for other in self.store.related(ids, known):
                 for key in (other.id, *other.aliases):
                     group = self._siblings.setdefault(key, [])
                     if all(o.id != other.id for o in group):
@@ -115,7 +113,7 @@ class OsvDbSource(AdvisorySource):
                 ids.update(other.aliases)
             if self._priorities is not None:
                 self._priorities.prefetch(ids)
-        self._packages.update(loaded)
+        self._packages.update((name, PackageIndex(rows)) for name, rows in loaded.items())
 
     def forget(self) -> None:
         """Drop every cache (a long-running process calls this when idle; matching reloads)."""
@@ -138,19 +136,14 @@ class OsvDbSource(AdvisorySource):
             if cached is not None:
                 return cached
             self._load([name])
-            parsed = parse_version(version)
-            normalised = normalise_version(version)
-            found = []
-            for facts, entries in self._packages[name]:
-                affected, fixed = evaluate(entries, parsed, normalised)
-                if affected:
-                    found.append(Hit(facts, fixed))
-            result = tuple(found)
+            result = self._packages[name].hits(parse_version(version), normalise_version(version))
             self._memo[key] = result
             return result
 
     def _group(self, hits: list[Hit]) -> GroupFacts:
-        key = frozenset([hits[0].facts.id] if len(hits) == 1 else [h.facts.id for h in hits])
+        key: str | frozenset[str] = (
+            hits[0].facts.id if len(hits) == 1 else frozenset(h.facts.id for h in hits)
+        )
         facts = self._groups.get(key)
         if facts is None:
             facts = group_facts(
@@ -160,17 +153,26 @@ class OsvDbSource(AdvisorySource):
         return facts
 
     def _vulnerabilities(
-        self, name: str, version: str, source: Source
+        self, spelled: str, name: str, version: str, source: Source
     ) -> tuple[Vulnerability, ...]:
-        key = (name, version)
+        """The findings of (name, version), under the package name as the pin spells it."""
+        key = (spelled, version)
         found = self._found.get(key)
         if found is None:
-            made = [
-                vulnerability(self._group(group), name, version, source, merged_fixes(group))
-                for group in group_hits(self.hits(name, version))
-            ]
-            made.sort(key=lambda v: id_rank(v.id))
-            found = self._found[key] = tuple(made)
+            if spelled != name:  # "Django" for "django": its own findings, once per spelling
+                from dataclasses import replace
+
+                canonical = self._vulnerabilities(name, name, version, source)
+                found = tuple(replace(v, package=spelled) for v in canonical)
+            else:
+                hits = self.hits(name, version)  # loads the package
+                made = [
+                    vulnerability(self._group(group), name, version, source, merged_fixes(group))
+                    for group in self._packages[name].grouped(hits)
+                ]
+                made.sort(key=lambda v: id_rank(v.id))
+                found = tuple(made)
+            self._found[key] = found
         return found
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
@@ -180,22 +182,18 @@ class OsvDbSource(AdvisorySource):
         out: list[Vulnerability] = []
         with self._lock:
             self._load(names.values())
+            known = self._found
             for dep in dependencies:
-                found = self._vulnerabilities(names[dep.name], dep.version, dep.source)
-                if found:
-                    out.extend(
-                        v.at(dep.source) if dep.name == v.package else _renamed(v, dep)
-                        for v in found
+                found = known.get((dep.name, dep.version))
+                if found is None:
+                    found = self._vulnerabilities(
+                        dep.name, names[dep.name], dep.version, dep.source
                     )
+                if found:
+                    source = dep.source
+                    out += [v.at(source) for v in found]
         return out
 
     def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Full original records by id (for the OSV API)."""
         return self.store.records(ids)
-
-
-def _renamed(v: Vulnerability, dep: Dependency) -> Vulnerability:
-    # A dependency named in another spelling ("Django" for "django"): report its own name.
-    from dataclasses import replace
-
-    return replace(v, package=dep.name, source=dep.source)

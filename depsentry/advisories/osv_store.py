@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -326,22 +326,35 @@ class OsvStore:
             for package, data, *facts in rows:
                 yield package, _facts(facts), json.loads(data)
 
-    def related(self, ids: Iterable[str]) -> list[RecordFacts]:
-        """Records whose id is one of `ids` or that list one of them as an alias."""
+    def related(
+        self, ids: Iterable[str], known: Mapping[str, RecordFacts] | None = None
+    ) -> list[RecordFacts]:
+        """Records whose id is one of `ids` or that list one of them as an alias; those in
+        `known` (already loaded by the caller) are not read again."""
         wanted = sorted(set(ids))
-        out: dict[str, RecordFacts] = {}
-        for start in range(0, len(wanted), _BATCH):
-            chunk = wanted[start : start + _BATCH]
-            marks = ",".join("?" * len(chunk))
-            with self._lock, self._guard():
-                rows = self._conn.execute(
-                    f"SELECT {_FACTS} FROM vulns v WHERE v.id IN ({marks}) UNION"
-                    f" SELECT {_FACTS} FROM aliases a JOIN vulns v ON v.id = a.id"
-                    f" WHERE a.alias IN ({marks})",
-                    chunk + chunk,
-                ).fetchall()
-            out.update((row[0], _facts(row)) for row in rows)
+        known = known or {}
+        found = {i for i in wanted if i in known}
+        # Ids the caller knows are records: only the others need looking up as one.
+        unknown = [i for i in wanted if i not in known]
+        found.update(r[0] for r in self._select_in("SELECT id FROM vulns WHERE id IN", unknown))
+        found.update(
+            r[0] for r in self._select_in("SELECT DISTINCT id FROM aliases WHERE alias IN", wanted)
+        )
+        out = {k: known[k] for k in found if k in known}
+        missing = sorted(found.difference(known))
+        rows = self._select_in(f"SELECT {_FACTS} FROM vulns v WHERE v.id IN", missing)
+        out.update((row[0], _facts(row)) for row in rows)
         return [out[k] for k in sorted(out)]
+
+    def _select_in(self, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows of `sql` followed by `(?, ?, ...)`, over `keys` in batches."""
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            with self._lock, self._guard():
+                found = self._conn.execute(f"{sql} ({','.join('?' * len(chunk))})", chunk)
+                rows.extend(found.fetchall())
+        return rows
 
     def records(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The full original records for `ids` (missing ids are absent from the result)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from depsentry.commands.scan import build_options, scan_options, terminal_progress
+from depsentry.commands.scan import build_options, collect_less, scan_options, terminal_progress
 from depsentry.errors import DepsentryError, ResolverError
 from depsentry.models import ProjectReleases, ProjectReport
 from depsentry.report.escaping import printable
@@ -66,6 +66,7 @@ def fix(
     from depsentry.fix import apply_bumps, check_plan, plan_fixes
     from depsentry.scan import open_sources, run_scan
 
+    collect_less()
     options = build_options(**kwargs)
     if latest:
         options = dataclasses.replace(options, outdated=True)

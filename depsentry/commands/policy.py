@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from depsentry.commands.scan import build_options, emit, scan_options, terminal_progress
+from depsentry.commands.scan import (
+    build_options,
+    collect_less,
+    emit,
+    scan_options,
+    terminal_progress,
+)
 
 
 @click.group(name="policy")
@@ -50,6 +56,7 @@ def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
     from depsentry.scan import run_scan
 
     load_policy(policy_name)  # a bad policy file fails before any scanning work
+    collect_less()
     fmt = kwargs.pop("fmt")
     output = kwargs.pop("output")
     options = build_options(policy=policy_name, evaluate_policy=True, since=since, **kwargs)

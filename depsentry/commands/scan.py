@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -213,6 +214,12 @@ def build_options(
     )
 
 
+def collect_less() -> None:
+    """A scan's objects live until its report is written: the collector's default thresholds
+    walked them again and again, a tenth of a big scan's time (mypy raises them the same way)."""
+    gc.set_threshold(200_000, 30, 30)
+
+
 @contextmanager
 def terminal_progress() -> Iterator[Progress]:
     """A rich progress bar on stderr when it is a terminal; silent otherwise."""
@@ -421,6 +428,7 @@ def scan(
     --one-project) or a single file. Exit codes: 0 clean, 1 findings that fail --fail-on,
     2 bad usage or unreadable input, 3 a bug in depsentry (the traceback is saved to a file).
     """
+    collect_less()
     fmt = kwargs.pop("fmt")
     output = kwargs.pop("output")
     options = build_options(

@@ -1,7 +1,7 @@
 """The service: one object that owns the order of start-up, work and shutdown.
 
 startup: store (migrated; runs left `running` by a crash marked interrupted) -> advisory
-database -> HTTP (/readyz says 503) -> scheduler -> catch-up of what fell due while down ->
+database -> HTTP (/readyz says 503) -> catch-up of what fell due while down -> scheduler ->
 READY=1. shutdown: unready, STOPPING=1, scheduler off, no new work, running scans drain within
 `drain_timeout` (then they are told to stop and marked interrupted), HTTP off, store closed.
 SIGHUP reloads the config beside the running one and swaps it in only if it is valid.
@@ -261,8 +261,6 @@ class Service:
         self._counts = await self._thread(store.counts)
         self.metrics.set_findings(self._counts)
         self.metrics.projects.set(len(settings.projects))
-        if not self.once:
-            self.scheduler.start(await self._thread(jobs.specs, self))
         self.state = State.RUNNING
         if loaded:
             self.advisories_loaded()
@@ -273,6 +271,8 @@ class Service:
             self.relay = Relay(store, lambda: self.settings, metrics=self.metrics)
             self.spawn(self.relay.run(), "relay")
             await self._catch_up(now)
+            # Only now: a schedule firing before the catch-up was offered would take its place.
+            self.scheduler.start(await self._thread(jobs.specs, self))
             self.spawn(self._watchdog(), "watchdog")
             if settings.watch:
                 watcher = ConfigWatcher(settings.config_path, settings.projects_dir)

@@ -29,6 +29,7 @@ __all__ = [
     "lock_version",
     "locked_entry",
     "parsed_version",
+    "pin_parts",
     "require_table",
     "string_list",
 ]
@@ -116,19 +117,18 @@ def entry_from_requirement(
     hashes: tuple[str, ...] = (),
 ) -> Dependency | Skipped:
     """A PEP 508 requirement string -> `Dependency` when pinned with ==/===, else `Skipped`."""
-    fast = _FAST_PIN.fullmatch(text)
-    if fast is not None:
-        name, operator, version = fast.groups()
-        if is_valid_version(version):
-            return Dependency(
-                name=canonical_name(name),
-                version=version,
-                direct=direct,
-                source=source,
-                hashes=hashes,
-                specifier=f"{operator}{version}",
-                groups=groups,
-            )
+    parts = pin_parts(text)
+    if parts is not None:
+        name, version, specifier = parts
+        return Dependency(
+            name=name,
+            version=version,
+            direct=direct,
+            source=source,
+            hashes=hashes,
+            specifier=specifier,
+            groups=groups,
+        )
     # Only here: packaging.requirements imports packaging.tags, subprocess and sysconfig.
     from packaging.requirements import InvalidRequirement, Requirement
 
@@ -208,6 +208,18 @@ def entry_from_requirement(
         markers=markers,
         groups=groups,
     )
+
+
+def pin_parts(text: str) -> tuple[str, str, str] | None:
+    """(canonical name, version, specifier) of `text` when it is `name==version` (or `===`)
+    with nothing else and a valid version, without packaging's parser; else None."""
+    fast = _FAST_PIN.fullmatch(text)
+    if fast is None:
+        return None
+    name, operator, version = fast.groups()
+    if not is_valid_version(version):
+        return None
+    return canonical_name(name), version, f"{operator}{version}"
 
 
 def locked_entry(

@@ -17,11 +17,9 @@ import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from packaging.version import Version
 
 from depsentry.errors import InputError, reading
 from depsentry.inputs.common import excerpt, parsed_version, version_problem
@@ -30,7 +28,7 @@ from depsentry.inputs.interface import InputReader
 from depsentry.inputs.registry import readers
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
-from depsentry.paths import OUTSIDE, confined
+from depsentry.paths import OUTSIDE, RealPaths, confined, relative
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -72,9 +70,13 @@ def _matchers() -> tuple[tuple[InputReader, str | None, re.Pattern[str]], ...]:
 
 def reader_for(path: Path) -> InputReader | None:
     """The reader whose file-name pattern matches `path`, if any."""
-    parent = path.parent.name
+    return _reader_named(path.parent.name, path.name)
+
+
+@lru_cache(maxsize=4096)  # each project names the same few files
+def _reader_named(parent: str, name: str) -> InputReader | None:
     for reader, folder, pattern in _matchers():
-        if (folder is None or folder == parent) and pattern.match(path.name):
+        if (folder is None or folder == parent) and pattern.match(name):
             return reader
     return None
 
@@ -98,9 +100,10 @@ def discover(
     # Per folder: the (base prefix, spec) of every .gitignore from `root` down to it.
     ignores: dict[str, list[tuple[str, GitIgnoreSpec]]] = {".": []}
     found: list[Path] = []
+    top = os.fspath(root)
     for folder, dirnames, filenames in os.walk(root, onerror=_collect(unlistable)):
         base = Path(folder)
-        rel = base.relative_to(root).as_posix()
+        rel = "." if folder == top else base.relative_to(root).as_posix()
         prefix = "" if rel == "." else f"{rel}/"
         active = ignores.pop(rel, [])
         if gitignore and ".gitignore" in filenames:
@@ -114,10 +117,13 @@ def discover(
         ]
         for d in dirnames:
             ignores[f"{prefix}{d}"] = active
+        folder_name, ignoring = base.name, spec is not None or bool(active)
         for name in filenames:
-            path = base / name
-            if reader_for(path) is None or _ignored(prefix + name, spec, active):
+            if _reader_named(folder_name, name) is None or (
+                ignoring and _ignored(prefix + name, spec, active)
+            ):
                 continue
+            path = base / name
             # A FIFO or device named requirements.txt would block the read forever.
             if _is_file(path):
                 found.append(path)
@@ -164,6 +170,7 @@ def read_project(
     root: Path | None = None,
     inputs: Sequence[Path] | None = None,
     unlisted: Sequence[OSError] = (),
+    real: RealPaths | None = None,
 ) -> ProjectInputs:
     """Read the project at `path` (a directory, or one file) and merge what its inputs say.
 
@@ -174,7 +181,8 @@ def read_project(
     or when every input is; a single broken file among good ones becomes a `Skipped` UNREADABLE
     (an unexpected error in a reader too: one file never aborts the scan). Nothing outside
     `root` (default: the directory scanned, or the named file's directory) is read: an input
-    symlinked out of it, or an `-r`/`-c` include leaving it, is skipped.
+    symlinked out of it, or an `-r`/`-c` include leaving it, is skipped. `real`: the scan's
+    path resolutions (its directories are resolved once).
     """
     try:
         is_dir = stat.S_ISDIR(os.stat(path).st_mode)
@@ -195,6 +203,7 @@ def read_project(
         files, named = [path], True
     base = path if is_dir else path.parent
     root = base if root is None else root
+    real = RealPaths() if real is None else real
 
     merger = _Merger(base)
     errors: list[InputError] = []
@@ -208,16 +217,17 @@ def read_project(
     trees: list[RequirementsTree] = []
     for file in files:
         try:
-            trees.extend(_read_file(file, merger, root=root, named=named))
+            trees.extend(_read_file(file, merger, root=root, named=named, real=real))
         except InputError as exc:
             if named:
                 raise
             errors.append(exc)
             merger.unreadable(file, exc)
-    for tree, lock in _top_trees(trees, named=named):
+    for tree, lock in _top_trees(trees, named=named, real=real):
         # As a lock, a constraints file says what is installed, not what the project asks for.
         items = [dataclasses.replace(i, direct=False) for i in tree.items] if lock else tree.items
-        merger.add(tree.files[0], items, lock=lock, files=tree.files + tree.constraint_files)
+        read = tree.files + tree.constraint_files
+        merger.add(tree.files[0], items, lock=lock, files=read, relative=True)
     if errors and len(errors) == len(files) + len(unlistable) and environment is None:
         raise errors[0]  # alone, without the warnings: the project is one error line
     if environment is not None:
@@ -228,7 +238,7 @@ def read_project(
     result = merger.result()
     if named and environment is None:
         _check_named(path, result)
-    result.requires_python, result.policy = _project_settings(base / "pyproject.toml", root)
+    result.requires_python, result.policy = _project_settings(base / "pyproject.toml", root, real)
     # Warned only once the project is known to be readable, so a broken one stays one line.
     for item in result.skipped:
         if item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE):
@@ -236,7 +246,9 @@ def read_project(
     return result
 
 
-def _read_file(file: Path, merger: _Merger, *, root: Path, named: bool) -> list[RequirementsTree]:
+def _read_file(
+    file: Path, merger: _Merger, *, root: Path, named: bool, real: RealPaths
+) -> list[RequirementsTree]:
     """Read one input into `merger` (a requirements tree is returned, merged once all are read).
 
     InputError for a file that cannot be used, including one a reader crashed on: a bug, but
@@ -245,14 +257,15 @@ def _read_file(file: Path, merger: _Merger, *, root: Path, named: bool) -> list[
     # os.walk does not follow symlinked directories: only a discovered file itself can lead out.
     if not named and os.path.islink(file):
         try:
-            confined(file, [root], what="input", error=InputError)
+            confined(file, [root], what="input", error=InputError, real=real)
         except InputError:
             raise InputError(f"a symlink to {OUTSIDE}, not read", file) from None
     reader = reader_for(file) if not named else (reader_for(file) or _sniff(file))
     assert reader is not None  # discover() only returns claimed files
     try:
         if isinstance(reader, RequirementsReader):
-            return [read_tree(file, root=root)]
+            # Sources relative to the project already: the merger need not rebuild each entry.
+            return [read_tree(file, root=root, relative_to=merger.root, real=real)]
         items = list(reader.read(file))
     except InputError:
         raise
@@ -284,14 +297,16 @@ def _check_named(path: Path, result: ProjectInputs) -> None:
         )
 
 
-def _project_settings(pyproject: Path, root: Path) -> tuple[str | None, str | None]:
+def _project_settings(
+    pyproject: Path, root: Path, real: RealPaths
+) -> tuple[str | None, str | None]:
     """The project's `requires-python` (PEP 621, else Poetry's `python` as PEP 440) and its
     `[tool.depsentry] policy`; None for what it does not say."""
     if not os.path.lexists(pyproject):
         return None, None
     try:
         if os.path.islink(pyproject) or pyproject.parent != root:
-            confined(pyproject, [root], what="pyproject.toml", error=InputError)
+            confined(pyproject, [root], what="pyproject.toml", error=InputError, real=real)
         import tomllib  # only a project with a pyproject.toml needs it
 
         data = tomllib.loads(read_input(pyproject))
@@ -331,15 +346,16 @@ def _policy(tool: dict[str, object], root: Path) -> str | None:
 
 
 def _top_trees(
-    trees: list[RequirementsTree], *, named: bool
+    trees: list[RequirementsTree], *, named: bool, real: RealPaths
 ) -> list[tuple[RequirementsTree, bool]]:
     """Requirement trees not included by another (unless mutually, a cycle); a constraints file
     found in a directory and included by nothing acts as a lock (its pins are what gets installed)."""
+    if len(trees) == 1:  # no other tree to be included by: nothing to resolve
+        return [(trees[0], _acts_as_lock(trees[0], named))]
     included = {
-        id(tree): {os.path.realpath(p) for p in (*tree.files[1:], *tree.constraint_files)}
-        for tree in trees
+        id(tree): {real(p) for p in (*tree.files[1:], *tree.constraint_files)} for tree in trees
     }
-    tops = {id(tree): os.path.realpath(tree.files[0]) for tree in trees}
+    tops = {id(tree): real(tree.files[0]) for tree in trees}
     kept: list[tuple[RequirementsTree, bool]] = []
     for tree in trees:
         top = tops[id(tree)]
@@ -351,8 +367,12 @@ def _top_trees(
             and tops[id(other)] not in included[id(tree)]
         ]
         if not by_others:
-            kept.append((tree, not named and tree.files[0].name.startswith("constraints")))
+            kept.append((tree, _acts_as_lock(tree, named)))
     return kept
+
+
+def _acts_as_lock(tree: RequirementsTree, named: bool) -> bool:
+    return not named and tree.files[0].name.startswith("constraints")
 
 
 def _sniff(path: Path) -> InputReader:
@@ -402,13 +422,18 @@ class _Merger:
         lock: bool,
         files: list[Path],
         environment: bool = False,
+        relative: bool = False,
     ) -> None:
+        """`relative`: the items' sources are relative to the project already."""
         for file in files:
             name = self._rel(str(file), environment)
             listed = self.environments if environment else self.inputs
             if name not in listed:
                 listed.append(name)
-        relocated = [self._relocate(item, environment) for item in items]
+        if relative:
+            relocated = [_bounded(i) if isinstance(i, Skipped) else i for i in items]
+        else:
+            relocated = [self._relocate(item, environment) for item in items]
         if lock:
             self.has_lock = True
             self.locked.extend(relocated)
@@ -430,7 +455,7 @@ class _Merger:
         project = ProjectInputs(root=self.root, inputs=sorted(self.inputs) + self.environments)
         declared_names = {item.name for item in self.declared if item.name}
         locked_names = {item.name for item in self.locked if isinstance(item, Dependency)}
-        merged: dict[tuple[str, Version | str], Dependency] = {}
+        merged: dict[str, list[Dependency]] = {}
         for item in self.locked:
             if isinstance(item, Dependency):
                 if not item.direct and item.name in declared_names:
@@ -443,8 +468,10 @@ class _Merger:
             elif not (item.kind is SkipKind.UNPINNED and item.name in locked_names):
                 skipped.append(item)
         skipped.extend(self.broken)
+        # Unique keys (one pin per name and version): the order merged in does not show.
         project.dependencies = sorted(
-            merged.values(), key=lambda d: (d.name, d.version, d.source.path, d.source.line or 0)
+            (pin for pins in merged.values() for pin in pins),
+            key=lambda d: (d.name, d.version, d.source.path, d.source.line or 0),
         )
         project.skipped = sorted(
             dict.fromkeys(skipped), key=lambda s: (s.source.path, s.source.line or 0, s.requirement)
@@ -456,10 +483,10 @@ class _Merger:
     def _rel(self, path: str, environment: bool) -> str:
         known = self._relative.get(path)
         if known is None:
-            relative = os.path.relpath(path, self.root)
-            if environment and relative.startswith(".."):
-                relative = path  # an environment outside the project keeps its own path
-            known = self._relative[path] = relative
+            shown = relative(path, self.root)
+            if environment and shown.startswith(".."):
+                shown = path  # an environment outside the project keeps its own path
+            known = self._relative[path] = shown
         return known
 
     def _relocate(self, item: Entry, environment: bool) -> Entry:
@@ -500,14 +527,23 @@ def _bounded(item: Skipped) -> Skipped:
     return dataclasses.replace(item, requirement=requirement, reason=reason)
 
 
-def _merge(merged: dict[tuple[str, Version | str], Dependency], item: Dependency) -> None:
+def _merge(merged: dict[str, list[Dependency]], item: Dependency) -> None:
     # By PEP 440 equality: a manifest's `mypy==1.17` and the lock's `1.17.0` are one pin.
-    key = (item.name, parsed_version(item.version) or item.version)
-    seen = merged.get(key)
-    if seen is None:
-        merged[key] = item
+    # By name first: most names have one pin, and hashing a Version is Python code.
+    pins = merged.get(item.name)
+    if pins is None:
+        merged[item.name] = [item]
         return
+    version = parsed_version(item.version) or item.version
+    same = (
+        i for i, pin in enumerate(pins) if (parsed_version(pin.version) or pin.version) == version
+    )
+    index = next(same, None)
+    if index is None:
+        pins.append(item)
+        return
+    seen = pins[index]
     direct = seen.direct or item.direct
     groups = tuple(sorted(set(seen.groups) | set(item.groups)))
     if direct != seen.direct or groups != seen.groups:
-        merged[key] = dataclasses.replace(seen, direct=direct, groups=groups)
+        pins[index] = dataclasses.replace(seen, direct=direct, groups=groups)

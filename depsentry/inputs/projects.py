@@ -20,7 +20,7 @@ from pathlib import Path
 from depsentry.errors import InputError
 from depsentry.inputs.files import read_input
 from depsentry.inputs.project import ProjectInputs, discover, read_project, reader_for
-from depsentry.paths import confined
+from depsentry.paths import RealPaths
 
 __all__ = ["INCIDENTAL", "FoundProject", "configured_excludes", "find_projects", "read_projects"]
 
@@ -58,17 +58,23 @@ def configured_excludes(root: Path) -> tuple[str, ...]:
 
 
 def find_projects(
-    root: Path, exclude: Sequence[str] = (), *, unlistable: list[OSError] | None = None
+    root: Path,
+    exclude: Sequence[str] = (),
+    *,
+    unlistable: list[OSError] | None = None,
+    real: RealPaths | None = None,
 ) -> list[FoundProject]:
     """The projects under directory `root`, sorted by path (`root` itself first when it is one).
 
     `exclude`: gitignore-style patterns relative to `root`, for files and folders to leave out;
-    a directory that cannot be listed is appended to `unlistable`.
+    a directory that cannot be listed is appended to `unlistable`; `real`: the scan's path
+    resolutions.
     """
+    real = RealPaths() if real is None else real
     by_dir: dict[Path, list[Path]] = {}
     refused: list[Path] = []
     for file in discover(root, exclude, gitignore=True, unlistable=unlistable):
-        if not _inside(file, root):
+        if not real.within(file, [root]):
             refused.append(file)  # not a project of its own: the project above reports it
             continue
         by_dir.setdefault(_owner(file, root), []).append(file)
@@ -92,7 +98,7 @@ def find_projects(
     for folder in sorted(groups):
         members = [m for m in groups[folder] if m != folder]
         files = [f for m in (folder, *members) for f in by_dir[m]]
-        rel = folder.relative_to(root).parts
+        rel = () if folder == root else folder.relative_to(root).parts
         found.append(
             FoundProject(
                 path=folder,
@@ -121,7 +127,8 @@ def read_projects(
     """
     excludes = (*exclude, *(configured_excludes(root) if own_excludes else ()))
     unlistable: list[OSError] = []
-    projects = find_projects(root, excludes, unlistable=unlistable)
+    real = RealPaths()  # this tree's directories, resolved once for all its files
+    projects = find_projects(root, excludes, unlistable=unlistable, real=real)
     if unlistable and not projects:
         problem = unlistable[0]
         raise InputError(
@@ -144,8 +151,9 @@ def read_projects(
         )
     results: list[tuple[FoundProject, ProjectInputs | InputError]] = []
     read_by_others: set[str] = set()
-    for project in projects:
-        own = {os.path.realpath(f) for f in project.files}
+    for number, project in enumerate(projects, 1):
+        # What the projects before read (none before the first: nothing to resolve).
+        own = {real(f) for f in project.files} if read_by_others else set()
         if own and own <= read_by_others:
             logger.debug("%s: read as an input of another project", project.path)
             continue
@@ -156,21 +164,15 @@ def read_projects(
                 environment=environment if project.path == root else None,
                 root=root,  # a member may include a file of the tree above it, never beyond
                 unlisted=unlisted.get(project.path, ()),
+                real=real,
             )
         except InputError as exc:
             results.append((project, exc))
             continue
-        read_by_others.update(os.path.realpath(project.path / rel) for rel in inputs.inputs)
+        if number < len(projects):  # only the projects after it look at it
+            read_by_others.update(real(os.path.join(project.path, rel)) for rel in inputs.inputs)
         results.append((project, inputs))
     return results
-
-
-def _inside(file: Path, root: Path) -> bool:
-    try:
-        confined(file, [root], what="input", error=InputError)
-    except InputError:
-        return False
-    return True
 
 
 def _owner(file: Path, root: Path) -> Path:

@@ -12,15 +12,16 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from depsentry.errors import InputError
-from depsentry.inputs.common import entry_from_requirement, excerpt, url_reason
+from depsentry.inputs.common import entry_from_requirement, excerpt, pin_parts, url_reason
 from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from depsentry.names import canonical_name
-from depsentry.paths import OUTSIDE, confined
+from depsentry.paths import OUTSIDE, RealPaths, confined_text, relative
 
 __all__ = [
     "MAX_INCLUDE_DEPTH",
@@ -81,63 +82,97 @@ class RequirementsReader(InputReader):
         yield from read_tree(path).items
 
 
-def read_tree(path: Path, *, root: Path | None = None) -> RequirementsTree:
+def read_tree(
+    path: Path,
+    *,
+    root: Path | None = None,
+    relative_to: Path | None = None,
+    real: RealPaths | None = None,
+) -> RequirementsTree:
     """Read `path` with its -r/-c includes; raise InputError when nothing in it is readable.
 
     Includes must stay inside `root` (default: the file's directory) once symlinks are resolved:
     one that leaves it (`-r /proc/self/environ`, `-r ../../etc/shadow`) is never opened.
+    `relative_to`: sources name their file relative to it (as `os.path.relpath`), not as read;
+    `real`: the scan's path resolutions.
     """
-    walker = _Walker(path.parent if root is None else root)
+    walker = _Walker(path.parent if root is None else root, relative_to, real)
     walker.walk(path, constraint=False, stack=())
     tree = walker.tree
-    own = [item for item in tree.items if item.source.path == str(path)]
+    # Most trees pin something: `all` stops at the first pin, before `own` is looked for.
     if (
-        own
-        and not walker.options_read
+        not walker.options_read
         and all(
             isinstance(item, Skipped) and item.kind in (SkipKind.INVALID, SkipKind.UNREADABLE)
             for item in tree.items
         )
+        and (own := [item for item in tree.items if item.source.path == walker.where(path)])
     ):
         first = own[0]
         assert isinstance(first, Skipped)
         raise InputError(
             f"nothing readable; first problem: {first.reason}", path, first.source.line
         )
-    tree.items = [_apply_constraint(item, walker.constraints) for item in tree.items]
+    if walker.constraints:  # without any, every item stays as it is
+        tree.items = [_apply_constraint(item, walker.constraints) for item in tree.items]
     return tree
 
 
 class _Walker:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, relative_to: Path | None, real: RealPaths | None) -> None:
         self.root = root
+        self.relative_to = relative_to
+        self.real = RealPaths() if real is None else real
         self.tree = RequirementsTree()
         self.constraints: dict[str, list[Dependency]] = {}
         self.seen: set[str] = set()
         self.options_read = 0  # index/install options: readable lines that name no dependency
+        self._where: dict[Path, str] = {}
 
-    def walk(self, path: Path, *, constraint: bool, stack: tuple[str, ...]) -> None:
-        key = os.path.realpath(path)
-        self.seen.add(key)
+    def where(self, path: Path) -> str:
+        """The file as its entries' sources name it."""
+        if self.relative_to is None:
+            return str(path)
+        known = self._where.get(path)
+        if known is None:
+            known = self._where[path] = relative(path, self.relative_to)
+        return known
+
+    def walk(
+        self, path: Path, *, constraint: bool, stack: tuple[str, ...], key: str | None = None
+    ) -> None:
+        """`key`: the file resolved (an include's is); for the top file, resolved only once
+        it names an include, before any is followed (it alone can meet `seen` or the stack)."""
+        if key is not None:
+            self.seen.add(key)
         text = read_input(path)
         (self.tree.constraint_files if constraint else self.tree.files).append(path)
-        where = str(path)
+        where = self.where(path)
+        items = self.tree.items
         for number, line in _logical_lines(text):
-            source = Source(where, number)
-            if line.startswith("-"):
-                self._option(path, line, source, constraint, (*stack, key))
+            if line[0] == "-":
+                if key is None:
+                    key = self.real(path)
+                    self.seen.add(key)
+                self._option(path, line, Source(where, number), constraint, (*stack, key))
                 continue
-            item = _requirement(line, source)
-            if constraint:
-                if isinstance(item, Dependency):
-                    self.constraints.setdefault(item.name, []).append(item)
-                elif item.kind is SkipKind.INVALID:
-                    self._add(item)
-            else:
-                self._add(item)
+            parts = _cached_plain(line) if len(line) <= _CACHED_LINE else _plain(line)
+            if parts is None:
+                item = _requirement(line, Source(where, number))
+            else:  # what _requirement makes of it, without its steps
+                name, version, specifier = parts
+                source = Source(where, number)
+                item = Dependency(
+                    name=name, version=version, direct=True, source=source, specifier=specifier
+                )
+            if not constraint:
+                items.append(item)  # bad lines too: project.py warns once the project is readable
+            elif isinstance(item, Dependency):
+                self.constraints.setdefault(item.name, []).append(item)
+            elif item.kind is SkipKind.INVALID:
+                items.append(item)
 
     def _add(self, item: Dependency | Skipped) -> None:
-        # Bad lines are data (Skipped); project.py warns about them once the project is readable.
         self.tree.items.append(item)
 
     def _option(
@@ -184,7 +219,9 @@ class _Walker:
             return
         target = path.parent / value
         try:
-            key = str(confined(target, [self.root], what="include", error=InputError))
+            key = confined_text(
+                target, [self.root], what="include", error=InputError, real=self.real
+            )
         except InputError:
             reason = f"included file {shown} is {OUTSIDE}, not read"
             self._add(_unreadable(line, reason, source))
@@ -200,7 +237,7 @@ class _Walker:
         if key in self.seen:
             return  # already read through another include (a diamond, not a cycle)
         try:
-            self.walk(target, constraint=constraint, stack=stack)
+            self.walk(target, constraint=constraint, stack=stack, key=key)
         except InputError as exc:
             self._add(
                 _unreadable(line, f"cannot read included file {shown}: {exc.message}", source)
@@ -229,6 +266,14 @@ def logical_spans(lines: Sequence[str]) -> Iterator[tuple[int, int]]:
 def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
     """(first line number, text) of each non-empty line, continuations joined, comments gone."""
     lines = text.splitlines()
+    if "\\" not in text:  # no continuation: each line is its own span (most files)
+        for number, line in enumerate(lines, 1):
+            if "#" in line:
+                line = _COMMENT.sub("", line)
+            line = line.strip()
+            if line:
+                yield number, line
+        return
     for first, last in logical_spans(lines):
         # Every line of a span but the last ends in a continuation backslash; the last may be a
         # comment line (which ends the span and adds nothing) or, at the end of the file, one
@@ -257,6 +302,19 @@ def _requirement(line: str, source: Source) -> Dependency | Skipped:
             name=_name_from_location(requirement),
         )
     return entry_from_requirement(requirement, source, hashes=hashes)
+
+
+def _plain(line: str) -> tuple[str, str, str] | None:
+    """`pin_parts` of a line `_requirement` would make a plain pin of: no option (`--hash`) and
+    no archive suffix (`x==1.0+local.zip` is a location), so nothing else to look at."""
+    if " -" in line or "\t-" in line or line.lower().endswith(_ARCHIVES):
+        return None
+    return pin_parts(line)
+
+
+# The same pins recur across a scan's projects; a long line is not kept (nor is it a pin).
+_CACHED_LINE = 256
+_cached_plain = lru_cache(maxsize=1 << 14)(_plain)
 
 
 def _split_options(line: str) -> tuple[str, tuple[str, ...]]:

@@ -26,7 +26,7 @@ def _escape_json(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """`text` with each undecodable byte as `\\xNN` (other lone surrogates as `\\uNNNN`)."""
-    if text.isascii():  # the common case costs one scan
+    if text.isascii() or _encodes(text):  # the common cases cost one scan
         return text
     return _SURROGATE.sub(_escape, text)
 
@@ -34,6 +34,15 @@ def printable(text: str) -> str:
 def printable_json(text: str) -> str:
     """JSON text (from `json.dumps(..., ensure_ascii=False)`) whose strings say `\\xNN` instead
     of holding lone surrogates: they only ever occur inside string literals there."""
-    if text.isascii():
+    if text.isascii() or _encodes(text):
         return text
     return _SURROGATE.sub(_escape_json, text)
+
+
+def _encodes(text: str) -> bool:
+    # Only a lone surrogate fails UTF-8: the C codec says so several times faster than a search.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

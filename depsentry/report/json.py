@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import json.encoder
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import PurePath
@@ -79,8 +79,8 @@ class JsonRenderer(Renderer):
             yield f"  {_encode(key)}: {_encode(value)},\n"
         yield '  "projects": ['
         shared = {
-            "dependency": _SharedLines(_dependency_key, _dependency_parts),
-            "vulnerability": _SharedLines(_vulnerability_key, _vulnerability_parts),
+            "dependency": _SharedLines(_dependency_key, _dependency_text),
+            "vulnerability": _SharedLines(_vulnerability_key, _FindingText()),
         }
         for i, project in enumerate(result.projects):
             yield ",\n    " if i else "\n    "
@@ -174,9 +174,9 @@ def _project_text(p: ProjectReport, shared: dict[str, _SharedLines]) -> str:
         if make is None:
             out.append(f"{_encode(key)}: {_encode(value)}")
         elif value:
-            line = shared.get(_SHARED.get(key, ""))
-            if line is not None:
-                rows = ",\n        ".join(line(item, p.path) for item in value)
+            lines = shared.get(_SHARED.get(key, ""))
+            if lines is not None:
+                rows = lines.rows(value, p.path)
             else:
                 rows = ",\n        ".join(map(_encode, map(make, value)))
             out.append(f"{_encode(key)}: [\n        {rows}\n      ]")
@@ -259,43 +259,94 @@ def _vulnerability_parts(v: Vulnerability, project: str) -> tuple[dict[str, Any]
     return head, tail
 
 
-def _vulnerability_key(v: Vulnerability, project: str) -> tuple[Any, ...]:
-    return (
-        v.package, v.version, v.id, v.aliases, v.severity, v.cvss, v.fixed_in, v.summary,
-        v.reported_by, v.published, v.modified, v.malicious, v.severity_source, v.epss,
-        v.epss_percentile, v.kev, v.codemods,
-        project if v.codemods else None,  # the codemod command names the project
-    )  # fmt: skip
+def _vulnerability_key(v: Vulnerability, project: str) -> Hashable:
+    # A pin's copy of a finding (`Vulnerability.at`) differs from it only in "source": one
+    # entry per finding, by identity (the entry holds the finding, so the id is not reused).
+    # The codemod command names the project.
+    return (id(v.template), project) if v.codemods else id(v.template)
 
 
 class _SharedLines:
     """Encoded entries that differ between pins only in "source" (the same pin, or finding, in
-    many projects): the rest is encoded once per distinct `key`, from `parts` (the keys before
-    and after "source")."""
+    many projects): the rest is encoded once per distinct `key`, by `text`."""
 
     def __init__(
-        self,
-        key: Callable[[Any, str], tuple[Any, ...]],
-        parts: Callable[[Any, str], tuple[dict[str, Any], dict[str, Any]]],
+        self, key: Callable[[Any, str], Hashable], text: Callable[[Any, str], str]
     ) -> None:
         self._key = key
-        self._parts = parts
-        self._known: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._text = text  # the entry encoded, with "source": null
+        # key -> (text before the source, text after it, the item: keeps an id in a key alive)
+        self._known: dict[Hashable, tuple[str, str, object]] = {}
 
     def __call__(self, item: Dependency | Vulnerability, project: str) -> str:
-        key = self._key(item, project)
-        known = self._known.get(key)
-        if known is None:
-            head, tail = self._parts(item, project)
-            # One encoding, cut at "source": only a key is `"` after a space (inside a value
-            # every `"` is escaped), and no key before it is "source".
-            text = _encode({**head, "source": None, **tail})
-            before, _, after = text.partition(_SOURCE_KEY + "null")
-            known = self._known[key] = (before + _SOURCE_KEY, after)
-        return known[0] + _encode_text(str(item.source)) + known[1]
+        return self.rows([item], project)
+
+    def rows(self, items: Iterable[Dependency | Vulnerability], project: str) -> str:
+        """The entries' lines, joined as the report indents them."""
+        known, key_of = self._known, self._key
+        sources: dict[int, str] = {}  # id(Source) -> encoded: a pin and its findings share one
+        pieces: list[str] = []
+        for item in items:
+            key = key_of(item, project)
+            entry = known.get(key)
+            if entry is None:
+                # One encoding, cut at "source": only a key is `"` after a space (inside a
+                # value every `"` is escaped), and no key before it is "source".
+                before, _, after = self._text(item, project).partition(_SOURCE_KEY + "null")
+                entry = known[key] = (_ROW + before + _SOURCE_KEY, after, item)
+            source = sources.get(id(item.source))
+            if source is None:
+                source = sources[id(item.source)] = _encode_text(str(item.source))
+            pieces += (entry[0], source, entry[1])
+        if pieces:
+            pieces[0] = pieces[0][len(_ROW) :]
+        return "".join(pieces)
 
 
+_ROW = ",\n        "  # between two entries of a list
 _SOURCE_KEY = ', "source": '
+
+
+def _dependency_text(d: Dependency, project: str) -> str:
+    head, tail = _dependency_parts(d)
+    return _encode({**head, "source": None, **tail})
+
+
+class _FindingText:
+    """A finding encoded with "source": null, from pieces: its alias group's keys are encoded
+    once per group, not once per package and version the group affects. The text is exactly
+    `_encode` of `_vulnerability_parts` (tests/report/test_json_lines.py)."""
+
+    def __init__(self) -> None:
+        self._groups: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+
+    def __call__(self, v: Vulnerability, project: str) -> str:
+        key = (
+            v.id, v.aliases, id(v.severity), v.cvss, v.severity_source, v.epss,
+            v.epss_percentile, v.kev, v.summary, v.reported_by, v.malicious, v.published,
+            v.modified,
+        )  # fmt: skip
+        group = self._groups.get(key)
+        if group is None:
+            head, tail = _vulnerability_parts(v, project)
+            del head["package"], head["version"], head["fixed_in"]
+            summary = head.pop("summary")
+            group = self._groups[key] = (
+                _encode(head)[1:-1],
+                _encode({"summary": summary})[1:-1],
+                _encode({k: tail[k] for k in _GROUP_TAIL})[1:-1],
+            )
+        fixed = ", ".join(map(_encode_text, sorted_versions(v.fixed_in)))
+        codemods = _codemod(v.codemods, project)
+        return (
+            f'{{"package": {_encode_text(v.package)}, "version": {_encode_text(v.version)}, '
+            f'{group[0]}, "fixed_in": [{fixed}], {group[1]}{_SOURCE_KEY}null, {group[2]}'
+            + (", " + _encode(codemods)[1:-1] if codemods else "")
+            + "}"
+        )
+
+
+_GROUP_TAIL = ("reported_by", "malicious", "published", "modified")
 
 
 def _outdated(o: Outdated, project: str) -> dict[str, Any]:
