@@ -217,8 +217,8 @@ def pin_parts(text: str) -> tuple[str, str, str] | None:
     if fast is None:
         return None
     name, operator, version = fast.groups()
-    if not is_valid_version(version):
-        return None
+    if len(name) > MAX_NAME_LENGTH or not is_valid_version(version):
+        return None  # the full parser says why
     return canonical_name(name), version, f"{operator}{version}"
 
 

@@ -205,3 +205,13 @@ def test_a_5000_digit_number_anywhere_in_toml_or_json_is_one_line(
     assert "a number of thousands of digits; refused" in skipped(report)[0]["reason"]
     assert main(["scan", str(app / name), "--osv-db", str(osv), "--offline"]) == 2
     assert "a number of thousands of digits" in one_error(capsys.readouterr().err)
+
+
+def test_an_over_long_name_in_a_plain_pin_is_skipped_with_the_cap(tmp_path: Path) -> None:
+    # `name==1.0` takes a fast path past packaging's parser: the name cap must hold there too.
+    long = "a" * 201
+    app = write(tmp_path / "app", {"requirements.txt": f"calm==1.0\n{long}==1.0\n"})
+    project = read_project(app)
+    assert [(d.name, d.version) for d in project.dependencies] == [("calm", "1.0")]
+    (entry,) = project.skipped
+    assert entry.kind is SkipKind.INVALID and "a name longer than 200 characters" in entry.reason
