@@ -29,8 +29,6 @@ from depsentry.models import (
 )
 
 if TYPE_CHECKING:
-    from packaging.version import Version
-
     from depsentry.index import IndexFailure, PackageIndex
     from depsentry.inputs.project import ProjectInputs
     from depsentry.policy import Policy
@@ -175,16 +173,12 @@ def _codemods_of(
 ) -> tuple[str, ...]:
     """The codemods for the upgrade to the lowest fix above `version`."""
     from depsentry.advisories.versions import parse_version
+    from depsentry.report.ordering import upgrade_target
 
-    current = parse_version(version)
-    if current is None:
-        return ()
-    lowest: tuple[Version, str] | None = None
-    for text in fixed_in:
-        fix = parse_version(text)
-        if fix is not None and fix > current and (lowest is None or fix < lowest[0]):
-            lowest = (fix, text)
-    return hints(package, version, lowest[1]) if lowest is not None else ()
+    if parse_version(version) is None:
+        return ()  # no release is known to be above it
+    target = upgrade_target(version, [f for f in fixed_in if parse_version(f) is not None])
+    return hints(package, version, target) if target is not None else ()
 
 
 def _load_policy(

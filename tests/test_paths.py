@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from depsentry.errors import ConfigError, InputError
-from depsentry.paths import RealPaths, confined, project_of, read_up_to, relative, state_dir
+from depsentry.paths import confined, project_of, read_up_to, state_dir
 
 
 def test_state_dir_defaults_to_the_xdg_state_directory(
@@ -68,38 +68,3 @@ def test_read_up_to_reads_what_the_file_holds_up_to_one_past_the_cap(
     content: bytes, size: int, cap: int, expected: bytes
 ) -> None:
     assert read_up_to(io.BytesIO(content), size, cap) == expected
-
-
-def test_real_paths_resolve_as_realpath_does(tmp_path: Path) -> None:
-    """Every kind of path a scan meets: plain, a symlinked file (also one made after its folder
-    was resolved), a symlinked folder, `..`, a dangling link and a name that is missing."""
-    root = tmp_path / "root"
-    (root / "sub").mkdir(parents=True)
-    (tmp_path / "out").mkdir()
-    (root / "sub" / "req.txt").write_text("")
-    (tmp_path / "out" / "secret.txt").write_text("")
-    (root / "dir-link").symlink_to(tmp_path / "out")
-    (root / "sub" / "file-link.txt").symlink_to(tmp_path / "out" / "secret.txt")
-    (root / "sub" / "dangling.txt").symlink_to(tmp_path / "nowhere")
-    real = RealPaths()
-    names = [
-        "sub/req.txt", "sub/file-link.txt", "dir-link/secret.txt", "sub/../sub/req.txt",
-        "sub/dangling.txt", "sub/missing.txt", "sub//req.txt", "sub/", "dir-link",
-    ]  # fmt: skip
-    for name in names:
-        assert real(f"{root}/{name}") == os.path.realpath(f"{root}/{name}"), name
-    # A file swapped for a link after its folder is known is still seen as the link it now is.
-    (root / "sub" / "req.txt").unlink()
-    (root / "sub" / "req.txt").symlink_to(tmp_path / "out" / "secret.txt")
-    assert real(root / "sub" / "req.txt") == str(tmp_path / "out" / "secret.txt")
-    assert real.within(root / "sub" / "req.txt", [root]) == ""
-    assert real.within(root / "sub" / "missing.txt", [root]) == str(root / "sub" / "missing.txt")
-    assert real.within(root / "dir-link" / "secret.txt", [root]) == ""
-    assert real.within(root, [root]) == str(root)
-    assert real.within(tmp_path / "rootx" / "a", [root]) == ""  # a sibling sharing the prefix
-
-
-def test_relative_is_relpath(tmp_path: Path) -> None:
-    base = str(tmp_path)
-    for path in (f"{base}/a.txt", f"{base}/d/a.txt", f"{base}/../x", base, f"{base}/..", "/"):
-        assert relative(path, base) == os.path.relpath(path, base), path

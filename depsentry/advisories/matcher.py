@@ -1,7 +1,6 @@
-"""Decide whether a version is affected (the OSV evaluation algorithm) and merge alias groups.
+"""What a match is made of (`RecordFacts`, `Hit`) and how matches become findings.
 
-Ranges are compiled once per package (`compile_entry`); `evaluate()` follows the spec pseudo-code
-of ossf/osv-schema docs/schema.md "Evaluation" with PEP 440 ordering. Hits that alias each other
+Which records affect a version is `package_index.py`'s. Hits that alias each other
 (transitively) are one vulnerability: `group_hits` finds the groups, `group_facts` rates one
 group from all its records (also those of the database that did not match) and joins EPSS/KEV.
 """
@@ -11,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from packaging.version import Version
 
@@ -21,41 +19,18 @@ from depsentry.models import Dependency, Severity, Source, Vulnerability
 
 __all__ = [
     "NO_PRIORITY",
-    "CompiledEntry",
     "GroupFacts",
     "Hit",
     "Priority",
     "RecordFacts",
-    "compile_entry",
-    "evaluate",
     "group_facts",
     "group_hits",
     "merge_aliases",
     "parse_version",
-    "range_limits",
     "vulnerability",
 ]
 
 _ZERO = Version("0")
-_KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2, "limit": 3}
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledRange:
-    """Events sorted by version (None = "0", before everything); `limits` None = no limit event.
-
-    Each event keeps its version's text (str(Version)), so fixes need no re-formatting."""
-
-    events: tuple[tuple[str, Version | None, str], ...]
-    limits: tuple[Version, ...] | None
-
-
-@dataclass(frozen=True, slots=True)
-class CompiledEntry:
-    """One affected entry ready for evaluation."""
-
-    versions: frozenset[str]
-    ranges: tuple[CompiledRange, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,94 +77,6 @@ class GroupFacts:
     modified: datetime | None
     malicious: bool
     priority: Priority
-
-
-def range_limits(events: Sequence[Sequence[str]]) -> list[Version] | None:
-    """The versions a range's `limit` events put it below; None when it has no limit (none, or
-    `*`, infinity); an empty list when no limit parses, so no version is in the range."""
-    limits: list[Version] | None = None
-    for kind, value in events:
-        if kind == "limit":
-            if value == "*":  # infinity: every version is before it
-                return None
-            limits = limits if limits is not None else []
-            if (at := parse_version(value)) is not None:
-                limits.append(at)
-    return limits
-
-
-def _compile_range(events: Sequence[Sequence[str]]) -> CompiledRange:
-    keyed: list[tuple[tuple[int, Version, int], tuple[str, Version | None, str]]] = []
-    for kind, value in events:
-        if kind == "limit":
-            continue  # range_limits
-        version = None if (kind == "introduced" and value == "0") else parse_version(value)
-        if version is None and not (kind == "introduced" and value == "0"):
-            continue  # parse_record keeps only parsable versions; a stored row could be older
-        rank = _KIND_ORDER.get(kind, 3)
-        text = str(version) if version is not None else "0"
-        keyed.append(
-            ((0, _ZERO, rank) if version is None else (1, version, rank), (kind, version, text))
-        )
-    keyed.sort(key=lambda item: item[0])
-    limits = range_limits(events)
-    return CompiledRange(tuple(e for _, e in keyed), None if limits is None else tuple(limits))
-
-
-def compile_entry(data: dict[str, Any]) -> CompiledEntry:
-    """Compile the stored JSON form of an `AffectedEntry` (`{"v": [...], "r": [[[kind, v]...]]}`)."""
-    return CompiledEntry(
-        versions=frozenset(data.get("v", ())),
-        ranges=tuple(_compile_range(r) for r in data.get("r", ())),
-    )
-
-
-def _in_range(rng: CompiledRange, v: Version) -> tuple[bool, tuple[Version, str] | None]:
-    if rng.limits is not None and not any(v < limit for limit in rng.limits):
-        return False, None
-    # One pass: events are sorted, so none past the first one above `v` applies, and the
-    # first fix above `v` is at or after it.
-    events = rng.events
-    vulnerable = False
-    above = len(events)
-    for index, (kind, at, _) in enumerate(events):
-        if at is not None and at > v:
-            above = index
-            break
-        if kind == "introduced":
-            vulnerable = True
-        elif at is not None and (kind == "fixed" or (kind == "last_affected" and v > at)):
-            vulnerable = False
-    if not vulnerable:
-        return False, None
-    fix = next(
-        ((at, text) for kind, at, text in events[above:] if kind == "fixed" and at is not None),
-        None,
-    )
-    return True, fix
-
-
-def evaluate(
-    entries: Iterable[CompiledEntry], version: Version | None, normalised: str
-) -> tuple[bool, tuple[str, ...]]:
-    """Is the version affected by any entry, and what are the first fixes above it?
-
-    `version` is None when the installed version is not PEP 440: only `versions` lists can match.
-    """
-    affected = False
-    fixes: dict[str, Version] = {}
-    for entry in entries:
-        if normalised in entry.versions:
-            affected = True
-        if version is None:
-            continue
-        for rng in entry.ranges:
-            hit, fix = _in_range(rng, version)
-            if hit:
-                affected = True
-                if fix is not None:
-                    fixes[fix[1]] = fix[0]
-    return affected, tuple(sorted(fixes, key=fixes.__getitem__))
 
 
 def _date(text: str | None) -> datetime | None:

@@ -20,14 +20,9 @@ import httpx
 from packaging.version import Version
 
 from depsentry.advisories.interface import AdvisorySource, SourceOptions
-from depsentry.advisories.matcher import (
-    Hit,
-    RecordFacts,
-    compile_entry,
-    evaluate,
-    merge_aliases,
-)
+from depsentry.advisories.matcher import Hit, RecordFacts, merge_aliases
 from depsentry.advisories.osv_record import ParsedRecord, parse_record
+from depsentry.advisories.package_index import PackageIndex
 from depsentry.advisories.priorities import Prioritiser, default_prioritiser
 from depsentry.advisories.versions import normalise_version, parse_version
 from depsentry.errors import AdvisoryDbError
@@ -254,11 +249,11 @@ def _hit(record: ParsedRecord, dep: Dependency) -> Hit:
         modified=record.modified,
         malicious=record.malicious,
     )
-    entries = [compile_entry(e.to_json()) for e in record.affected if e.package == dep.name]
+    entries = [e.to_json() for e in record.affected if e.package == dep.name]
     version = parse_version(dep.version)
-    normalised = normalise_version(dep.version)
-    affected, fixed = evaluate(entries, version, normalised)
-    if not affected:
+    hits = PackageIndex([(facts, entries)]).hits(version, normalise_version(dep.version))
+    fixed = hits[0].fixed if hits else ()
+    if not hits:
         # The API matched it (it expands GIT ranges and fuzzy-matches versions), so report it;
         # offer every fix above the version from the record's ranges.
         fixes = {

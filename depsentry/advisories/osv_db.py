@@ -57,7 +57,7 @@ class OsvDbSource(AdvisorySource):
         self._siblings: dict[str, list[RecordFacts]] = {}  # id or alias -> records naming it
         self._memo: dict[tuple[str, str], tuple[Hit, ...]] = {}
         self._found: dict[tuple[str, str], tuple[Vulnerability, ...]] = {}
-        self._groups: dict[str | frozenset[str], GroupFacts] = {}  # by the group's record ids
+        self._groups: dict[frozenset[str], GroupFacts] = {}  # by the group's record ids
         self._lock = threading.RLock()
 
     @classmethod
@@ -141,9 +141,7 @@ class OsvDbSource(AdvisorySource):
             return result
 
     def _group(self, hits: list[Hit]) -> GroupFacts:
-        key: str | frozenset[str] = (
-            hits[0].facts.id if len(hits) == 1 else frozenset(h.facts.id for h in hits)
-        )
+        key = frozenset(h.facts.id for h in hits)
         facts = self._groups.get(key)
         if facts is None:
             facts = group_facts(
@@ -182,13 +180,8 @@ class OsvDbSource(AdvisorySource):
         out: list[Vulnerability] = []
         with self._lock:
             self._load(names.values())
-            known = self._found
             for dep in dependencies:
-                found = known.get((dep.name, dep.version))
-                if found is None:
-                    found = self._vulnerabilities(
-                        dep.name, names[dep.name], dep.version, dep.source
-                    )
+                found = self._vulnerabilities(dep.name, names[dep.name], dep.version, dep.source)
                 if found:
                     source = dep.source
                     out += [v.at(source) for v in found]

@@ -12,14 +12,15 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any, NamedTuple
 
 from packaging.version import Version
 
-from depsentry.advisories.matcher import Hit, RecordFacts, group_hits, range_limits
+from depsentry.advisories.matcher import Hit, RecordFacts, group_hits
 from depsentry.advisories.versions import parse_version
 
-__all__ = ["PackageIndex"]
+__all__ = ["PackageIndex", "range_limits"]
 
 _KIND_ORDER = {"introduced": 0, "last_affected": 1, "fixed": 2}
 _ALWAYS = -1  # the axis position of `introduced: "0"`: before every version
@@ -66,9 +67,7 @@ class PackageIndex:
         self._records = [
             _Record(
                 facts,
-                frozenset(entries[0].get("v", ()))
-                if len(entries) == 1
-                else frozenset(v for e in entries for v in e.get("v", ())),
+                frozenset(chain.from_iterable(e.get("v", ()) for e in entries)),
                 tuple(_range(events, where) for e in entries for events in e.get("r", ())),
             )
             for facts, entries in rows
@@ -118,21 +117,22 @@ class PackageIndex:
 
 def _components(records: Sequence[RecordFacts]) -> dict[str, int]:
     """Record id -> its connected component, records linked by a shared id or alias."""
-    owner: dict[str, int] = {}  # id or alias -> the first record naming it
-    parent = list(range(len(records)))
+    groups = group_hits([Hit(facts, ()) for facts in records])
+    return {hit.facts.id: n for n, group in enumerate(groups) for hit in group}
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    for i, facts in enumerate(records):
-        for token in (facts.id, *facts.aliases):
-            j = owner.setdefault(token, i)
-            if j != i:
-                parent[find(j)] = find(i)
-    return {facts.id: find(i) for i, facts in enumerate(records)}
+def range_limits(events: Sequence[Sequence[str]]) -> list[Version] | None:
+    """The versions a range's `limit` events put it below; None when it has no limit (none, or
+    `*`, infinity); an empty list when no limit parses, so no version is in the range."""
+    limits: list[Version] | None = None
+    for kind, value in events:
+        if kind == "limit":
+            if value == "*":  # infinity: every version is before it
+                return None
+            limits = limits if limits is not None else []
+            if (at := parse_version(value)) is not None:
+                limits.append(at)
+    return limits
 
 
 @lru_cache(maxsize=1 << 16)  # a fix's text, once per distinct string (str(Version) is slow)

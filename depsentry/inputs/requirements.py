@@ -156,15 +156,7 @@ class _Walker:
                     self.seen.add(key)
                 self._option(path, line, Source(where, number), constraint, (*stack, key))
                 continue
-            parts = _cached_plain(line) if len(line) <= _CACHED_LINE else _plain(line)
-            if parts is None:
-                item = _requirement(line, Source(where, number))
-            else:  # what _requirement makes of it, without its steps
-                name, version, specifier = parts
-                source = Source(where, number)
-                item = Dependency(
-                    name=name, version=version, direct=True, source=source, specifier=specifier
-                )
+            item = _requirement(line, Source(where, number))
             if not constraint:
                 items.append(item)  # bad lines too: project.py warns once the project is readable
             elif isinstance(item, Dependency):
@@ -292,6 +284,12 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _requirement(line: str, source: Source) -> Dependency | Skipped:
+    parts = _cached_plain(line) if len(line) <= _CACHED_LINE else None
+    if parts is not None:  # a plain pin, most lines: what the steps below make of it
+        name, version, specifier = parts
+        return Dependency(
+            name=name, version=version, direct=True, source=source, specifier=specifier
+        )
     requirement, hashes = _split_options(line)
     if _is_location(requirement):
         return Skipped(

@@ -278,9 +278,6 @@ class _SharedLines:
         # key -> (text before the source, text after it, the item: keeps an id in a key alive)
         self._known: dict[Hashable, tuple[str, str, object]] = {}
 
-    def __call__(self, item: Dependency | Vulnerability, project: str) -> str:
-        return self.rows([item], project)
-
     def rows(self, items: Iterable[Dependency | Vulnerability], project: str) -> str:
         """The entries' lines, joined as the report indents them."""
         known, key_of = self._known, self._key

@@ -16,10 +16,11 @@ from depsentry import paths
 from depsentry.advisories import osv_sync
 from depsentry.advisories.files import check_regular
 from depsentry.advisories.kev import read_kev
-from depsentry.advisories.matcher import compile_entry, evaluate
+from depsentry.advisories.matcher import Hit, RecordFacts
 from depsentry.advisories.osv_record import MAX_RECORD_BYTES
 from depsentry.advisories.osv_store import OsvStore
 from depsentry.advisories.osv_sync import sync
+from depsentry.advisories.package_index import PackageIndex
 from depsentry.advisories.priorities import (
     Prioritiser,
     attach_priorities,
@@ -27,6 +28,7 @@ from depsentry.advisories.priorities import (
     read_info,
     stored_etag,
 )
+from depsentry.advisories.severity import UNRATED
 from depsentry.advisories.versions import parse_version
 from depsentry.commands.db import _detail
 from depsentry.errors import AdvisoryDbError, ConfigError
@@ -153,14 +155,14 @@ def test_sync_into_an_uncreatable_directory(tmp_path: Path) -> None:
 
 def test_huge_and_odd_versions_in_compiled_ranges() -> None:
     assert parse_version("1" * 5000) is None and parse_version("x y") is None
-    entry = compile_entry(
-        {
-            "v": [],
-            "r": [[["introduced", "0"], ["limit", "2.0"], ["limit", "junk"], ["fixed", "x!"]]],
-        }
-    )
-    assert evaluate([entry], parse_version("1.0"), "1") == (True, ())
-    assert evaluate([entry], parse_version("3.0"), "3") == (False, ())
+    facts = RecordFacts("R-1", (), UNRATED, "", None, None, False)
+    entry = {
+        "v": [],
+        "r": [[["introduced", "0"], ["limit", "2.0"], ["limit", "junk"], ["fixed", "x!"]]],
+    }
+    index = PackageIndex([(facts, [entry])])
+    assert index.hits(parse_version("1.0"), "1") == (Hit(facts, ()),)
+    assert index.hits(parse_version("3.0"), "3") == ()
 
 
 def test_kev_odd_dates_and_unreadable_files(tmp_path: Path) -> None:

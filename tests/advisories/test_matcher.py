@@ -7,15 +7,20 @@ from typing import Any
 import pytest
 from osvdata import dep, memory_source, record
 
-from depsentry.advisories.matcher import compile_entry, evaluate, parse_version
+from depsentry.advisories.matcher import RecordFacts, parse_version
 from depsentry.advisories.osv_record import normalise_version, parse_record
+from depsentry.advisories.package_index import PackageIndex
+from depsentry.advisories.severity import UNRATED
 
 
 def check(raw: dict[str, Any], version: str, package: str = "pkg") -> tuple[bool, tuple[str, ...]]:
     parsed, _ = parse_record(raw)
     assert parsed is not None
-    entries = [compile_entry(e.to_json()) for e in parsed.affected if e.package == package]
-    return evaluate(entries, parse_version(version), normalise_version(version))
+    entries = [e.to_json() for e in parsed.affected if e.package == package]
+    facts = RecordFacts(parsed.id, parsed.aliases, UNRATED, "", None, None, False)
+    index = PackageIndex([(facts, entries)])
+    hits = index.hits(parse_version(version), normalise_version(version))
+    return (True, hits[0].fixed) if hits else (False, ())
 
 
 INTRO_FIXED = record(

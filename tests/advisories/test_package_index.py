@@ -1,4 +1,4 @@
-"""`PackageIndex` answers exactly what the spec's walk (`matcher.evaluate`) answers."""
+"""`PackageIndex` answers exactly what the spec's walk (`spec_walk.evaluate`) answers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec_walk import compile_entry, evaluate
 
-from depsentry.advisories.matcher import Hit, RecordFacts, compile_entry, evaluate, group_hits
+from depsentry.advisories.matcher import Hit, RecordFacts, group_hits
 from depsentry.advisories.package_index import PackageIndex
 from depsentry.advisories.severity import UNRATED
 from depsentry.advisories.versions import normalise_version, parse_version
@@ -34,7 +35,7 @@ def facts(n: int) -> RecordFacts:
 
 
 def walked(rows: list[tuple[RecordFacts, list[dict[str, Any]]]], text: str) -> tuple[Hit, ...]:
-    """What `matcher.evaluate` says of each record, in the rows' order."""
+    """What the spec's walk says of each record, in the rows' order."""
     version, normalised = parse_version(text), normalise_version(text)
     found = []
     for record, entries in rows:

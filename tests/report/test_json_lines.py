@@ -47,7 +47,7 @@ findings = st.builds(
 def test_a_finding_line_is_the_finding_encoded(vulns: list[Vulnerability], project: str) -> None:
     lines = _SharedLines(_vulnerability_key, _FindingText())  # one cache across the findings
     for v in vulns:
-        line = lines(v, project)
+        line = lines.rows([v], project)
         assert line == json.dumps(_vulnerability(v, project), ensure_ascii=False)
 
 
@@ -62,8 +62,8 @@ def test_a_pins_copy_of_a_finding_shares_its_line_but_not_its_source() -> None:
         "source": Source("other.txt", 2),
     })  # fmt: skip
     lines = _SharedLines(_vulnerability_key, _FindingText())
-    assert json.loads(lines(finding, "/p"))["source"] == "requirements.txt:1"
-    assert json.loads(lines(copy, "/p"))["source"] == "other.txt:2"
+    assert json.loads(lines.rows([finding], "/p"))["source"] == "requirements.txt:1"
+    assert json.loads(lines.rows([copy], "/p"))["source"] == "other.txt:2"
 
 
 def test_a_pickled_copy_is_a_finding_of_its_own() -> None:
