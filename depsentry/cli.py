@@ -16,7 +16,7 @@ import importlib
 import logging
 import os
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import click
 
@@ -168,6 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> NoReturn:
+    """The console script: `main()`, then exit; a command that wrote all it had skips the
+    interpreter's teardown (`commands.exit_without_teardown`)."""
+    code = main()
+    from depsentry import commands
+
+    if commands.teardown_skipped():
+        logging.shutdown()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):  # a closed pipe: the exit code still stands
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 def printable(text: str) -> str:
     """`text` safe for any stderr: undecodable file-name bytes as `\\xff` (imported on use)."""
     from depsentry.report.escaping import printable as escape
@@ -216,4 +231,4 @@ def _write_traceback(text: str) -> str | None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -111,6 +111,9 @@ def run_scan(
         for report in reports:
             _resolve_unpinned(report, answers, options.python or report.requires_python)
 
+    everything = [d for r in reports if r.error is None for d in r.dependencies]
+    for source in sources:
+        source.prepare(everything)
     for done, report in enumerate(reports):
         progress("matching", done, total)
         if report.error is None:
@@ -143,18 +146,34 @@ def offer_codemods(
     by its lowest fixed release above the version in use, an outdated pin by its latest.
     `marked`: the findings already looked at (shared by the projects of one scan)."""
     report.vulnerabilities = _with_codemods(report.vulnerabilities, hints, marked)
+    known = _packages_of(hints)
     report.outdated = [
-        replace(o, codemods=names) if (names := hints(o.package, o.current, o.latest)) else o
+        replace(o, codemods=names)
+        if (known is None or o.package in known)
+        and (names := hints(o.package, o.current, o.latest))
+        else o
         for o in report.outdated
     ]
+
+
+def _packages_of(hints: CodemodHints) -> frozenset[str] | None:
+    """The packages a table says it knows (codemods_for does); None: ask it about every one."""
+    known: frozenset[str] | None = getattr(hints, "packages", None)
+    return known
 
 
 def _with_codemods(
     vulnerabilities: Sequence[Vulnerability], hints: CodemodHints, marked: _Marked | None = None
 ) -> list[Vulnerability]:
     marked = {} if marked is None else marked
+    known = _packages_of(hints)  # a table is not asked about a package it does not name
+    if known is not None and not any(v.package in known for v in vulnerabilities):
+        return list(vulnerabilities)
     found = []
     for v in vulnerabilities:
+        if known is not None and v.package not in known:
+            found.append(v)
+            continue
         template = v.template  # a pin's copy of a finding asks what the finding asked
         seen = marked.get(id(template))
         if seen is None:

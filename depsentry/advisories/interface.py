@@ -30,7 +30,8 @@ class AdvisorySource(ABC):
     work as configured, before any project is read. `match()` takes the whole batch (a source
     that can batch must: one query per dependency is pip-audit's speed limit) and returns one
     `Vulnerability` per (dependency, advisory), with aliases already merged within the source.
-    `info()` says which data was used.
+    `info()` says which data was used. `prepare()` may do the work of a scan's whole pin set
+    at once before its projects are matched one by one.
     """
 
     name: str
@@ -43,6 +44,10 @@ class AdvisorySource(ABC):
     @abstractmethod
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
         """Return the vulnerabilities affecting `dependencies`."""
+
+    def prepare(self, dependencies: Sequence[Dependency]) -> None:  # noqa: B027 - optional
+        """Get ready to match `dependencies` (a scan's whole set, before its projects are matched
+        one by one); by default nothing."""
 
     @abstractmethod
     def info(self) -> AdvisoryDbInfo:

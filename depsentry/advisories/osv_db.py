@@ -1,8 +1,9 @@
 """`OsvDbSource`: match dependencies against the local OSV database.
 
 Speed comes from loading only the packages asked for (one SQL query per batch), compiling each
-package's ranges once, matching and merging once per distinct (name, version) and rating each
-alias group once per run; a pin then costs one small object (`Vulnerability.at`).
+package's ranges once, matching and merging once per distinct (name, version) (a scan's whole set
+package by package, `prepare`) and rating each alias group once per run; a pin then costs one
+small object (`Vulnerability.at`).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class OsvDbSource(AdvisorySource):
         self._siblings: dict[str, list[RecordFacts]] = {}  # id or alias -> records naming it
         self._memo: dict[tuple[str, str], tuple[Hit, ...]] = {}
         self._found: dict[tuple[str, str], tuple[Vulnerability, ...]] = {}
-        self._groups: dict[frozenset[str], GroupFacts] = {}  # by the group's record ids
+        self._groups: dict[str | frozenset[str], GroupFacts] = {}  # by the group's record ids
         self._lock = threading.RLock()
 
     @classmethod
@@ -141,7 +142,8 @@ class OsvDbSource(AdvisorySource):
             return result
 
     def _group(self, hits: list[Hit]) -> GroupFacts:
-        key = frozenset(h.facts.id for h in hits)
+        # Most groups are one record: its id is the key, without a frozenset per pin.
+        key = hits[0].facts.id if len(hits) == 1 else frozenset(h.facts.id for h in hits)
         facts = self._groups.get(key)
         if facts is None:
             facts = group_facts(
@@ -172,6 +174,16 @@ class OsvDbSource(AdvisorySource):
                 found = tuple(made)
             self._found[key] = found
         return found
+
+    def prepare(self, dependencies: Sequence[Dependency]) -> None:
+        """Work out the findings of every distinct pin, package by package: a package's records
+        are then looked at together, not once per project that pins it."""
+        names = {dep.name: canonical_name(dep.name) for dep in dependencies}
+        keys = sorted({(names[d.name], d.name, d.version) for d in dependencies})
+        with self._lock:
+            self._load(names.values())
+            for name, spelled, version in keys:
+                self._vulnerabilities(spelled, name, version, _NOWHERE)
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
         """One `Vulnerability` per (dependency, alias group), in dependency order; matched and

@@ -34,21 +34,28 @@ UPGRADES: tuple[Upgrade, ...] = (
 )
 
 
-_PACKAGES = frozenset(upgrade.package for upgrade in UPGRADES)
+class _CodemodTable:
+    """`codemods_for`: a callable that also says which packages it knows (`packages`), so a
+    scan skips every other package's findings without asking once per finding."""
 
+    packages: frozenset[str] = frozenset(upgrade.package for upgrade in UPGRADES)
 
-def codemods_for(package: str, current: str, target: str) -> tuple[str, ...]:
-    """Names of the codemods that migrate code across `package`'s upgrade from `current` to `target`."""
-    if package not in _PACKAGES:
-        return ()  # most packages: a scan need not import packaging.specifiers for them
-    from packaging.specifiers import SpecifierSet
+    def __call__(self, package: str, current: str, target: str) -> tuple[str, ...]:
+        """Names of the codemods that migrate code across `package`'s upgrade from `current`
+        to `target`."""
+        if package not in self.packages:
+            return ()  # most packages: a scan need not import packaging.specifiers for them
+        from packaging.specifiers import SpecifierSet
 
-    return tuple(
-        dict.fromkeys(
-            upgrade.codemod
-            for upgrade in UPGRADES
-            if upgrade.package == package
-            and SpecifierSet(upgrade.from_range).contains(current, prereleases=True)
-            and SpecifierSet(upgrade.to_range).contains(target, prereleases=True)
+        return tuple(
+            dict.fromkeys(
+                upgrade.codemod
+                for upgrade in UPGRADES
+                if upgrade.package == package
+                and SpecifierSet(upgrade.from_range).contains(current, prereleases=True)
+                and SpecifierSet(upgrade.to_range).contains(target, prereleases=True)
+            )
         )
-    )
+
+
+codemods_for = _CodemodTable()

@@ -52,8 +52,7 @@ def sorted_versions(versions: Iterable[str]) -> tuple[str, ...]:
 def upgrade_target(current: str, fixed_in: Iterable[str]) -> str | None:
     """The lowest fixed version above `current` (the smallest upgrade that fixes it), if any."""
     now = version_key(current)
-    later = [v for v in sorted_versions(fixed_in) if version_key(v) > now]
-    return later[0] if later else None
+    return min((v for v in fixed_in if version_key(v) > now), key=version_key, default=None)
 
 
 def sorted_dependencies(deps: Iterable[Dependency]) -> list[Dependency]:

@@ -77,3 +77,29 @@ def test_twenty_thousand_lookups_match_one_by_one(real_db: OsvDbSource) -> None:
         expected = [v for d in project for v in alone.match([d])]
         alone.close()
         assert found == expected
+
+
+def test_prepared_findings_are_the_ones_matching_finds(real_db: OsvDbSource) -> None:
+    """`prepare` (the scan's whole pin set, package by package, before its projects) leaves each
+    project's findings exactly as matching it alone gives them, each at its own pin."""
+    spelled = ["Django", "django", "Jinja2", "requests", "no-such-package", "urllib3"]
+    versions = ["1.0", "2.2.0", "2.10", "2.19.0", "not a version", "1.24.1"]
+    projects = [
+        [Dependency(name, version, True, Source(f"p{i}.txt", n)) for n, (name, version) in
+         enumerate(zip(spelled, versions[i:] + versions[:i], strict=True))]
+        for i in range(len(versions))
+    ]  # fmt: skip
+    label = Path(real_db.store.label)
+    prepared, plain = OsvDbSource(OsvStore.open(label)), OsvDbSource(OsvStore.open(label))
+    try:
+        prepared.prepare([d for project in projects for d in project])
+        found = [prepared.match(project) for project in projects]
+        assert found == [plain.match(project) for project in projects]
+        assert sum(map(len, found)) > 20
+        for project, vulnerabilities in zip(projects, found, strict=True):
+            sources = {d.source for d in project}
+            assert all(v.source in sources for v in vulnerabilities)
+            assert {v.package for v in vulnerabilities} <= {d.name for d in project}
+    finally:
+        prepared.close()
+        plain.close()

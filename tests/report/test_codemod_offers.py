@@ -68,6 +68,42 @@ def test_scan_marks_findings_that_cross_a_codemod_boundary() -> None:
     assert [o.codemods for o in report.outdated] == [("openai-v1",), ()]
 
 
+class _Table:
+    """A codemod table that names its packages, recording what it is asked."""
+
+    packages = frozenset({"langchain"})
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def __call__(self, package: str, current: str, target: str) -> tuple[str, ...]:
+        self.asked.append(package)
+        return codemods_for(package, current, target)
+
+
+def test_a_table_naming_its_packages_is_asked_about_those_only() -> None:
+    table, report = _Table(), _report()
+    offer_codemods(report, table)
+    assert set(table.asked) == {"langchain"}  # requests' finding was not asked about
+    assert [v.codemods for v in report.vulnerabilities] == [
+        v.codemods for v in _offered().vulnerabilities
+    ]
+    quiet = ProjectReport(path="p", vulnerabilities=[_report().vulnerabilities[2]])
+    offer_codemods(quiet, table)
+    assert quiet.vulnerabilities == [_report().vulnerabilities[2]]
+
+
+def test_a_plain_callable_is_asked_about_every_finding() -> None:
+    asked: list[str] = []
+
+    def hints(package: str, current: str, target: str) -> tuple[str, ...]:
+        asked.append(package)
+        return ()
+
+    offer_codemods(_report(), hints)
+    assert "requests" in asked
+
+
 def test_offers_one_per_package_and_codemod_with_the_command() -> None:
     found = offers(_offered())
     assert [(o.package, o.name, o.current, o.target) for o in found] == [

@@ -19,3 +19,9 @@ def test_upgrade_target_is_the_smallest_fix_above_the_current_version() -> None:
     assert upgrade_target("4.1", ["2.2.24", "3.2.4"]) is None
     assert upgrade_target("1.0", []) is None
     assert upgrade_target("not-a-version", ["1.0"]) is None
+
+
+def test_upgrade_target_takes_fixes_in_any_order() -> None:
+    # Fixes from several sources arrive unsorted; the target is still the lowest one above.
+    assert upgrade_target("3.2.0", ["4.0", "3.2.4", "zzz", "2.2.24", "3.10.1"]) == "3.2.4"
+    assert upgrade_target("1.0", ["zzz", "1.0"]) == "zzz"  # not a version: after every version
