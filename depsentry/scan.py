@@ -167,8 +167,6 @@ def _with_codemods(
 ) -> list[Vulnerability]:
     marked = {} if marked is None else marked
     known = _packages_of(hints)  # a table is not asked about a package it does not name
-    if known is not None and not any(v.package in known for v in vulnerabilities):
-        return list(vulnerabilities)
     found = []
     for v in vulnerabilities:
         if known is not None and v.package not in known:

@@ -47,24 +47,6 @@ class _Record(NamedTuple):
     facts: RecordFacts
     versions: frozenset[str]  # normalised versions listed outright, across the record's entries
     ranges: tuple[_Range, ...]
-    # No range can hold a version whose axis entries at or below it are fewer than `first`, nor
-    # one past `last` (None: a range never closes); most records are skipped on these two.
-    first: int
-    last: int | None
-
-
-def _record(facts: RecordFacts, versions: frozenset[str], ranges: tuple[_Range, ...]) -> _Record:
-    # A range's state is False before its first event, and after its last one when that
-    # state is False (a version equal to the last event is still looked at: `at_equal`).
-    placed = [r for r in ranges if r.positions]  # a range without events affects nothing
-    if not placed:
-        return _Record(facts, versions, ranges, _NEVER, None)
-    first = min(r.positions[0] for r in placed) + 1
-    last = None if any(r.states[-1] for r in placed) else max(r.positions[-1] for r in placed) + 1
-    return _Record(facts, versions, ranges, first, last)
-
-
-_NEVER = 1 << 62  # a `first` no axis position reaches
 
 
 class PackageIndex:
@@ -83,7 +65,7 @@ class PackageIndex:
         self._axis = sorted(seen)
         where = {v: i for i, v in enumerate(self._axis)}
         self._records = [
-            _record(
+            _Record(
                 facts,
                 frozenset(chain.from_iterable(e.get("v", ()) for e in entries)),
                 tuple(_range(events, where) for e in entries for events in e.get("r", ())),
@@ -98,28 +80,26 @@ class PackageIndex:
         if version is None:
             return tuple(Hit(r.facts, ()) for r in self._records if normalised in r.versions)
         at = bisect_right(self._axis, version)  # axis entries at or below `version`
-        below = at - 1
-        equal = below if at and self._axis[below] == version else None
+        equal = at - 1 if at and self._axis[at - 1] == version else None
         found = []
-        for facts, versions, ranges, first, last in self._records:
-            if at < first or (last is not None and at > last):
-                if normalised in versions:
-                    found.append(Hit(facts, ()))
-                continue
-            affected = normalised in versions
+        for record in self._records:
+            affected = normalised in record.versions
             fixes: dict[str, int] = {}
-            for positions, states, fixes_at, at_equal, limit in ranges:
-                if limit is not None and limit < at:
+            for rng in record.ranges:
+                if rng.limit is not None and rng.limit < at:
                     continue
-                k = bisect_right(positions, below)
-                hit = at_equal[equal] if equal in at_equal else states[k]
+                k = bisect_right(rng.positions, at - 1)
+                if equal is not None and equal in rng.at_equal:
+                    hit = rng.at_equal[equal]
+                else:
+                    hit = rng.states[k]
                 if hit:
                     affected = True
-                    fix = fixes_at[k]
+                    fix = rng.fixes[k]
                     if fix is not None:
                         fixes[fix[0]] = fix[1]
             if affected:
-                found.append(Hit(facts, tuple(sorted(fixes, key=fixes.__getitem__))))
+                found.append(Hit(record.facts, tuple(sorted(fixes, key=fixes.__getitem__))))
         return tuple(found)
 
     def grouped(self, hits: Sequence[Hit]) -> list[list[Hit]]:

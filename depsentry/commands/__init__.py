@@ -5,8 +5,8 @@ _exit_without_teardown = False
 
 def exit_without_teardown() -> None:
     """Ask the console script to end this process without the interpreter's teardown: the
-    command wrote everything, and freeing a big scan's objects one by one costs a tenth of a
-    second (mypy exits the same way). Only commands with no temporary files left to remove ask."""
+    command wrote everything, and freeing a big scan's objects one by one costs tens of
+    milliseconds (mypy exits the same way). Only commands with no temporary files left to remove ask."""
     global _exit_without_teardown
     _exit_without_teardown = True
 
