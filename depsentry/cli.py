@@ -171,8 +171,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> NoReturn:
     """The console script: `main()`, then exit; a command that wrote all it had skips the
     interpreter's teardown (`commands.exit_without_teardown`)."""
-    code = main()
     from depsentry import commands
+
+    commands.command_ends_process()
+    code = main()
 
     if commands.teardown_skipped():
         logging.shutdown()

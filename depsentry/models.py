@@ -8,9 +8,10 @@ and is what reports render and the store records.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 __all__ = [
     "AdvisoryDbInfo",
@@ -34,6 +35,38 @@ __all__ = [
     "Violation",
     "Vulnerability",
 ]
+
+_T = TypeVar("_T")
+
+
+def _quick_init(cls: type[_T]) -> type[_T]:
+    """`cls`, a frozen slots dataclass, built about as fast as a plain one: a frozen __init__
+    sets each field through `object.__setattr__`: a finding's 18 took 2.1 us (0.8 us this way),
+    and a big scan builds 40,000 findings and 20,000 pins. While a mutable twin's __init__
+    (same slots, same defaults) fills the instance it is the twin; then a `cls` again, frozen."""
+    draft: dict[str, Any] = {
+        "__annotations__": {f.name: f.type for f in fields(cls)},  # type: ignore[arg-type]
+        "__qualname__": cls.__qualname__,  # what a TypeError from its __init__ names
+    }
+    for f in fields(cls):  # type: ignore[arg-type]
+        draft[f.name] = field(
+            default=f.default, default_factory=f.default_factory, init=f.init, kw_only=f.kw_only
+        )
+    twin: type[Any] = dataclass(slots=True, eq=False, repr=False, match_args=False)(
+        type(f"_{cls.__name__}Draft", (), draft)
+    )
+    if twin.__slots__ != cls.__slots__:  # type: ignore[attr-defined]  # __class__ needs one layout
+        raise TypeError(f"{cls.__name__}: not a frozen slots dataclass")
+    fill = twin.__init__
+
+    @functools.wraps(cls.__init__)
+    def __init__(self: _T, *args: Any, **kwargs: Any) -> None:
+        object.__setattr__(self, "__class__", twin)
+        fill(self, *args, **kwargs)
+        self.__class__ = cls
+
+    setattr(cls, "__init__", __init__)  # noqa: B010 - mypy types no replaced __init__
+    return cls
 
 
 class Severity(enum.Enum):
@@ -101,6 +134,7 @@ class Source:
         return f"{self.path}:{self.line}" if self.line is not None else self.path
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Dependency:
     """One pinned (or resolved) distribution of a project.
@@ -150,6 +184,7 @@ class Skipped:
     groups: tuple[str, ...] = field(default=(), compare=False)
 
 
+@_quick_init
 @dataclass(frozen=True, slots=True)
 class Vulnerability:
     """A known vulnerability affecting one pinned dependency (aliases already merged).

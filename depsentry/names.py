@@ -7,12 +7,14 @@ Hand-written (one regex, the same as packaging's) because importing `packaging.u
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["canonical_name"]
 
 _SEPARATORS = re.compile(r"[-_.]+")
 
 
+@lru_cache(maxsize=1 << 14)  # a big scan asks for the same few hundred names 40,000 times
 def canonical_name(name: str) -> str:
     """`name` lower-cased with every run of "-", "_" and "." made one "-"."""
     return _SEPARATORS.sub("-", name).lower()

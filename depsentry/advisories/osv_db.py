@@ -32,8 +32,6 @@ from depsentry.names import canonical_name
 
 __all__ = ["OsvDbSource"]
 
-_NOWHERE = Source("")
-
 
 class OsvDbSource(AdvisorySource):
     """An `AdvisorySource` over an `OsvStore` (a synced file, an `--osv-db` cache or the snapshot)."""
@@ -163,7 +161,7 @@ class OsvDbSource(AdvisorySource):
                 from dataclasses import replace
 
                 canonical = self._vulnerabilities(name, name, version, source)
-                found = tuple(replace(v, package=spelled) for v in canonical)
+                found = tuple(replace(v, package=spelled, source=source) for v in canonical)
             else:
                 hits = self.hits(name, version)  # loads the package
                 made = [
@@ -179,11 +177,17 @@ class OsvDbSource(AdvisorySource):
         """Work out the findings of every distinct pin, package by package: a package's records
         are then looked at together, not once per project that pins it."""
         names = {dep.name: canonical_name(dep.name) for dep in dependencies}
-        keys = sorted({(names[d.name], d.name, d.version) for d in dependencies})
+        # Each key's findings are made at its first pin, which then needs no copy of them; the
+        # canonical spelling first, so that another spelling's findings do not make them.
+        first: dict[tuple[str, bool, str, str], Source] = {}
+        for d in dependencies:
+            name = names[d.name]
+            first.setdefault((name, d.name != name, d.name, d.version), d.source)
         with self._lock:
             self._load(names.values())
-            for name, spelled, version in keys:
-                self._vulnerabilities(spelled, name, version, _NOWHERE)
+            for key in sorted(first):
+                name, _, spelled, version = key
+                self._vulnerabilities(spelled, name, version, first[key])
 
     def match(self, dependencies: Sequence[Dependency]) -> list[Vulnerability]:
         """One `Vulnerability` per (dependency, alias group), in dependency order; matched and

@@ -98,20 +98,30 @@ def _too_large() -> bytes:
 
 
 def _directory_entries(root: Path) -> Iterator[Entry]:
-    # os.walk + scandir and plain strings, not Path.rglob: every scan with --osv-db DIR
-    # fingerprints the whole tree to see whether it changed, so this is on the hot path.
+    # One scandir per directory and plain strings, not os.walk (which lists each directory
+    # once more) or Path.rglob: every scan with --osv-db DIR fingerprints the whole tree to see
+    # whether it changed, so this is on the hot path.
     prefix = len(str(root)) + 1
     inside = str(root) + os.sep
     found: list[Entry] = []
-    for directory, subdirs, _ in os.walk(root):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        with os.scandir(directory) as entries:
+    pending = [str(root)]
+    while pending:
+        directory = pending.pop()
+        try:
+            listing = os.scandir(directory)
+        except OSError as exc:
+            logger.warning("%s: %s", directory, exc.strerror or exc)
+            continue
+        with listing as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith(".") or not name.endswith(_SUFFIXES):
+                if name.startswith("."):
                     continue
                 try:
-                    if not entry.is_file():
+                    if entry.is_dir(follow_symlinks=False):  # as os.walk: no symlinked folders
+                        pending.append(entry.path)
+                        continue
+                    if not name.endswith(_SUFFIXES) or not entry.is_file():
                         continue
                     if entry.is_symlink() and not os.path.realpath(entry.path).startswith(inside):
                         logger.debug("%s: a symlink out of %s, ignored", entry.path, root)

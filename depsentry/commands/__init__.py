@@ -1,6 +1,7 @@
 """Thin click commands, one module per command family; `depsentry.cli` registers them."""
 
 _exit_without_teardown = False
+_last_in_process = False
 
 
 def exit_without_teardown() -> None:
@@ -13,3 +14,14 @@ def exit_without_teardown() -> None:
 
 def teardown_skipped() -> bool:
     return _exit_without_teardown
+
+
+def command_ends_process() -> None:
+    """Said by the console script: the process ends when this command returns (a program that
+    calls `cli.main` itself, a test among them, goes on afterwards)."""
+    global _last_in_process
+    _last_in_process = True
+
+
+def process_ends_with_command() -> bool:
+    return _last_in_process

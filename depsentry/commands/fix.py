@@ -66,8 +66,8 @@ def fix(
     from depsentry.fix import apply_bumps, check_plan, plan_fixes
     from depsentry.scan import open_sources, run_scan
 
-    collect_less()
     options = build_options(**kwargs)
+    collect_less(options.offline)
     if latest:
         options = dataclasses.replace(options, outdated=True)
     # Opened once: the scan and the re-checks of candidate versions use the same data.

@@ -56,10 +56,10 @@ def check(policy_name: str | None, since: Path | None, **kwargs: Any) -> int:
     from depsentry.scan import run_scan
 
     load_policy(policy_name)  # a bad policy file fails before any scanning work
-    collect_less()
     fmt = kwargs.pop("fmt")
     output = kwargs.pop("output")
     options = build_options(policy=policy_name, evaluate_policy=True, since=since, **kwargs)
+    collect_less(options.offline)
     with terminal_progress() as progress:
         result = run_scan(options, progress)
     emit(result, fmt, output, violations_only=True)

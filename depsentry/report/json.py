@@ -263,7 +263,8 @@ def _vulnerability_key(v: Vulnerability, project: str) -> Hashable:
     # A pin's copy of a finding (`Vulnerability.at`) differs from it only in "source": one
     # entry per finding, by identity (the entry holds the finding, so the id is not reused).
     # The codemod command names the project.
-    return (id(v.template), project) if v.codemods else id(v.template)
+    template = v.origin or v  # `v.template`, without a property call per pin
+    return (id(template), project) if v.codemods else id(template)
 
 
 class _SharedLines:

@@ -100,6 +100,13 @@ def test_prepared_findings_are_the_ones_matching_finds(real_db: OsvDbSource) -> 
             sources = {d.source for d in project}
             assert all(v.source in sources for v in vulnerabilities)
             assert {v.package for v in vulnerabilities} <= {d.name for d in project}
+        # A pin's findings are made at the first pin of its (name as spelled, version), which
+        # holds them; every later pin holds copies of them (`Vulnerability.at`).
+        first: dict[tuple[str, str], Source] = {}
+        for dep in (d for project in projects for d in project):
+            first.setdefault((dep.name, dep.version), dep.source)
+        for v in (v for vulnerabilities in found for v in vulnerabilities):
+            assert (v.origin is None) is (v.source == first[v.package, v.version])
     finally:
         prepared.close()
         plain.close()

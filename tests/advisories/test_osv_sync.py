@@ -62,6 +62,36 @@ def test_sync_from_directory_then_unchanged(tmp_path: Path) -> None:
     assert second.unchanged and second.imported == 0 and db.stat().st_mtime_ns == mtime
 
 
+def test_directory_walk_reads_nested_folders_only(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The tree is listed once per folder (not os.walk's twice): nested folders are read, hidden
+    # ones and symlinked ones (os.walk's followlinks=False) are not, an unreadable one is named.
+    src, db = tmp_path / "vulns", tmp_path / "osv.sqlite3"
+    write_records(src / "PyPI" / "pkg0", RECORDS[0])
+    write_records(src / "PyPI" / "pkg1" / "deeper", RECORDS[1])
+    write_records(src / ".git" / "objects", RECORDS[2])
+    write_records(tmp_path / "elsewhere", RECORDS[3])
+    (src / "PyPI" / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (src / "PyPI" / "folder.json").mkdir()  # a folder named like a record is a folder
+    write_records(src / "PyPI" / "folder.json", RECORDS[4])
+    locked = src / "locked"
+    write_records(locked, RECORDS[5])
+    locked.chmod(0)
+    try:
+        result = sync(db, src)
+    finally:
+        locked.chmod(0o755)
+    readable = os.geteuid() == 0  # root reads a mode-0 folder
+    assert result.records == (4 if readable else 3)
+    assert ids_for(db, "pkg0", "0.5") == ["PYSEC-2024-0"]
+    assert ids_for(db, "pkg1", "0.5") == ["PYSEC-2024-1"]
+    assert ids_for(db, "pkg2", "0.5") == [] and ids_for(db, "pkg3", "0.5") == []
+    assert ids_for(db, "pkg4", "0.5") == ["PYSEC-2024-4"]
+    if not readable:
+        assert any(str(locked) in r.getMessage() for r in caplog.records)
+
+
 def test_incremental_directory_resync_parses_only_changes(tmp_path: Path) -> None:
     src, db = tmp_path / "vulns", tmp_path / "osv.sqlite3"
     write_records(src, *RECORDS)

@@ -64,3 +64,30 @@ def test_a_report_file_is_whole_and_a_clean_scan_exits_0(
     assert done.returncode == 0, done.stderr
     assert done.stdout == b""
     assert len(json.loads(out.read_text())["projects"][0]["dependencies"]) == PINS
+
+
+@pytest.mark.parametrize(
+    ("offline", "console_script", "paused"),
+    [(True, True, True), (False, True, False), (True, False, False)],
+)
+def test_the_collector_pauses_only_for_an_offline_scan_ending_the_process(
+    monkeypatch: pytest.MonkeyPatch, offline: bool, console_script: bool, paused: bool
+) -> None:
+    import gc
+
+    from depsentry import commands
+    from depsentry.commands.scan import collect_less
+
+    monkeypatch.setattr(commands, "_last_in_process", console_script)
+    monkeypatch.setattr(commands, "_exit_without_teardown", False)
+    enabled, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.enable()
+    try:
+        collect_less(offline)
+        assert gc.isenabled() is not paused
+        if not paused:  # online (httpx responses are cycles) or in-process: it still runs
+            assert gc.get_threshold()[0] == 200_000
+        assert commands.teardown_skipped()
+    finally:
+        gc.set_threshold(*thresholds)
+        (gc.enable if enabled else gc.disable)()
