@@ -18,7 +18,18 @@ from typing import TextIO
 
 from depsentry.errors import DepsentryError
 
-__all__ = ["atomic_output", "write_output"]
+__all__ = [
+    "Discard",
+    "append_file",
+    "atomic_output",
+    "cannot_write",
+    "temporary_beside",
+    "write_output",
+]
+
+
+class Discard(Exception):  # noqa: N818 - an instruction, not an error
+    """Raised inside `atomic_output`'s block: leave the old report as it was, and go on."""
 
 
 @contextlib.contextmanager
@@ -30,11 +41,11 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
     except OSError as exc:
-        raise _error(exc, path) from exc
+        raise cannot_write(exc, path) from exc
     try:
-        fd, tmp = _create_temporary(target)
+        fd, tmp = temporary_beside(target)
     except OSError as exc:
-        raise _error(exc, path) from exc
+        raise cannot_write(exc, path) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             yield handle
@@ -44,22 +55,47 @@ def atomic_output(path: Path) -> Iterator[TextIO]:
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, Discard):
+            return
         if isinstance(exc, OSError):
-            raise _error(exc, path) from exc
+            raise cannot_write(exc, path) from exc
         raise
 
 
-def _create_temporary(target: Path) -> tuple[int, str]:
+def temporary_beside(target: Path, suffix: str = ".tmp") -> tuple[int, str]:
     """A new file beside `target`, as `tempfile.mkstemp` makes it (written by hand: importing
     tempfile and random costs a one-project scan more start-up than the write itself)."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     for _ in range(100):
-        tmp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}.tmp")
+        tmp = str(target.parent / f".{target.name}.{os.urandom(6).hex()}{suffix}")
         try:
             return os.open(tmp, flags, 0o600), tmp
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", str(target.parent))
+
+
+def append_file(handle: TextIO, path: Path) -> None:
+    """`path`'s bytes (UTF-8 text) appended to `handle` by the kernel (copy_file_range): a
+    split scan's second half, megabytes that need no decoding and encoding again."""
+    handle.flush()
+    with path.open("rb") as source:
+        size = os.fstat(source.fileno()).st_size
+        copied = 0
+        with contextlib.suppress(OSError, AttributeError):  # no copy_file_range here: by hand
+            while copied < size and (
+                n := os.copy_file_range(source.fileno(), handle.fileno(), size - copied)
+            ):
+                copied += n
+        source.seek(copied)
+        while chunk := source.read(1 << 20):
+            _write_all(handle.fileno(), chunk)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def write_output(path: Path, text: str) -> None:
@@ -68,7 +104,7 @@ def write_output(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def _error(exc: OSError, path: Path) -> DepsentryError:
+def cannot_write(exc: OSError, path: Path) -> DepsentryError:
     return DepsentryError(f"cannot write the report ({exc.strerror or exc})", path)
 
 

@@ -68,24 +68,41 @@ class JsonRenderer(Renderer):
         return "".join(self.chunks(result))
 
     def chunks(self, result: ScanResult) -> Iterator[str]:
-        # Undecodable file names as "\\xff": every piece stays valid UTF-8.
-        for piece in self._chunks(result):
-            yield printable_json(piece)
+        yield from self.opening(result)
+        yield closing(bool(result.projects))
 
-    def _chunks(self, result: ScanResult) -> Iterator[str]:
-        head = _head(result)
+    def opening(self, result: ScanResult) -> Iterator[str]:
+        """The document up to the end of `result`'s projects; other projects' `projects_text`
+        (another process's part of the scan) may follow, after `joint`, then `closing`."""
         yield "{\n"
-        for key, value in head.items():
-            yield f"  {_encode(key)}: {_encode(value)},\n"
+        for key, value in _head(result).items():
+            # Undecodable file names as "\\xff": every piece stays valid UTF-8.
+            yield printable_json(f"  {_encode(key)}: {_encode(value)},\n")
         yield '  "projects": ['
+        if result.projects:
+            yield joint(False)
+            yield from self.projects_text(result)
+
+    def projects_text(self, result: ScanResult) -> Iterator[str]:
+        """`result`'s projects as the document lists them, without the document around them."""
         shared = {
             "dependency": _SharedLines(_dependency_key, _dependency_text),
             "vulnerability": _SharedLines(_vulnerability_key, _FindingText()),
         }
         for i, project in enumerate(result.projects):
-            yield ",\n    " if i else "\n    "
-            yield _project_text(project, shared)
-        yield "\n  ]\n}\n" if result.projects else "]\n}\n"
+            if i:
+                yield ",\n    "
+            yield printable_json(_project_text(project, shared))
+
+
+def joint(listed: bool) -> str:
+    """What goes before more projects' text: after projects already `listed`, or none."""
+    return ",\n    " if listed else "\n    "
+
+
+def closing(listed: bool) -> str:
+    """The end of the document, after its projects (`listed`: any)."""
+    return "\n  ]\n}\n" if listed else "]\n}\n"
 
 
 def json_schema() -> dict[str, Any]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
-from depsentry.models import AdvisoryDbInfo, ScanResult, Severity, Vulnerability
+from depsentry.models import AdvisoryDbInfo, ProjectReport, ScanResult, Severity, Vulnerability
 
 __all__ = [
     "data_line",
@@ -14,6 +17,7 @@ __all__ = [
     "severity_text",
     "summarize",
     "summary_of",
+    "Tally",
 ]
 
 # Most severe first; UNKNOWN (shown as "unrated") last because it is the least informative,
@@ -77,37 +81,95 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
 def summarize(result: ScanResult) -> str:
     """One line, e.g. "Found 3 vulnerabilities (1 critical, 2 high) in 2 packages across 1 project;
     5 outdated; 2 skipped"."""
-    projects = result.projects
-    vulns = [v for p in projects for v in p.vulnerabilities]
-    if vulns:
-        counts = Counter(v.severity for v in vulns)
-        by_severity = ", ".join(
-            f"{counts[s]} {severity_label(s)}" for s in SEVERITY_ORDER if counts[s]
+    return Tally.of(result.projects).text()
+
+
+@dataclass(slots=True)
+class Tally:
+    """What the summary line counts, kept apart so that the tallies of a scan's parts add up
+    (a scan split across processes sums them, `tally + tally`) and travel as JSON."""
+
+    severities: Counter[str] = field(default_factory=Counter)  # Severity values
+    packages: set[str] = field(default_factory=set)
+    affected: int = 0  # projects with a vulnerability
+    projects: int = 0
+    dependencies: int = 0
+    outdated: int = 0
+    violations: int = 0
+    overdue: int = 0
+    skipped: int = 0
+    errors: int = 0
+
+    @classmethod
+    def of(cls, projects: Iterable[ProjectReport]) -> Tally:
+        tally = cls()
+        for p in projects:
+            tally.severities.update(v.severity.value for v in p.vulnerabilities)
+            tally.packages.update(v.package for v in p.vulnerabilities)
+            tally.affected += bool(p.vulnerabilities)
+            tally.projects += 1
+            tally.dependencies += len(p.dependencies)
+            tally.outdated += len(p.outdated)
+            tally.violations += len(p.violations)
+            tally.overdue += sum(1 for v in p.violations if v.overdue)
+            tally.skipped += len(p.skipped)
+            tally.errors += p.error is not None
+        return tally
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.severities + other.severities,
+            self.packages | other.packages,
+            *(getattr(self, name) + getattr(other, name) for name in _COUNTS),
         )
-        packages = {v.package for v in vulns}
-        affected = sum(1 for p in projects if p.vulnerabilities)
-        head = (
-            f"Found {plural(len(vulns), 'vulnerability', 'vulnerabilities')} ({by_severity})"
-            f" in {plural(len(packages), 'package')} across {plural(affected, 'project')}"
-        )
-    else:
-        deps = sum(len(p.dependencies) for p in projects)
-        head = f"No known vulnerabilities found in {plural(deps, 'dependency', 'dependencies')}"
-        if len(projects) > 1:
-            head += f" across {plural(len(projects), 'project')}"
-    parts = [head]
-    outdated = sum(len(p.outdated) for p in projects)
-    if outdated:
-        parts.append(f"{outdated} outdated")
-    violations = [v for p in projects for v in p.violations]
-    if violations:
-        overdue = sum(1 for v in violations if v.overdue)
-        text = plural(len(violations), "policy violation")
-        parts.append(f"{text} ({overdue} overdue)" if overdue else text)
-    skipped = sum(len(p.skipped) for p in projects)
-    if skipped:
-        parts.append(f"{skipped} skipped")
-    errors = sum(1 for p in projects if p.error)
-    if errors:
-        parts.append(f"{plural(errors, 'project')} unreadable")
-    return "; ".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"severities": dict(self.severities), "packages": sorted(self.packages)} | {
+            name: getattr(self, name) for name in _COUNTS
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tally:
+        return cls(Counter(data["severities"]), set(data["packages"]), *(data[n] for n in _COUNTS))
+
+    def text(self) -> str:
+        found = sum(self.severities.values())
+        if found:
+            by_severity = ", ".join(
+                f"{self.severities[s.value]} {severity_label(s)}"
+                for s in SEVERITY_ORDER
+                if self.severities[s.value]
+            )
+            head = (
+                f"Found {plural(found, 'vulnerability', 'vulnerabilities')} ({by_severity})"
+                f" in {plural(len(self.packages), 'package')}"
+                f" across {plural(self.affected, 'project')}"
+            )
+        else:
+            deps = plural(self.dependencies, "dependency", "dependencies")
+            head = f"No known vulnerabilities found in {deps}"
+            if self.projects > 1:
+                head += f" across {plural(self.projects, 'project')}"
+        parts = [head]
+        if self.outdated:
+            parts.append(f"{self.outdated} outdated")
+        if self.violations:
+            text = plural(self.violations, "policy violation")
+            parts.append(f"{text} ({self.overdue} overdue)" if self.overdue else text)
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped")
+        if self.errors:
+            parts.append(f"{plural(self.errors, 'project')} unreadable")
+        return "; ".join(parts)
+
+
+_COUNTS = (
+    "affected",
+    "projects",
+    "dependencies",
+    "outdated",
+    "violations",
+    "overdue",
+    "skipped",
+    "errors",
+)

@@ -161,3 +161,32 @@ def test_a_full_disk_mid_write_is_one_line_and_keeps_the_old_report(tmp_path: Pa
         raise OSError(28, "No space left on device")
     assert target.read_text(encoding="utf-8") == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["last.json"]
+
+
+@pytest.mark.parametrize("kernel", ["copies", "refuses", "stops halfway"])
+def test_a_file_appended_by_the_kernel_lands_between_the_writes_around_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel: str
+) -> None:
+    # A split scan's second half: copy_file_range where it works, by hand from where it stopped.
+    from depsentry.commands.output import append_file, atomic_output
+
+    part = tmp_path / "part"
+    middle = ("é, \\udcff and more " * 100_000).encode()  # 2 MB, not ASCII
+    part.write_bytes(middle)
+    real = os.copy_file_range
+    calls = []
+
+    def copy_file_range(src: int, dst: int, count: int) -> int:
+        calls.append(count)
+        if kernel == "refuses" or (kernel == "stops halfway" and len(calls) > 1):
+            raise OSError(18, "Invalid cross-device link")
+        return real(src, dst, min(count, 1000) if kernel == "stops halfway" else count)
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
+    out = tmp_path / "report.json"
+    with atomic_output(out) as handle:
+        handle.write("head ")
+        append_file(handle, part)
+        handle.write(" tail\n")
+    assert out.read_bytes() == b"head " + middle + b" tail\n"
+    assert calls

@@ -96,3 +96,18 @@ def test_summary_clean_across_projects_with_an_error_and_due_soon() -> None:
         "No known vulnerabilities found in 0 dependencies across 2 projects;"
         " 1 policy violation; 1 project unreadable"
     )
+
+
+def test_a_summary_adds_up_from_the_parts_of_a_scan(result: ScanResult) -> None:
+    # A scan split across processes sums its halves' tallies (one travels as JSON).
+    from depsentry.report.summary import Tally
+
+    clean = ProjectReport(path="c", error="c/uv.lock: invalid TOML")
+    projects = [*result.projects, clean, *result.projects]
+    whole = ScanResult(generated_at=WHEN, advisory_db=result.advisory_db, projects=projects)
+    for cut in range(len(projects) + 1):
+        first, second = Tally.of(projects[:cut]), Tally.of(projects[cut:])
+        travelled = Tally.from_json(json.loads(json.dumps(second.to_json())))
+        assert travelled == second
+        assert (first + travelled).text() == summarize(whole)
+    assert "1 project unreadable" in summarize(whole)
