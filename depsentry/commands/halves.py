@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from depsentry.advisories.interface import AdvisorySource
+from depsentry.advisories.osv_db import OsvDbSource
 from depsentry.commands.output import cannot_write, temporary_beside
 from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.json import JsonRenderer
@@ -115,6 +117,7 @@ class Halves:
                 progress,
                 sources=self._sources,
             )
+            _forget(self._sources)
         except BaseException:
             self.close()
             raise
@@ -168,6 +171,7 @@ def _child(options: ScanOptions, part: tuple[int, Path], pipe: int, code_of: Cod
         sources = open_sources(options)  # its own database connection: a forked one is unsafe
         logging.disable(logging.NOTSET)
         result = run_scan(options, sources=sources)
+        del sources  # its caches' memory goes to the report's text
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(JsonRenderer().projects_text(result))
         answer = Part.of(result.projects, code_of(result))
@@ -183,3 +187,11 @@ def _child(options: ScanOptions, part: tuple[int, Path], pipe: int, code_of: Cod
         with contextlib.suppress(Exception):
             sys.stderr.flush()
         os._exit(status)
+
+
+def _forget(sources: list[AdvisorySource]) -> None:
+    """Matching's caches dropped before the report is written (a serial scan drops its sources
+    then); matching the child's half here, should it fail, loads them again."""
+    for source in sources:
+        if isinstance(source, OsvDbSource):
+            source.forget()
