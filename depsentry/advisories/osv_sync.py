@@ -214,10 +214,9 @@ def _read_entry(
 def _workers(files: int) -> int:
     if files < POOL_MIN_FILES:
         return 0
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
+    from depsentry.cpus import usable_cpus
+
+    cpus = usable_cpus()
     return min(cpus, 4) if cpus > 1 else 0
 
 

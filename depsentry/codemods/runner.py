@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import enum
 import gc
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ from depsentry.codemods.files import (
     display,
     read_bytes,
 )
+from depsentry.cpus import usable_cpus
 from depsentry.errors import CodemodError
 
 if TYPE_CHECKING:
@@ -407,7 +407,7 @@ def run(
     from depsentry.codemods.pool import map_chunks
 
     cls = codemod if isinstance(codemod, type) else codemod.load()
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(candidates)))
+    workers = max(1, min(jobs or usable_cpus(), len(candidates)))
     size = max(1, min(_MAX_CHUNK, len(candidates) // (workers * 4)))
     chunks = [candidates[i : i + size] for i in range(0, len(candidates), size)]
     work = partial(_process_chunk, cls, dict(options))

@@ -482,6 +482,7 @@ def can_split(options: ScanOptions, fmt: str | None) -> bool:
     and no index asked twice), on Linux, JSON (whose projects' text joins up), and not on a
     terminal, whose progress bar would show one process's work."""
     from depsentry.commands import process_ends_with_command
+    from depsentry.cpus import usable_cpus
 
     return (
         fmt == "json"
@@ -489,7 +490,7 @@ def can_split(options: ScanOptions, fmt: str | None) -> bool:
         and options.offline
         and process_ends_with_command()
         and sys.platform == "linux"
-        and len(os.sched_getaffinity(0)) >= 2
+        and usable_cpus() >= 2
         and not sys.stderr.isatty()
     )
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from depsentry.advisories.osv_sync import DEFAULT_URL
+from depsentry.cpus import usable_cpus
 from depsentry.daemon.schedule import Schedule, parse_duration, parse_schedule
 from depsentry.daemon.settings import (
     AlertSettings,
@@ -237,7 +238,7 @@ def load_settings(path: Path) -> Settings:
         listen_host=host,
         listen_port=port,
         concurrency=daemon.whole("concurrency", 4, 1, 64),
-        workers=daemon.whole("workers", min(os.cpu_count() or 1, 2), 0, 64),
+        workers=daemon.whole("workers", min(usable_cpus(), 2), 0, 64),
         timezone=timezone,
         token_file=token_file,
         token_credential=token_credential,
