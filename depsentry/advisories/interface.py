@@ -49,6 +49,9 @@ class AdvisorySource(ABC):
         """Get ready to match `dependencies` (a scan's whole set, before its projects are matched
         one by one); by default nothing."""
 
+    def forget(self) -> None:  # noqa: B027 - optional
+        """Drop what matching cached (matching again loads it); by default nothing."""
+
     @abstractmethod
     def info(self) -> AdvisoryDbInfo:
         """Describe the advisory data behind this source."""

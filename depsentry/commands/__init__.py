@@ -1,7 +1,7 @@
 """Thin click commands, one module per command family; `depsentry.cli` registers them."""
 
 _exit_without_teardown = False
-_last_in_process = False
+_process_ends_with_command = False
 
 
 def exit_without_teardown() -> None:
@@ -19,9 +19,9 @@ def teardown_skipped() -> bool:
 def command_ends_process() -> None:
     """Said by the console script: the process ends when this command returns (a program that
     calls `cli.main` itself, a test among them, goes on afterwards)."""
-    global _last_in_process
-    _last_in_process = True
+    global _process_ends_with_command
+    _process_ends_with_command = True
 
 
 def process_ends_with_command() -> bool:
-    return _last_in_process
+    return _process_ends_with_command

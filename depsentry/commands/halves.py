@@ -4,8 +4,8 @@ the first half and writes its part; the child sends back only what the stderr li
 exit code need (never its objects: pickling 250 projects cost more than scanning them).
 
 `commands/scan.py` `can_split` says when: where a fork shares nothing it should not and the
-result is the serial one byte for byte. A child that fails in any way (killed, a bug, a gate that cannot be
-evaluated) costs time, never the result: the parent scans its half itself.
+result is the serial one byte for byte. A child that fails in any way (killed, a bug, a gate
+that cannot be evaluated) costs time, never the result: the parent scans its half itself.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from depsentry.advisories.interface import AdvisorySource
-from depsentry.advisories.osv_db import OsvDbSource
 from depsentry.commands.output import cannot_write, temporary_beside
 from depsentry.models import ProjectReport, ScanResult
 from depsentry.report.json import JsonRenderer
@@ -48,7 +46,7 @@ class Part:
 
     @classmethod
     def of(cls, projects: list[ProjectReport], code: int) -> Part:
-        errors = tuple(p.error for p in projects if p.error is not None)
+        errors = tuple(p.error for p in projects if p.error)
         return cls(errors, Tally.of(projects), any(p.policy for p in projects), code)
 
     def to_bytes(self) -> bytes:
@@ -117,7 +115,8 @@ class Halves:
                 progress,
                 sources=self._sources,
             )
-            _forget(self._sources)
+            for source in self._sources:  # as a serial scan's sources go with run_scan
+                source.forget()  # before the report is written; the fallback loads them again
         except BaseException:
             self.close()
             raise
@@ -187,11 +186,3 @@ def _child(options: ScanOptions, part: tuple[int, Path], pipe: int, code_of: Cod
         with contextlib.suppress(Exception):
             sys.stderr.flush()
         os._exit(status)
-
-
-def _forget(sources: list[AdvisorySource]) -> None:
-    """Matching's caches dropped before the report is written (a serial scan drops its sources
-    then); matching the child's half here, should it fail, loads them again."""
-    for source in sources:
-        if isinstance(source, OsvDbSource):
-            source.forget()

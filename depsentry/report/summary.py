@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from depsentry.models import AdvisoryDbInfo, ProjectReport, ScanResult, Severity, Vulnerability
@@ -113,7 +113,7 @@ class Tally:
             tally.violations += len(p.violations)
             tally.overdue += sum(1 for v in p.violations if v.overdue)
             tally.skipped += len(p.skipped)
-            tally.errors += p.error is not None
+            tally.errors += bool(p.error)
         return tally
 
     def __add__(self, other: Tally) -> Tally:
@@ -163,13 +163,4 @@ class Tally:
         return "; ".join(parts)
 
 
-_COUNTS = (
-    "affected",
-    "projects",
-    "dependencies",
-    "outdated",
-    "violations",
-    "overdue",
-    "skipped",
-    "errors",
-)
+_COUNTS = tuple(f.name for f in fields(Tally) if f.type == "int")  # the plain counts, summed

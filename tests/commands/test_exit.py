@@ -78,7 +78,7 @@ def test_the_collector_pauses_only_for_an_offline_scan_ending_the_process(
     from depsentry import commands
     from depsentry.commands.scan import collect_less
 
-    monkeypatch.setattr(commands, "_last_in_process", console_script)
+    monkeypatch.setattr(commands, "_process_ends_with_command", console_script)
     monkeypatch.setattr(commands, "_exit_without_teardown", False)
     enabled, thresholds = gc.isenabled(), gc.get_threshold()
     gc.enable()

@@ -132,7 +132,7 @@ def test_a_failed_child_costs_time_never_the_result(
         os._exit(1 if failure == "exit" else 0)
 
     monkeypatch.setattr(halves, "_child", child)
-    monkeypatch.setattr(commands, "_last_in_process", True)
+    monkeypatch.setattr(commands, "_process_ends_with_command", True)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     out = tmp_path / "split.json"
     code, report, err = _serial(osv, out, paths, capsys)
@@ -157,7 +157,7 @@ def test_no_readable_project_writes_no_report_in_halves(
     out.write_text("the last report\n")
     expected = _serial(osv, out, paths, capsys)
     assert expected[0] == 2 and expected[1] == "the last report\n"
-    monkeypatch.setattr(commands, "_last_in_process", True)
+    monkeypatch.setattr(commands, "_process_ends_with_command", True)
     forks = []
     real_fork = os.fork
 
