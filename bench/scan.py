@@ -8,7 +8,10 @@ the snapshot and the cold `--osv-db` import; matching alone
 (in-process CPU time over every pin, and how many distinct pins there are); the cold and warm
 scan of all projects (JSON to a file, with peak memory); the warm scan at each `--scaling` size;
 depsentry, pip-audit (`-s osv --osv-url`) and uv audit (`--service-url`) on one project, the
-latter two against `depsentry db serve` on loopback; and the ratios. Not run by CI.
+latter two against `depsentry db serve` on loopback, in interleaved rounds (best and median of
+each; the ratios are medians of the rounds' paired ratios); and the floor under the one-project
+scan: the interpreter importing every module from outside depsentry that the scan imports, with
+no depsentry code and no work. Not run by CI.
 """
 
 from __future__ import annotations
@@ -166,6 +169,48 @@ def _best(
     return elapsed, max(largest, tree) / 1024, cpu
 
 
+def _rounds(
+    rounds: int, cases: dict[str, tuple[list[str], Path | None, dict[str, str]]]
+) -> dict[str, list[float]]:
+    """Wall seconds of each case, `rounds` times, the cases one after another in each round: a
+    noisy host then slows every case of a round alike, and their ratios stay comparable."""
+    walls: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, (cmd, cwd, env) in cases.items():
+            walls[name].append(_once(cmd, cwd, env)[0])
+    return walls
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _paired(slower: list[float], faster: list[float]) -> float:
+    """The median of the rounds' ratios slower / faster."""
+    return _median([a / b for a, b in zip(slower, faster, strict=True)])
+
+
+def _floor_command(scan: list[str], env: dict[str, str]) -> list[str]:
+    """A command importing what the scan imports from outside depsentry (the standard library,
+    click, packaging), and nothing else: the start-up that depsentry's own modules do not add."""
+    probe = f"""
+import sys
+before = set(sys.modules)
+sys.argv = ["depsentry", *{scan[1:]!r}]
+from depsentry.cli import main
+main(sys.argv[1:])
+print(" ".join(sorted(m for m in set(sys.modules) - before
+                      if m != "depsentry" and not m.startswith("depsentry."))))
+"""
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False
+    ).stdout.split()
+    imports = f"import importlib\nfor name in {found!r}:\n    importlib.import_module(name)"
+    return [sys.executable, "-c", imports]
+
+
 def _sample_tree(pid: int, peak: list[int], done: threading.Event) -> None:
     """The most memory (KiB) `pid` and its children held at once, every 10 ms: the sum of their
     proportional set sizes, so that pages a fork still shares are counted once."""
@@ -237,7 +282,10 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=500)
     parser.add_argument("--pins", type=int, default=40)
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each single-project tool")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each sync and import")
+    parser.add_argument(
+        "--rounds", type=int, default=15, help="interleaved rounds of the one-project tools"
+    )
     parser.add_argument(
         "--scaling", default="500,2000,5000", help="project counts for the scaling rows ('' = none)"
     )
@@ -303,9 +351,7 @@ def main() -> None:
             "-o",
             str(work / "one.json"),
         ]
-        single = _best(
-            args.repeat, [*synced, str(one)], env=dict(env, DEPSENTRY_HOME=str(sync_home))
-        )
+        one_env = dict(env, DEPSENTRY_HOME=str(sync_home))
         port = _free_port()
         server = subprocess.Popen(
             [depsentry, "db", "serve", "--listen", f"127.0.0.1:{port}", "--osv-db", str(args.db)],
@@ -330,7 +376,6 @@ def main() -> None:
                 "--cache-dir",
                 str(work / "pip-audit-cache"),
             ]
-            pa = _best(args.repeat, pip_audit, env=env)
             uv_project = work / "uv-project"
             _write_uv_project(one, uv_project)
             uv_audit = [
@@ -341,7 +386,19 @@ def main() -> None:
                 f"http://127.0.0.1:{port}",
             ]
             uv_env = dict(env, UV_CACHE_DIR=str(work / "uv-cache"))
-            uv = _best(args.repeat, uv_audit, cwd=uv_project, env=uv_env)
+            cases = {
+                "depsentry": ([*synced, str(one)], None, one_env),
+                "floor": (_floor_command([*synced, str(one)], one_env), None, one_env),
+                "pip-audit": (pip_audit, None, env),
+                "uv": (uv_audit, uv_project, uv_env),
+            }
+            for cmd, cwd, case_env in cases.values():
+                _once(cmd, cwd, case_env)  # caches warm: pip-audit's, uv's, the page cache
+            walls = _rounds(args.rounds, cases)
+            peaks = {
+                name: _once(cmd, cwd, case_env, sample=True)[2] / 1024
+                for name, (cmd, cwd, case_env) in cases.items()
+            }
         finally:
             server.terminate()
             server.wait()
@@ -367,17 +424,37 @@ def main() -> None:
                 f"| scaling: {count} projects, warm | {took:.2f} s ({took / count * 1000:.2f} ms "
                 f"per project) | {cpu:.2f} s | {rss:.0f} MiB | linear |"
             )
-        print(
-            f"| one project ({args.pins} pins), synced db: depsentry scan | {single[0]:.3f} s | {single[2]:.3f} s | {single[1]:.0f} MiB | |"
+        mine = walls["depsentry"]
+        rows = (
+            ("depsentry", f"one project ({args.pins} pins), synced db: depsentry scan", ""),
+            (
+                "floor",
+                "floor: the interpreter importing what that scan imports from outside depsentry",
+                f"10x pip-audit needs <= {_median(walls['pip-audit']) / 10 * 1000:.0f} ms",
+            ),
+            (
+                "pip-audit",
+                "pip-audit `--osv-url` (db serve)",
+                f"{_paired(walls['pip-audit'], mine):.1f}x depsentry's wall time (>= 10x)",
+            ),
+            (
+                "uv",
+                "uv audit `--service-url` (db serve)",
+                f"{_paired(walls['uv'], mine):.2f}x depsentry's wall time (>= 2x)",
+            ),
         )
+        print()
         print(
-            f"| pip-audit `--osv-url` (db serve) | {pa[0]:.3f} s | {pa[2]:.3f} s | {pa[1]:.0f} MiB | "
-            f"{pa[0] / single[0]:.1f}x depsentry's wall time (>= 10x) |"
+            f"one project, {args.rounds} interleaved rounds (ratios: medians of the rounds' ratios)"
         )
-        print(
-            f"| uv audit `--service-url` (db serve) | {uv[0]:.3f} s | {uv[2]:.3f} s | {uv[1]:.0f} MiB | "
-            f"{uv[0] / single[0]:.2f}x depsentry's wall time (>= 2x) |"
-        )
+        print()
+        print("| case | best | median | peak | target |")
+        print("|---|---|---|---|---|")
+        for name, label, target in rows:
+            print(
+                f"| {label} | {min(walls[name]) * 1000:.0f} ms | {_median(walls[name]) * 1000:.0f} ms "
+                f"| {peaks[name]:.0f} MiB | {target} |"
+            )
         print()
         print(f"load average at the end: {_load()}")
     finally:

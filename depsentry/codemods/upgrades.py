@@ -6,13 +6,13 @@ may have more for other boundaries its rewrites cover (every row names a registe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["UPGRADES", "Upgrade", "codemods_for"]
 
 
-@dataclass(frozen=True)
-class Upgrade:
+# NamedTuple: a frozen dataclass costs about 5x as much to define, on every scan's start-up.
+class Upgrade(NamedTuple):
     """Moving `package` from a version in `from_range` to one in `to_range` is `codemod`'s job."""
 
     package: str

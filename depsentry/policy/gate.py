@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from depsentry.models import Severity, Vulnerability
 
@@ -45,8 +45,8 @@ class GateError(ValueError):
     """A gate expression that cannot be parsed; the message is one line."""
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+# NamedTuples, not frozen dataclasses: about 5x cheaper to define, on every scan's start-up.
+class Condition(NamedTuple):
     """One condition: `kind` is a level name, "any", "kev", "epss" or "percentile"."""
 
     kind: str
@@ -62,8 +62,7 @@ class Condition:
         return self.kind
 
 
-@dataclass(frozen=True, slots=True)
-class Gate:
+class Gate(NamedTuple):
     """A parsed gate: `alternatives` empty means `none` (never fails)."""
 
     alternatives: tuple[tuple[Condition, ...], ...]

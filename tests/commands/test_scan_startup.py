@@ -29,6 +29,7 @@ UNUSED = (
     "depsentry.advisories.osv_record",
     "depsentry.advisories.osv_sync",
     "depsentry.advisories.embedded",
+    "depsentry.codemods.registry",  # findings offer codemods from upgrades.py's table alone
     "tomllib",  # a folder of requirements files holds no TOML
     "tempfile",
     "shutil",
