@@ -173,10 +173,17 @@ def _rounds(
     rounds: int, cases: dict[str, tuple[list[str], Path | None, dict[str, str]]]
 ) -> dict[str, list[float]]:
     """Wall seconds of each case, `rounds` times, the cases one after another in each round: a
-    noisy host then slows every case of a round alike, and their ratios stay comparable."""
+    noisy host then slows every case of a round alike, and their ratios stay comparable. The
+    order is shuffled each round and each run starts after a pause, so that no case always runs
+    while the one before it still has the server or the page cache busy."""
     walls: dict[str, list[float]] = {name: [] for name in cases}
+    order = random.Random(0)
+    names = list(cases)
     for _ in range(rounds):
-        for name, (cmd, cwd, env) in cases.items():
+        order.shuffle(names)
+        for name in names:
+            cmd, cwd, env = cases[name]
+            time.sleep(0.05)
             walls[name].append(_once(cmd, cwd, env)[0])
     return walls
 

@@ -21,15 +21,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from depsentry.index.client import IndexFailure
-from depsentry.models import (
-    Dependency,
-    Outdated,
-    ProjectReleases,
-    Release,
-    SkipKind,
-    Skipped,
-    UpdateType,
-)
+from depsentry.models import Dependency, Outdated, SkipKind, Skipped, UpdateType
+from depsentry.models.releases import ProjectReleases, Release
 
 __all__ = ["OutdatedResult", "find_outdated", "is_breaking", "resolve_unpinned", "update_type"]
 

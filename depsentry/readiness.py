@@ -13,14 +13,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from depsentry.models import (
-    Dependency,
-    ProjectReadiness,
-    ProjectReleases,
-    ReadinessReport,
-    ReadinessRow,
-    SkipKind,
-)
+from depsentry.models import Dependency, SkipKind
+from depsentry.models.readiness import ProjectReadiness, ReadinessReport, ReadinessRow
+from depsentry.models.releases import ProjectReleases
 from depsentry.scan import Progress, ScanOptions, open_index, read_reports
 
 if TYPE_CHECKING:

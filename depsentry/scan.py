@@ -19,7 +19,6 @@ from depsentry.errors import DepsentryError
 from depsentry.models import (
     AdvisoryDbInfo,
     Dependency,
-    ProjectReleases,
     ProjectReport,
     ScanResult,
     SkipKind,
@@ -31,6 +30,7 @@ from depsentry.models import (
 if TYPE_CHECKING:
     from depsentry.index import IndexFailure, PackageIndex
     from depsentry.inputs.project import ProjectInputs
+    from depsentry.models.releases import ProjectReleases
     from depsentry.policy import Policy
 
 logger = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def run_scan(
                 _pip_audit_transitive(report, sources, options)
     progress("matching", total, total)
 
-    releases = {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
+    releases = _releases(answers)
     if options.outdated:
         _find_outdated(reports, policies, answers, options.python, now)
     if any(policies):
@@ -450,6 +450,15 @@ def open_index(options: ScanOptions) -> PackageIndex:
     return PackageIndex(
         options.index_url or DEFAULT_INDEX_URL, options.extra_index_urls, offline=options.offline
     )
+
+
+def _releases(answers: Mapping[str, ProjectReleases | IndexFailure]) -> dict[str, ProjectReleases]:
+    """The index's answers that are releases, not failures."""
+    if not answers:
+        return {}  # offline: the index's types are never loaded
+    from depsentry.models.releases import ProjectReleases
+
+    return {name: a for name, a in answers.items() if isinstance(a, ProjectReleases)}
 
 
 def _fetch_releases(

@@ -8,15 +8,8 @@ import pytest
 from packaging.version import Version
 
 from depsentry.index import IndexFailure
-from depsentry.models import (
-    Dependency,
-    DistFile,
-    ProjectReleases,
-    Release,
-    SkipKind,
-    Skipped,
-    Source,
-)
+from depsentry.models import Dependency, SkipKind, Skipped, Source
+from depsentry.models.releases import DistFile, ProjectReleases, Release
 from depsentry.outdated import find_outdated, is_breaking, resolve_unpinned, update_type
 
 SRC = Source("requirements.txt", 3)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from depsentry.index import IndexFailure
-from depsentry.models import Dependency, DistFile, ProjectReleases, Release, Source
+from depsentry.models import Dependency, Source
+from depsentry.models.releases import DistFile, ProjectReleases, Release
 from depsentry.readiness import assess_dependencies, check_readiness
 from depsentry.scan import ScanOptions
 from tests.servers.index_server import IndexFile, IndexServer

@@ -9,7 +9,7 @@ import pytest
 
 from depsentry.advisories.registry import SOURCES
 from depsentry.errors import AdvisoryDbError, ConfigError
-from depsentry.inputs.registry import READERS, readers
+from depsentry.inputs.registry import PATTERNS, READERS, reader, readers
 from depsentry.registry import Registry
 from depsentry.report.interface import Renderer
 from depsentry.report.registry import FORMATS
@@ -57,3 +57,11 @@ def test_members_are_imported_on_first_use_only(
 def test_every_family_names_its_members_as_they_name_themselves() -> None:
     assert [r.name for r in readers()] == list(READERS.names())
     assert [SOURCES.load(n).name for n in SOURCES] == list(SOURCES.names())
+
+
+def test_every_reader_has_its_discovery_patterns_in_registry_order() -> None:
+    # Discovery claims a file for the first reader whose pattern matches, in PATTERNS' order;
+    # sniffing walks READERS: the two must list the same readers in the same order.
+    assert list(PATTERNS) == list(READERS.names())
+    assert all(reader(name).patterns == PATTERNS[name] for name in READERS)
+    assert reader("uv-lock") is reader("uv-lock") and reader("uv-lock") in readers()

@@ -11,7 +11,8 @@ import click
 
 from depsentry.commands.scan import build_options, collect_less, scan_options, terminal_progress
 from depsentry.errors import DepsentryError, ResolverError
-from depsentry.models import ProjectReleases, ProjectReport
+from depsentry.models import ProjectReport
+from depsentry.models.releases import ProjectReleases
 from depsentry.report.escaping import printable
 
 if TYPE_CHECKING:

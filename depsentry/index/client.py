@@ -34,7 +34,7 @@ from depsentry.index.simple import (
     parse_simple_html,
     parse_simple_json,
 )
-from depsentry.models import DistFile, ProjectReleases
+from depsentry.models.releases import DistFile, ProjectReleases
 from depsentry.paths import state_dir
 
 __all__ = [

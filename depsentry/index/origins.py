@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from packaging.version import InvalidVersion, Version
 
-from depsentry.models import ProjectReleases, Release
+from depsentry.models.releases import ProjectReleases, Release
 
 __all__ = ["confusion", "indexes_of", "pin_indexes", "restrict", "tag"]
 

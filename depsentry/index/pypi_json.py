@@ -10,7 +10,7 @@ from packaging.version import InvalidVersion, Version
 
 from depsentry.errors import PackageIndexError
 from depsentry.index.simple import build_release, parse_upload_time
-from depsentry.models import DistFile, ProjectReleases, Release
+from depsentry.models.releases import DistFile, ProjectReleases, Release
 
 __all__ = ["parse_pypi_json"]
 

@@ -25,7 +25,7 @@ from packaging.utils import (
 from packaging.version import Version
 
 from depsentry.errors import PackageIndexError
-from depsentry.models import DistFile, ProjectReleases, Release
+from depsentry.models.releases import DistFile, ProjectReleases, Release
 
 __all__ = [
     "SIMPLE_JSON",

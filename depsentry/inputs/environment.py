@@ -28,7 +28,6 @@ class EnvironmentReader(InputReader):
     """
 
     name = "environment"
-    patterns = ()
     is_lockfile = True  # what is installed is as exact as a lock
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

@@ -13,15 +13,21 @@ from depsentry.models import Dependency, Skipped
 class InputReader(ABC):
     """Reads the dependencies one file format declares or locks.
 
-    Implementers set `name` (kebab-case registry name), `patterns` (file-name globs this reader
-    claims during discovery) and `is_lockfile`. `read()` yields a `Dependency` for every exact pin
+    Implementers set `name` (kebab-case registry name) and `is_lockfile`; the file-name globs a
+    reader claims during discovery, `patterns`, are its entry in `registry.PATTERNS`, which
+    discovery reads without importing any reader. `read()` yields a `Dependency` for every exact pin
     and a `Skipped` for every requirement it cannot pin (ranges, URLs, editables, bad entries);
     it raises `InputError` (via `depsentry.errors.reading`) when the file as a whole is unusable.
     """
 
     name: ClassVar[str]
-    patterns: ClassVar[tuple[str, ...]]
     is_lockfile: ClassVar[bool] = False
+
+    @property
+    def patterns(self) -> tuple[str, ...]:
+        from depsentry.inputs.registry import PATTERNS  # the registry imports this module
+
+        return PATTERNS[self.name]
 
     @abstractmethod
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

@@ -31,7 +31,6 @@ class PdmLockReader(InputReader):
     """Reads `[[package]]` of pdm.lock; its `groups` become the dependency's groups."""
 
     name = "pdm-lock"
-    patterns = ("pdm.lock",)
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

@@ -28,7 +28,6 @@ class PipfileReader(InputReader):
     """Reads a Pipfile; `"*"` and ranges are `Skipped` UNPINNED, `"==1.2"` a `Dependency`."""
 
     name = "pipfile"
-    patterns = ("Pipfile",)
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:
         data, lines = load_toml(path)

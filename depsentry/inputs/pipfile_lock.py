@@ -23,7 +23,6 @@ class PipfileLockReader(InputReader):
     """Reads Pipfile.lock; section `default` or `develop` becomes the dependency's group."""
 
     name = "pipfile-lock"
-    patterns = ("Pipfile.lock",)
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

@@ -28,7 +28,6 @@ class PoetryLockReader(InputReader):
     """Reads `[[package]]` entries of poetry.lock; `direct` is left to the project merge."""
 
     name = "poetry-lock"
-    patterns = ("poetry.lock",)
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

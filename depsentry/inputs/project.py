@@ -25,7 +25,8 @@ from depsentry.errors import InputError, reading
 from depsentry.inputs.common import excerpt, parsed_version, version_problem
 from depsentry.inputs.files import read_input
 from depsentry.inputs.interface import InputReader
-from depsentry.inputs.registry import readers
+from depsentry.inputs.registry import PATTERNS, readers
+from depsentry.inputs.registry import reader as load_reader
 from depsentry.inputs.requirements import RequirementsReader, RequirementsTree, read_tree
 from depsentry.models import Dependency, SkipKind, Skipped, Source
 from depsentry.paths import OUTSIDE, RealPaths, confined, relative
@@ -59,12 +60,13 @@ class ProjectInputs:
 
 
 @cache
-def _matchers() -> tuple[tuple[InputReader, str | None, re.Pattern[str]], ...]:
-    found: list[tuple[InputReader, str | None, re.Pattern[str]]] = []
-    for reader in readers():
-        for pattern in reader.patterns:
+def _matchers() -> tuple[tuple[str, str | None, re.Pattern[str]], ...]:
+    """(reader name, folder or None, file-name pattern), from the registry: no reader imported."""
+    found: list[tuple[str, str | None, re.Pattern[str]]] = []
+    for reader_name, patterns in PATTERNS.items():
+        for pattern in patterns:
             folder, _, name = pattern.rpartition("/")
-            found.append((reader, folder or None, re.compile(fnmatch.translate(name))))
+            found.append((reader_name, folder or None, re.compile(fnmatch.translate(name))))
     return tuple(found)
 
 
@@ -75,9 +77,9 @@ def reader_for(path: Path) -> InputReader | None:
 
 @lru_cache(maxsize=4096)  # each project names the same few files
 def _reader_named(parent: str, name: str) -> InputReader | None:
-    for reader, folder, pattern in _matchers():
+    for reader_name, folder, pattern in _matchers():
         if (folder is None or folder == parent) and pattern.match(name):
-            return reader
+            return load_reader(reader_name)
     return None
 
 

@@ -28,7 +28,6 @@ class PylockReader(InputReader):
     """Reads `[[packages]]` of a PEP 751 lock; a package without a version is `Skipped`."""
 
     name = "pylock"
-    patterns = ("pylock.toml", "pylock.*.toml")
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

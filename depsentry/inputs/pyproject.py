@@ -23,7 +23,6 @@ class PyprojectReader(InputReader):
     """Reads what a pyproject.toml declares (all direct; ranges are `Skipped` UNPINNED)."""
 
     name = "pyproject"
-    patterns = ("pyproject.toml",)
 
     def read(self, path: Path) -> Iterator[Entry]:
         data, lines = load_toml(path)

@@ -7,7 +7,7 @@ from functools import cache
 from depsentry.inputs.interface import InputReader
 from depsentry.registry import Registry
 
-__all__ = ["READERS", "reader", "readers"]
+__all__ = ["PATTERNS", "READERS", "reader", "readers"]
 
 # Order matters twice: discovery claims a file for the first reader whose pattern matches, and a
 # file named directly whose name matches no pattern is sniffed in this order (lockfiles first;
@@ -29,13 +29,28 @@ READERS: Registry[InputReader] = Registry(
 )
 
 
+# The file-name globs each reader claims in discovery (a glob with a folder, "requirements/*.txt",
+# matches in that folder only), kept here so that a scan imports only the readers of the files
+# it finds. A reader's `patterns` is its entry.
+PATTERNS: dict[str, tuple[str, ...]] = {
+    "uv-lock": ("uv.lock",),
+    "poetry-lock": ("poetry.lock",),
+    "pdm-lock": ("pdm.lock",),
+    "pylock": ("pylock.toml", "pylock.*.toml"),
+    "pipfile-lock": ("Pipfile.lock",),
+    "pyproject": ("pyproject.toml",),
+    "pipfile": ("Pipfile",),
+    "requirements": ("requirements*.txt", "constraints*.txt", "requirements/*.txt"),
+    "environment": (),
+}
+
+
 @cache
-def readers() -> tuple[InputReader, ...]:
-    """One instance of every reader, in registry order (readers hold no state)."""
-    return tuple(cls() for cls in READERS.load_all())
-
-
 def reader(name: str) -> InputReader:
-    """The reader registered as `name`."""
-    cls = READERS.load(name)
-    return next(r for r in readers() if type(r) is cls)
+    """The one instance of the reader registered as `name` (readers hold no state)."""
+    return READERS.load(name)()
+
+
+def readers() -> tuple[InputReader, ...]:
+    """Every reader, in registry order."""
+    return tuple(reader(name) for name in READERS)

@@ -76,7 +76,6 @@ class RequirementsReader(InputReader):
     """Reads `requirements*.txt` and `constraints*.txt` (and any file named directly)."""
 
     name = "requirements"
-    patterns = ("requirements*.txt", "constraints*.txt", "requirements/*.txt")
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:
         yield from read_tree(path).items

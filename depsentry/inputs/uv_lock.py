@@ -31,7 +31,6 @@ class UvLockReader(InputReader):
     """Reads uv.lock; the project's own package is left out, its requirements are `direct`."""
 
     name = "uv-lock"
-    patterns = ("uv.lock",)
     is_lockfile = True
 
     def read(self, path: Path) -> Iterator[Dependency | Skipped]:

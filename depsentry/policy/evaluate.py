@@ -13,7 +13,8 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from depsentry.models import ProjectReleases, ProjectReport, ScanResult, Violation
+from depsentry.models import ProjectReport, ScanResult, Violation
+from depsentry.models.releases import ProjectReleases
 from depsentry.policy.findings import Finding, collect_findings, fix_keys, vuln_keys
 from depsentry.policy.model import Policy, Waiver
 from depsentry.policy.schedule import review_at_or_after

@@ -22,14 +22,8 @@ from datetime import datetime
 
 from packaging.version import InvalidVersion, Version
 
-from depsentry.models import (
-    Outdated,
-    ProjectReleases,
-    ProjectReport,
-    SkipKind,
-    UpdateType,
-    Vulnerability,
-)
+from depsentry.models import Outdated, ProjectReport, SkipKind, UpdateType, Vulnerability
+from depsentry.models.releases import ProjectReleases
 from depsentry.policy.model import Policy
 from depsentry.policy.readiness import readiness_problem
 from depsentry.policy.releases import available, update_type

@@ -17,7 +17,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from depsentry.models import ProjectReleases, ReadinessRow, Release, Source, Verdict
+from depsentry.models import Source
+from depsentry.models.readiness import ReadinessRow, Verdict
+from depsentry.models.releases import ProjectReleases, Release
 from depsentry.policy.releases import available, update_type
 
 __all__ = ["assess", "compatible_wheel", "readiness_problem"]

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from packaging.version import InvalidVersion, Version
 
-from depsentry.models import ProjectReleases, Release, UpdateType
+from depsentry.models import UpdateType
+from depsentry.models.releases import ProjectReleases, Release
 
 __all__ = ["available", "update_type"]
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
-from depsentry.models import ReadinessReport, ScanResult
+from depsentry.models import ScanResult
+
+if TYPE_CHECKING:
+    from depsentry.models.readiness import ReadinessReport
 
 
 @dataclass(frozen=True)

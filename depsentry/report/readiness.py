@@ -9,7 +9,7 @@ from datetime import UTC
 from pathlib import PurePath
 from typing import Any, Self
 
-from depsentry.models import ProjectReadiness, ReadinessReport, ReadinessRow
+from depsentry.models.readiness import ProjectReadiness, ReadinessReport, ReadinessRow
 from depsentry.report.interface import ReadinessRenderer, RenderOptions
 
 __all__ = [

@@ -30,6 +30,11 @@ UNUSED = (
     "depsentry.advisories.osv_sync",
     "depsentry.advisories.embedded",
     "depsentry.codemods.registry",  # findings offer codemods from upgrades.py's table alone
+    "depsentry.models.releases",  # the index's types: an offline scan asks no index
+    "depsentry.models.readiness",
+    "depsentry.inputs.uv_lock",  # only the readers of the files found are imported
+    "depsentry.inputs.pyproject",
+    "depsentry.inputs.environment",
     "tomllib",  # a folder of requirements files holds no TOML
     "tempfile",
     "shutil",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from depsentry.index import HttpCache, IndexFailure, PackageIndex
-from depsentry.models import ProjectReleases
+from depsentry.models.releases import ProjectReleases
 from tests.index.helpers import Clock
 from tests.servers.index_server import Fault, IndexServer
 

@@ -14,7 +14,7 @@ import pytest
 
 from depsentry.index import IndexFailure, PackageIndex
 from depsentry.index.client import NOT_ON_INDEX
-from depsentry.models import ProjectReleases, Release
+from depsentry.models.releases import ProjectReleases, Release
 from tests.index.helpers import when
 from tests.servers.index_server import Fault, IndexFile, IndexServer, serve_directory
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from depsentry.index import HttpCache, IndexFailure, PackageIndex
-from depsentry.models import ProjectReleases
+from depsentry.models.releases import ProjectReleases
 
 
 @pytest.mark.online

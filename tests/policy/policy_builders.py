@@ -7,17 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from depsentry.models import (
-    Dependency,
-    DistFile,
-    Outdated,
-    ProjectReleases,
-    ProjectReport,
-    Release,
-    Severity,
-    Source,
-    Vulnerability,
-)
+from depsentry.models import Dependency, Outdated, ProjectReport, Severity, Source, Vulnerability
+from depsentry.models.releases import DistFile, ProjectReleases, Release
 from depsentry.policy import Policy
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from policy_builders import NOW, days_ago, releases
 
-from depsentry.models import ProjectReleases, ReadinessRow, Source
+from depsentry.models import Source
+from depsentry.models.readiness import ReadinessRow
+from depsentry.models.releases import ProjectReleases
 from depsentry.policy import compatible_wheel, readiness_problem
 from depsentry.policy.readiness import assess
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from policy_builders import NOW, days_ago, outdated, policy, releases, report, vuln
 
-from depsentry.models import ProjectReleases, Release
+from depsentry.models.releases import ProjectReleases, Release
 from depsentry.policy import Waiver, evaluate_all
 from depsentry.policy.releases import available, update_type
 from depsentry.policy.waivers import covering

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from depsentry.models import ProjectReadiness, ReadinessReport, ReadinessRow, Source
+from depsentry.models import Source
+from depsentry.models.readiness import ProjectReadiness, ReadinessReport, ReadinessRow
 from depsentry.report.readiness import (
     JsonReadiness,
     MarkdownReadiness,

@@ -13,7 +13,7 @@ from depsentry.cli import main
 from depsentry.index import PackageIndex
 from depsentry.index.client import NOT_ON_INDEX, credentialed_urls
 from depsentry.index.origins import pin_indexes
-from depsentry.models import ProjectReleases
+from depsentry.models.releases import ProjectReleases
 from tests.commands.scenario import osv_record, project, write_osv
 from tests.servers.index_server import Fault, IndexFile, IndexServer
 

@@ -1,8 +1,10 @@
 """The shared data types every stage of a scan passes along (frozen, so stages cannot edit each other's findings).
 
 Readers produce `Dependency` and `Skipped`; advisory sources produce `Vulnerability`; the index
-produces `ProjectReleases` and `Outdated`; the policy produces `Violation`; `ScanResult` holds it all
-and is what reports render and the store records.
+produces `ProjectReleases` (`releases.py`) and `outdated.py` turns them into `Outdated`; the policy
+produces `Violation`; `ScanResult` holds it all and is what reports render and the store records.
+The readiness report's types are in `readiness.py`. Those two modules are apart because an
+offline scan uses neither: each class here costs its definition at every scan's start-up.
 """
 
 from __future__ import annotations
@@ -17,21 +19,14 @@ __all__ = [
     "AdvisoryDbInfo",
     "DataSetInfo",
     "Dependency",
-    "DistFile",
     "Outdated",
-    "ProjectReadiness",
-    "ProjectReleases",
     "ProjectReport",
-    "ReadinessReport",
-    "ReadinessRow",
-    "Release",
     "ScanResult",
     "Severity",
     "Skipped",
     "SkipKind",
     "Source",
     "UpdateType",
-    "Verdict",
     "Violation",
     "Vulnerability",
 ]
@@ -268,37 +263,6 @@ UpdateType = Literal["major", "minor", "patch", "other"]
 
 
 @dataclass(frozen=True, slots=True)
-class DistFile:
-    """One file of a release on an index (PEP 503/691/700 fields)."""
-
-    filename: str
-    requires_python: str | None = None
-    yanked: bool = False
-    upload_time: datetime | None = None
-    sha256: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Release:
-    """One version of a project on an index."""
-
-    version: str
-    upload_time: datetime | None
-    yanked: bool
-    requires_python: str | None
-    files: tuple[DistFile, ...] = ()
-    indexes: tuple[str, ...] = ()  # the index URLs that list it (credentials removed)
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectReleases:
-    """Everything the index says about one project, in no particular order."""
-
-    name: str
-    releases: tuple[Release, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class Outdated:
     """A dependency with a newer stable release than the one in use."""
 
@@ -375,66 +339,3 @@ class ScanResult:
     generated_at: datetime
     advisory_db: AdvisoryDbInfo
     projects: list[ProjectReport] = field(default_factory=list)
-
-
-Verdict = Literal["ready", "upgrade", "blocked", "source-only", "unknown"]
-
-
-@dataclass(frozen=True, slots=True)
-class ReadinessRow:
-    """One dependency against a target Python: does its pin support it, from which release.
-
-    `support` says how (or why not) the pinned release fits: "cp314 wheel", "abi3 wheel",
-    "pure-Python wheel", "sdist only", "no 3.14 wheel", "requires Python <3.14", ...
-    `lowest` is the lowest release of all that ships a fitting wheel; `target` the release the
-    verdict proposes (the pin itself when ready, the lowest fitting one above it for an
-    upgrade), `step` how far that is from the pin. `free_threaded` is whether `target` also
-    installs on the free-threaded build (cpXYt, abi3t or pure Python), None without a target.
-    """
-
-    package: str
-    version: str
-    source: Source
-    verdict: Verdict
-    support: str
-    supported: bool | None  # None: the index did not say (a failure, no files listed)
-    lowest: str | None = None
-    target: str | None = None
-    step: UpdateType | None = None
-    free_threaded: bool | None = None
-    pinned: bool = True
-
-    @property
-    def verdict_text(self) -> str:
-        """ready / upgrade to X / blocked: no release yet / builds from source only / unknown."""
-        if self.verdict == "upgrade":
-            return f"upgrade to {self.target}"
-        return _VERDICT_TEXT[self.verdict]
-
-
-_VERDICT_TEXT = {
-    "ready": "ready",
-    "upgrade": "upgrade",
-    "blocked": "blocked: no release yet",
-    "source-only": "builds from source only",
-    "unknown": "unknown",
-}
-
-
-@dataclass(slots=True)
-class ProjectReadiness:
-    """The readiness rows of one project (or the error that kept it from being read)."""
-
-    path: str
-    root: str | None = None
-    rows: list[ReadinessRow] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class ReadinessReport:
-    """A Python upgrade readiness report: every project's dependencies against `python`."""
-
-    python: str
-    generated_at: datetime
-    projects: list[ProjectReadiness] = field(default_factory=list)
