@@ -52,12 +52,11 @@ def redact_url(url: str) -> str:
 def sparse_patterns() -> list[str]:
     """Non-cone sparse-checkout patterns: every input file name the readers claim, plus any
     .txt and .toml (requirements include each other by any name; a project's policy file)."""
-    from depsentry.inputs import readers
+    from depsentry.inputs.registry import PATTERNS
 
     patterns = {"*.txt", "*.toml"}
-    for reader in readers():
-        for pattern in reader.patterns:
-            patterns.add(f"**/{pattern}" if "/" in pattern else pattern)
+    for claimed in PATTERNS.values():
+        patterns.update(f"**/{pattern}" if "/" in pattern else pattern for pattern in claimed)
     return sorted(patterns)
 
 
