@@ -21,6 +21,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -188,15 +189,9 @@ def _rounds(
     return walls
 
 
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _paired(slower: list[float], faster: list[float]) -> float:
     """The median of the rounds' ratios slower / faster."""
-    return _median([a / b for a, b in zip(slower, faster, strict=True)])
+    return statistics.median([a / b for a, b in zip(slower, faster, strict=True)])
 
 
 def _floor_command(scan: list[str], env: dict[str, str]) -> list[str]:
@@ -437,7 +432,7 @@ def main() -> None:
             (
                 "floor",
                 "floor: the interpreter importing what that scan imports from outside depsentry",
-                f"10x pip-audit needs <= {_median(walls['pip-audit']) / 10 * 1000:.0f} ms",
+                f"10x pip-audit needs <= {statistics.median(walls['pip-audit']) / 10 * 1000:.0f} ms",
             ),
             (
                 "pip-audit",
@@ -459,7 +454,7 @@ def main() -> None:
         print("|---|---|---|---|---|")
         for name, label, target in rows:
             print(
-                f"| {label} | {min(walls[name]) * 1000:.0f} ms | {_median(walls[name]) * 1000:.0f} ms "
+                f"| {label} | {min(walls[name]) * 1000:.0f} ms | {statistics.median(walls[name]) * 1000:.0f} ms "
                 f"| {peaks[name]:.0f} MiB | {target} |"
             )
         print()

@@ -59,9 +59,14 @@ def test_every_family_names_its_members_as_they_name_themselves() -> None:
     assert [SOURCES.load(n).name for n in SOURCES] == list(SOURCES.names())
 
 
-def test_every_reader_has_its_discovery_patterns_in_registry_order() -> None:
+def test_every_reader_claims_its_discovery_patterns_in_registry_order() -> None:
     # Discovery claims a file for the first reader whose pattern matches, in PATTERNS' order;
     # sniffing walks READERS: the two must list the same readers in the same order.
     assert list(PATTERNS) == list(READERS.names())
     assert all(reader(name).patterns == PATTERNS[name] for name in READERS)
+    assert reader("requirements").patterns == (
+        "requirements*.txt",
+        "constraints*.txt",
+        "requirements/*.txt",
+    )
     assert reader("uv-lock") is reader("uv-lock") and reader("uv-lock") in readers()

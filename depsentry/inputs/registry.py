@@ -9,40 +9,31 @@ from depsentry.registry import Registry
 
 __all__ = ["PATTERNS", "READERS", "reader", "readers"]
 
-# Order matters twice: discovery claims a file for the first reader whose pattern matches, and a
-# file named directly whose name matches no pattern is sniffed in this order (lockfiles first;
-# requirements last, since it reads any text file).
-READERS: Registry[InputReader] = Registry(
-    "input format",
-    InputReader,
-    {
-        "uv-lock": "depsentry.inputs.uv_lock:UvLockReader",
-        "poetry-lock": "depsentry.inputs.poetry_lock:PoetryLockReader",
-        "pdm-lock": "depsentry.inputs.pdm_lock:PdmLockReader",
-        "pylock": "depsentry.inputs.pylock:PylockReader",
-        "pipfile-lock": "depsentry.inputs.pipfile_lock:PipfileLockReader",
-        "pyproject": "depsentry.inputs.pyproject:PyprojectReader",
-        "pipfile": "depsentry.inputs.pipfile:PipfileReader",
-        "requirements": "depsentry.inputs.requirements:RequirementsReader",
-        "environment": "depsentry.inputs.environment:EnvironmentReader",
-    },
-)
-
-
-# The file-name globs each reader claims in discovery (a glob with a folder, "requirements/*.txt",
-# matches in that folder only), kept here so that a scan imports only the readers of the files
-# it finds. A reader's `patterns` is its entry.
-PATTERNS: dict[str, tuple[str, ...]] = {
-    "uv-lock": ("uv.lock",),
-    "poetry-lock": ("poetry.lock",),
-    "pdm-lock": ("pdm.lock",),
-    "pylock": ("pylock.toml", "pylock.*.toml"),
-    "pipfile-lock": ("Pipfile.lock",),
-    "pyproject": ("pyproject.toml",),
-    "pipfile": ("Pipfile",),
-    "requirements": ("requirements*.txt", "constraints*.txt", "requirements/*.txt"),
-    "environment": (),
+# Each reader's class and the file-name globs it claims in discovery (a glob with a folder,
+# "requirements/*.txt", matches in that folder only): the globs are here, not in the readers'
+# modules, so that discovery imports only the readers of the files it finds. Order matters
+# twice: discovery claims a file for the first reader whose glob matches, and a file named
+# directly whose name matches none is sniffed in this order (lockfiles first; requirements last,
+# since it reads any text file).
+_TABLE: dict[str, tuple[str, tuple[str, ...]]] = {
+    "uv-lock": ("depsentry.inputs.uv_lock:UvLockReader", ("uv.lock",)),
+    "poetry-lock": ("depsentry.inputs.poetry_lock:PoetryLockReader", ("poetry.lock",)),
+    "pdm-lock": ("depsentry.inputs.pdm_lock:PdmLockReader", ("pdm.lock",)),
+    "pylock": ("depsentry.inputs.pylock:PylockReader", ("pylock.toml", "pylock.*.toml")),
+    "pipfile-lock": ("depsentry.inputs.pipfile_lock:PipfileLockReader", ("Pipfile.lock",)),
+    "pyproject": ("depsentry.inputs.pyproject:PyprojectReader", ("pyproject.toml",)),
+    "pipfile": ("depsentry.inputs.pipfile:PipfileReader", ("Pipfile",)),
+    "requirements": (
+        "depsentry.inputs.requirements:RequirementsReader",
+        ("requirements*.txt", "constraints*.txt", "requirements/*.txt"),
+    ),
+    "environment": ("depsentry.inputs.environment:EnvironmentReader", ()),
 }
+
+READERS: Registry[InputReader] = Registry(
+    "input format", InputReader, {name: ref for name, (ref, _) in _TABLE.items()}
+)
+PATTERNS: dict[str, tuple[str, ...]] = {name: globs for name, (_, globs) in _TABLE.items()}
 
 
 @cache
